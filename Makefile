@@ -1,0 +1,39 @@
+# The two commands of the README:  `make book`  and  `make test`.
+# Both create the virtual environment on first use (Python 3.11 and make are all they need).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+export SOURCE_DATE_EPOCH = 0
+export PYTHONHASHSEED = 0
+
+.PHONY: book test outputs env clean bench
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+## Build the HTML book: execute every notebook, fail on any warning or failing cell.
+book: $(STAMP)
+	$(PY) tools/vendor_assets.py
+	$(VENV)/bin/jupyter-book build . --all -n -W --keep-going
+
+## Run every test: package unit tests and nbval (strict) on every chapter notebook.
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadscope --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+## Re-execute the chapters and store their outputs (run after changing the package).
+outputs: $(STAMP)
+	$(PY) tools/execute_notebooks.py
+
+bench: $(STAMP)
+	$(PY) tools/benchmark.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,36 @@
+"""Answer checks for chapter 1 (the training-inference asymmetry)."""
+
+from __future__ import annotations
+
+from .. import lifecycle
+from ..models import get_model
+from . import Answer
+
+
+def _ex2() -> float:
+    # Llama 3 8B, 20M requests/day x 800 tokens: days until 2NT = 6ND
+    return float(lifecycle.crossover_days(get_model("llama-3-8b").training_tokens, 20e6, 800))
+
+
+def _ex3() -> float:
+    # Llama 3 70B at a mean context of 32,000 tokens: crossover tokens as a fraction of 3D
+    m = get_model("llama-3-70b")
+    d = m.training_tokens
+    t = lifecycle.crossover_tokens(d, params=m.active_params,
+                                   attention_flop_per_token=m.attention_flop_per_context_token * 32_000)
+    return float(t / (3 * d))
+
+
+def _ex4() -> float:
+    # Chinchilla 70B: cost crossover with training MFU 45% and serving utilization 12%
+    return float(lifecycle.cost_crossover_tokens(get_model("chinchilla-70b").training_tokens, 0.45, 0.12))
+
+
+ANSWERS = {
+    "ch1-ex2": Answer(_ex2, rtol=0.01, unit="days",
+                      hint="Serving matches training after T = 3D tokens; divide by tokens per day."),
+    "ch1-ex3": Answer(_ex3, rtol=0.01, unit="fraction of 3D (dimensionless)",
+                      hint="Per token, inference costs 2N + a*l; a = model.attention_flop_per_context_token."),
+    "ch1-ex4": Answer(_ex4, rtol=0.01, unit="tokens",
+                      hint="A FLOP costs price/(u*C): compare 6ND/u_train with 2NT/u_inf."),
+}

@@ -1,0 +1,59 @@
+"""Figures in one consistent style. Importing this package imports matplotlib.
+
+Every plotting function takes plain numbers or package objects, calls the numeric functions
+of :mod:`inferecon` (never re-implements a formula) and returns a ``matplotlib.figure.Figure``.
+Topic modules: :mod:`inferecon.plots.lifecycle`, ...
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["use_course_style", "COLORS", "new_figure"]
+
+#: A colour-blind-safe palette (Okabe & Ito) used in every figure, in this order.
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+_RC = {
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.figsize": (6.4, 4.0),
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": matplotlib.cycler(color=list(COLORS)),
+    "legend.frameon": False,
+    "svg.hashsalt": "inferecon",
+    "savefig.bbox": "tight",
+}
+
+
+def use_course_style() -> None:
+    """Fix plotting and printing so notebook outputs are identical run to run.
+
+    Sets matplotlib rcParams (PNG at 100 dpi, DejaVu Sans, the course palette, a fixed SVG
+    hash salt), the inline backend's PNG format when running under IPython, and numpy's
+    print options. Call it once in every notebook's first cell.
+    """
+    matplotlib.rcParams.update(_RC)
+    np.set_printoptions(precision=4, suppress=False, linewidth=100)
+    try:  # pragma: no cover - only inside IPython
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        if ip is not None:
+            ip.run_line_magic("config", "InlineBackend.figure_formats = ['png']")
+            ip.run_line_magic("config", "InlineBackend.rc = {}")
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 4.0):
+    """Create a figure and axes with the course size conventions (not shown until returned)."""
+    fig, ax = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=True)
+    return fig, ax

@@ -1,0 +1,547 @@
+"""The roofline of one decode step (and one prefill) on one accelerator.
+
+A decode step generates one token for each of :math:`b` sequences. It must read the weights
+(once, shared by the batch) and every sequence's KV cache from HBM, and do
+:math:`b\\,(2N + a\\ell)` FLOPs. If reads and arithmetic overlap perfectly the step takes the
+larger of the two times :cite:`erdil2025inference,pope2022efficiently,austin2025scaling`:
+
+.. math::
+    t(b) = \\max\\left(\\frac{p_w N_\\mathrm{read}(b) + b\\,\\ell\\,k_\\mathrm{kv}}{n\\,u_B B},\\;
+                      \\frac{b\\,(2 N + a \\ell)}{n\\,u_C C}\\right)
+
+with :math:`p_w` bytes per weight, :math:`k_\\mathrm{kv}` KV bytes per cached token,
+:math:`a` attention FLOPs per token of context, :math:`B` HBM bytes/s, :math:`C` FLOP/s,
+utilization caps :math:`u_B, u_C \\le 1` and :math:`n` devices sharing the step with ideal
+(communication-free) tensor parallelism; network costs are the subject of
+:mod:`inferecon.parallelism`. This is a bound: real kernels reach roughly half of it.
+
+The module also gives the batch :math:`b^*` at which the step turns compute-bound (in closed
+form for dense models, numerically for mixtures of experts), the largest batch that fits in
+HBM at a context length, and the prefill (prompt-processing) time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validate import at_least_one, fraction, non_negative
+from .hardware import ACCELERATORS, Accelerator, get_accelerator
+from .models import ModelSpec, get_model
+from .moe import params_read_per_step
+from .precision import FORMATS, NumberFormat, get_format
+from .units import format_bytes, format_count
+
+__all__ = ["decode_memory_seconds", "decode_compute_seconds", "decode_step_seconds",
+           "dense_optimal_batch", "optimal_batch", "decode_bound", "decode_mfu",
+           "weight_bytes", "kv_cache_bytes", "max_batch", "cost_optimal_batch",
+           "kv_arithmetic_intensity", "kv_weight_parity_batch", "kv_bound_context",
+           "prefill_flop", "prefill_memory_seconds", "prefill_compute_seconds", "prefill_seconds",
+           "prefill_mfu", "optimal_batch_table",
+           "ERDIL_FLOP_UTILIZATION", "ERDIL_BANDWIDTH_UTILIZATION",
+           "MISTRAL_LARGE_2", "LLAMA_2_7B", "LLAMA_2_13B", "CODE_LLAMA_34B", "LLAMA_2_70B",
+           "SEED_001_MODELS"]
+
+#: Sustained fraction of peak FLOP/s that Erdil's paper assumes (§4; his notebook uses 1.0).
+ERDIL_FLOP_UTILIZATION = 0.70
+#: Sustained fraction of peak HBM bandwidth that Erdil's paper assumes (§4; notebook: 1.0).
+ERDIL_BANDWIDTH_UTILIZATION = 0.75
+
+# ----------------------------------------------------------------------------------------
+# Models used by chapter 4's worked examples but not in the catalogue (inferecon.models.MODELS)
+# ----------------------------------------------------------------------------------------
+
+#: Mistral Large 2 (123B, July 2024), the model of Erdil's long-context example (§4): 88 layers,
+#: d_model 12288, 96 query / 8 KV heads of 128, SwiGLU d_ff 28672, vocabulary 32768 (the
+#: published Hugging Face configuration). KV cache 360,448 B/token in bf16 ("about 360 KB").
+MISTRAL_LARGE_2 = ModelSpec(
+    id="mistral-large-2", name="Mistral Large 2", n_layers=88, d_model=12288, n_heads=96,
+    n_kv_heads=8, d_head=128, d_ff=28672, ffn="swiglu", vocab_size=32768,
+    sources=("mistral2024large2", "erdil2025inference"),
+    notes="Configuration of mistralai/Mistral-Large-Instruct-2407; 122.6B parameters derived.")
+
+
+def _llama2(id: str, name: str, layers: int, dim: int, heads: int, kv_heads: int, d_ff: int,
+            sources: tuple[str, ...]) -> ModelSpec:
+    return ModelSpec(id=id, name=name, n_layers=layers, d_model=dim, n_heads=heads,
+                     n_kv_heads=kv_heads, d_head=128, d_ff=d_ff, ffn="swiglu", vocab_size=32000,
+                     training_tokens=2e12 if "llama-2" in id else None, sources=sources)
+
+
+#: Llama 2 7B: 32 layers, d_model 4096, 32 heads (full multi-head attention), d_ff 11008.
+LLAMA_2_7B = _llama2("llama-2-7b", "Llama 2 7B", 32, 4096, 32, 32, 11008, ("touvron2023llama2",))
+#: Llama 2 13B: 40 layers, d_model 5120, 40 heads (full multi-head attention), d_ff 13824.
+LLAMA_2_13B = _llama2("llama-2-13b", "Llama 2 13B", 40, 5120, 40, 40, 13824, ("touvron2023llama2",))
+#: Code Llama 34B (Llama 2 architecture): 48 layers, d_model 8192, 64 heads, 8 KV heads, d_ff 22016.
+CODE_LLAMA_34B = _llama2("code-llama-34b", "Code Llama 34B", 48, 8192, 64, 8, 22016,
+                         ("roziere2023code",))
+#: Llama 2 70B: 80 layers, d_model 8192, 64 heads, 8 KV heads (GQA), d_ff 28672.
+LLAMA_2_70B = _llama2("llama-2-70b", "Llama 2 70B", 80, 8192, 64, 8, 28672, ("touvron2023llama2",))
+
+#: The "7B / 13B / 34B / 70B" dense models of the seed cost table, as Llama-2-family shapes.
+SEED_001_MODELS: tuple[ModelSpec, ...] = (LLAMA_2_7B, LLAMA_2_13B, CODE_LLAMA_34B, LLAMA_2_70B)
+
+
+# ----------------------------------------------------------------------------------------
+# Decode step
+# ----------------------------------------------------------------------------------------
+
+def _peak(acc: Accelerator, fmt: NumberFormat) -> float:
+    return acc.peak_flop_per_s(fmt.compute_precision)
+
+
+def decode_memory_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                          batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
+                          weight_format: "str | NumberFormat" = "bf16",
+                          kv_format: "str | NumberFormat" = "bf16",
+                          bandwidth_utilization: ArrayLike = 1.0,
+                          n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+    """HBM time of one decode step.
+
+    .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(b) + b\\,\\ell\\,k_\\mathrm{kv}}{n\\,u_B B}
+
+    :math:`N_\\mathrm{read}` is every matmul weight for a dense model and the expected weights
+    read for an MoE (:func:`inferecon.moe.params_read_per_step`); :math:`\\ell` is the number
+    of cached tokens each sequence attends to :cite:`erdil2025inference` (§2.1, §3.1).
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    b = at_least_one("batch", batch)
+    ctx = non_negative("context_tokens", context_tokens)
+    u = fraction("bandwidth_utilization", bandwidth_utilization)
+    n = at_least_one("n_devices", n_devices)
+    w = get_format(weight_format).bytes_per_element * params_read_per_step(m, b)
+    kv = b * ctx * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
+    return (w + kv) / (n * u * acc.hbm_bytes_per_s)
+
+
+def decode_compute_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                           batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
+                           weight_format: "str | NumberFormat" = "bf16",
+                           flop_utilization: ArrayLike = 1.0,
+                           n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+    """Arithmetic time of one decode step.
+
+    .. math:: t_\\mathrm{comp} = \\frac{b\\,(2N_\\mathrm{active} + a\\ell)}{n\\,u_C C}
+
+    The FLOP/s used is the accelerator's dense rate at the weight format's compute precision
+    (16-bit for weight-only formats such as ``int4-g128``).
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    b = at_least_one("batch", batch)
+    u = fraction("flop_utilization", flop_utilization)
+    n = at_least_one("n_devices", n_devices)
+    peak = _peak(acc, get_format(weight_format))
+    return b * m.flop_per_token(context_tokens) / (n * u * peak)
+
+
+def decode_step_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                        batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
+                        weight_format: "str | NumberFormat" = "bf16",
+                        kv_format: "str | NumberFormat" = "bf16",
+                        flop_utilization: ArrayLike = 1.0,
+                        bandwidth_utilization: ArrayLike = 1.0,
+                        n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+    """Roofline time of one decode step, :math:`\\max(t_\\mathrm{mem}, t_\\mathrm{comp})`.
+
+    Broadcasts over ``batch``, ``context_tokens``, the utilizations and ``n_devices``.
+    Capacity is not checked here; see :func:`max_batch`.
+    """
+    mem = decode_memory_seconds(accelerator, model, batch, context_tokens,
+                                weight_format=weight_format, kv_format=kv_format,
+                                bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
+    comp = decode_compute_seconds(accelerator, model, batch, context_tokens,
+                                  weight_format=weight_format, flop_utilization=flop_utilization,
+                                  n_devices=n_devices)
+    return np.maximum(mem, comp)
+
+
+def decode_bound(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                 batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
+                 weight_format: "str | NumberFormat" = "bf16",
+                 kv_format: "str | NumberFormat" = "bf16",
+                 flop_utilization: ArrayLike = 1.0,
+                 bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.str_]:
+    """``"memory"`` where :math:`t_\\mathrm{mem} \\ge t_\\mathrm{comp}`, else ``"compute"``."""
+    mem = decode_memory_seconds(accelerator, model, batch, context_tokens,
+                                weight_format=weight_format, kv_format=kv_format,
+                                bandwidth_utilization=bandwidth_utilization)
+    comp = decode_compute_seconds(accelerator, model, batch, context_tokens,
+                                  weight_format=weight_format, flop_utilization=flop_utilization)
+    return np.where(mem >= comp, "memory", "compute")
+
+
+def decode_mfu(accelerator: "str | Accelerator", model: "str | ModelSpec",
+               batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
+               weight_format: "str | NumberFormat" = "bf16",
+               kv_format: "str | NumberFormat" = "bf16",
+               flop_utilization: ArrayLike = 1.0,
+               bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Model FLOP utilization of a decode step at the roofline bound.
+
+    .. math:: \\mathrm{MFU} = \\frac{b\\,(2N_\\mathrm{active} + a\\ell)}{t(b)\\,C}
+              = u_C\\,\\frac{t_\\mathrm{comp}}{t(b)}
+
+    i.e. useful FLOPs over what the chip's *peak* (not capped) rate could do in the step time.
+    It rises as :math:`b/b^*` while memory-bound and saturates at :math:`u_C`. Independent of
+    the device count under ideal sharding.
+    """
+    u = fraction("flop_utilization", flop_utilization)
+    comp = decode_compute_seconds(accelerator, model, batch, context_tokens,
+                                  weight_format=weight_format, flop_utilization=u)
+    step = decode_step_seconds(accelerator, model, batch, context_tokens,
+                               weight_format=weight_format, kv_format=kv_format,
+                               flop_utilization=u, bandwidth_utilization=bandwidth_utilization)
+    return u * comp / step
+
+
+# ----------------------------------------------------------------------------------------
+# The batch at which decoding turns compute-bound
+# ----------------------------------------------------------------------------------------
+
+def dense_optimal_batch(accelerator: "str | Accelerator",
+                        weight_format: "str | NumberFormat" = "bf16", *,
+                        flop_utilization: ArrayLike = 1.0,
+                        bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Batch at which a dense model's short-context decode turns compute-bound.
+
+    .. math:: b^* = \\frac{p_w\\,u_C C}{2\\,u_B B}
+
+    Weight bytes :math:`p_w N` over :math:`u_B B` equal :math:`2 N b / (u_C C)`; :math:`N`
+    cancels :cite:`erdil2025inference` (§2.1). H100 SXM in bf16: :math:`2\\cdot 989.4\\times10^{12}
+    /(2\\cdot 3.35\\times 10^{12}) \\approx 295`. This is the :math:`\\ell = 0` limit of
+    :func:`optimal_batch` for any dense model.
+    """
+    acc = get_accelerator(accelerator)
+    fmt = get_format(weight_format)
+    uc = fraction("flop_utilization", flop_utilization)
+    ub = fraction("bandwidth_utilization", bandwidth_utilization)
+    c = _peak(acc, fmt)
+    return np.asarray(fmt.bytes_per_element * uc * c / (2.0 * ub * acc.hbm_bytes_per_s))
+
+
+def optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                  context_tokens: ArrayLike = 0.0, *,
+                  weight_format: "str | NumberFormat" = "bf16",
+                  kv_format: "str | NumberFormat" = "bf16",
+                  flop_utilization: ArrayLike = 1.0,
+                  bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """The batch :math:`b^*` at which a decode step turns compute-bound, with context and MoE.
+
+    Per-sequence KV time :math:`K = \\ell k_\\mathrm{kv}/(u_B B)`, per-sequence arithmetic time
+    :math:`F = (2N_\\mathrm{active} + a\\ell)/(u_C C)` and weight time
+    :math:`W(b) = p_w N_\\mathrm{read}(b)/(u_B B)`. Memory time equals arithmetic time when
+    :math:`W(b) = b\\,(F - K)`. For a dense model :math:`W` is constant and
+
+    .. math:: b^* = \\frac{W}{F - K}
+              = \\frac{p_w N / (u_B B)}{(2N + a\\ell)/(u_C C) - \\ell k_\\mathrm{kv}/(u_B B)}
+              \\qquad (F > K),
+
+    which reduces to :func:`dense_optimal_batch` at :math:`\\ell = 0`. If :math:`F \\le K`
+    each extra sequence adds at least as much memory time as arithmetic time, so the step
+    **never** turns compute-bound: the result is ``inf`` (Erdil's long-context regime, §4.3,
+    where the KV intensity :math:`a/k_\\mathrm{kv} = 2g/p` FLOP per byte of a GQA model is far
+    below the chip's ridge :math:`u_C C/(u_B B)`).
+
+    For an MoE, :math:`N_\\mathrm{read}(b)` grows with the batch (more experts touched), there
+    is no closed form, and the root of the concave function :math:`W(b) - b(F-K)` is found by
+    bisection in :math:`\\log b` (it is unique when it exists).
+
+    Returns :math:`b^*` as a float (not rounded); ``1.0`` where the step is already
+    compute-bound at batch 1; ``inf`` where it never is. Broadcasts over ``context_tokens``
+    and the utilizations.
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    wf, kf = get_format(weight_format), get_format(kv_format)
+    ctx = non_negative("context_tokens", context_tokens)
+    uc = fraction("flop_utilization", flop_utilization)
+    ub = fraction("bandwidth_utilization", bandwidth_utilization)
+    bw, c = ub * acc.hbm_bytes_per_s, uc * _peak(acc, wf)
+    k_time = ctx * m.kv_bytes_per_token(kf.bytes_per_element) / bw
+    f_time = m.flop_per_token(ctx) / c
+    slope = f_time - k_time                       # per-sequence arithmetic minus KV time
+    ok = slope > 0
+    safe = np.where(ok, slope, 1.0)
+    w_max = wf.bytes_per_element * m.matmul_params / bw
+    closed = np.where(ok, w_max / safe, np.inf)   # exact for dense; upper bound for MoE
+    if not m.is_moe:
+        return np.maximum(closed, 1.0)
+    # MoE: g(b) = W(b) - b (F - K) is concave with g(b_hi) <= 0; bisect on log b in [0, log b_hi].
+    shape = np.broadcast(closed, safe).shape
+    closed, safe, ok = (np.broadcast_to(x, shape) for x in (closed, safe, ok))
+    w1 = wf.bytes_per_element * params_read_per_step(m, 1.0) / bw
+    compute_bound_at_1 = ok & (w1 - safe <= 0)
+    lo = np.zeros(shape)
+    hi = np.log(np.where(ok, np.maximum(closed, 1.0), 1.0))
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        b = np.exp(mid)
+        g = wf.bytes_per_element * params_read_per_step(m, b) / bw - b * safe
+        lo = np.where(g > 0, mid, lo)
+        hi = np.where(g > 0, hi, mid)
+    root = np.exp(0.5 * (lo + hi))
+    return np.where(~ok, np.inf, np.where(compute_bound_at_1, 1.0, root))
+
+
+def kv_arithmetic_intensity(model: "str | ModelSpec",
+                            kv_format: "str | NumberFormat" = "bf16") -> float:
+    """Attention FLOPs per byte of KV cache read, :math:`a / k_\\mathrm{kv}`.
+
+    For standard attention :math:`a/k = 4 L h d / (2 L h_\\mathrm{kv} d\\,p) = 2g/p` with GQA
+    group :math:`g = h/h_\\mathrm{kv}` :cite:`erdil2025inference` (§4.3): 8 FLOP/B for Llama 3
+    in bf16, 1 for full multi-head attention. If it is below the chip's ridge
+    :math:`C/B`, long-context decoding stays memory-bound at every batch.
+    """
+    m = get_model(model)
+    return float(m.attention_flop_per_context_token / m.kv_bytes_per_token(get_format(kv_format).bytes_per_element))
+
+
+def kv_bound_context(accelerator: "str | Accelerator", model: "str | ModelSpec", *,
+                     weight_format: "str | NumberFormat" = "bf16",
+                     kv_format: "str | NumberFormat" = "bf16",
+                     flop_utilization: ArrayLike = 1.0,
+                     bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Context length beyond which decoding is memory-bound at *every* batch size.
+
+    :math:`b^*` is finite only while a sequence's arithmetic time exceeds its KV-read time,
+    :math:`(2N_\\mathrm{active} + a\\ell)/(u_C C) > \\ell k_\\mathrm{kv}/(u_B B)`, i.e. below
+
+    .. math:: \\ell_\\mathrm{kv} = \\frac{2N_\\mathrm{active}/(u_C C)}{k_\\mathrm{kv}/(u_B B) - a/(u_C C)}
+
+    (``inf`` when :math:`a/k_\\mathrm{kv} \\ge u_C C/(u_B B)`: then attention is itself
+    compute-bound, as for MLA with an 8-bit cache on a 16-bit ridge). Llama 3 70B on an H100 in
+    bf16: about 1,500 tokens. Beyond it, batching still amortizes the weights but the KV reads
+    grow as fast as the batch, which is why long contexts move the bottleneck to KV reads
+    :cite:`erdil2025inference` (§3.1, §4.3).
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    wf = get_format(weight_format)
+    uc = fraction("flop_utilization", flop_utilization)
+    ub = fraction("bandwidth_utilization", bandwidth_utilization)
+    c, bw = uc * _peak(acc, wf), ub * acc.hbm_bytes_per_s
+    denom = m.kv_bytes_per_token(get_format(kv_format).bytes_per_element) / bw - m.attention_flop_per_context_token / c
+    num = 2.0 * m.active_matmul_params / c
+    denom = np.asarray(denom * np.ones(np.broadcast(uc, ub).shape))
+    return np.divide(num, denom, out=np.full(denom.shape, np.inf), where=denom > 0)
+
+
+def kv_weight_parity_batch(model: "str | ModelSpec", context_tokens: ArrayLike, *,
+                           weight_format: "str | NumberFormat" = "bf16",
+                           kv_format: "str | NumberFormat" = "bf16") -> NDArray[np.float64]:
+    """Batch above which a step reads more KV cache than weights (dense model).
+
+    .. math:: b_\\mathrm{kv} = \\frac{p_w N_\\mathrm{matmul}}{\\ell\\,k_\\mathrm{kv}}
+
+    Erdil's Mistral Large 2 example (§4): 244 GB of weights, 36 GB of KV per sequence at 100K
+    tokens, so KV reads dominate above a batch of about 7.
+    """
+    m = get_model(model)
+    ctx = non_negative("context_tokens", context_tokens)
+    kv = ctx * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
+    w = get_format(weight_format).bytes_per_element * m.matmul_params
+    return np.divide(w, kv, out=np.full(np.shape(kv), np.inf), where=kv > 0)
+
+
+# ----------------------------------------------------------------------------------------
+# Memory capacity
+# ----------------------------------------------------------------------------------------
+
+def weight_bytes(model: "str | ModelSpec", weight_format: "str | NumberFormat" = "bf16") -> float:
+    """Bytes to hold every parameter (all experts, embeddings included): :math:`p_w N_\\mathrm{total}`.
+
+    Simplification: every tensor is stored in ``weight_format`` (real INT4 checkpoints often
+    keep embeddings and norms in 16 bit, a few percent more).
+    """
+    m = get_model(model)
+    return float(get_format(weight_format).bytes_per_element * m.total_params)
+
+
+def kv_cache_bytes(model: "str | ModelSpec", context_tokens: ArrayLike, batch: ArrayLike = 1,
+                   kv_format: "str | NumberFormat" = "bf16") -> NDArray[np.float64]:
+    """KV cache of ``batch`` sequences of ``context_tokens`` tokens: :math:`b\\,\\ell\\,k_\\mathrm{kv}`."""
+    m = get_model(model)
+    ctx = non_negative("context_tokens", context_tokens)
+    b = at_least_one("batch", batch)
+    return b * ctx * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
+
+
+def max_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
+              context_tokens: ArrayLike, *,
+              weight_format: "str | NumberFormat" = "bf16",
+              kv_format: "str | NumberFormat" = "bf16",
+              n_devices: ArrayLike = 1, hbm_fraction: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Largest batch whose weights and KV caches fit in the devices' HBM.
+
+    .. math:: b_\\mathrm{max} = \\left\\lfloor \\frac{n\\,f\\,H - p_w N_\\mathrm{total}}
+              {\\ell\\,k_\\mathrm{kv}} \\right\\rfloor
+
+    with :math:`H` HBM bytes per device and :math:`f` the fraction usable for weights and KV
+    (activations, workspace and fragmentation take the rest; vLLM's default is 0.9). Returns
+    ``inf`` at zero context and ``0`` where not even one sequence fits.
+
+    Raises
+    ------
+    ValueError
+        If the weights alone do not fit, naming both sizes.
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    wf, kf = get_format(weight_format), get_format(kv_format)
+    ctx = non_negative("context_tokens", context_tokens)
+    n = at_least_one("n_devices", n_devices)
+    f = fraction("hbm_fraction", hbm_fraction)
+    usable = n * f * acc.hbm_bytes
+    w = weight_bytes(m, wf)
+    free = usable - w
+    if np.any(free <= 0):
+        i = np.argmax(np.ravel(free <= 0))
+        n_bad, f_bad = float(np.ravel(np.broadcast_to(n, free.shape))[i]), float(np.ravel(np.broadcast_to(f, free.shape))[i])
+        raise ValueError(
+            f"{m.name} weights in {wf.id} need {format_bytes(w)} ({format_count(m.total_params)} "
+            f"parameters x {wf.bytes_per_element:g} B) but {n_bad:g} x {acc.name} hold "
+            f"{format_bytes(n_bad * f_bad * acc.hbm_bytes)} (hbm_fraction {f_bad:g}); "
+            f"use more devices or a smaller weight format")
+    per_seq = ctx * m.kv_bytes_per_token(kf.bytes_per_element)
+    free, per_seq = np.broadcast_arrays(free, per_seq)
+    out = np.full(free.shape, np.inf)
+    np.floor(np.divide(free, per_seq, out=out, where=per_seq > 0), out=out, where=per_seq > 0)
+    return out
+
+
+def cost_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                       context_tokens: ArrayLike = 0.0, *,
+                       weight_format: "str | NumberFormat" = "bf16",
+                       kv_format: "str | NumberFormat" = "bf16",
+                       flop_utilization: ArrayLike = 1.0, bandwidth_utilization: ArrayLike = 1.0,
+                       n_devices: ArrayLike = 1, hbm_fraction: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Smallest whole batch that reaches the minimum cost per token and fits in memory.
+
+    .. math:: b_\\mathrm{serve} = \\min(\\lceil b^* \\rceil,\\; b_\\mathrm{max})
+
+    Below :math:`b^*` cost per token falls as :math:`1/b`; above it only latency grows, so
+    :math:`\\lceil b^*\\rceil` is the cheapest batch unless memory runs out first. ``inf`` if
+    neither binds (zero context and a step that never turns compute-bound); ``0`` if not even
+    one sequence fits.
+    """
+    b_star = optimal_batch(accelerator, model, context_tokens, weight_format=weight_format,
+                           kv_format=kv_format, flop_utilization=flop_utilization,
+                           bandwidth_utilization=bandwidth_utilization)
+    cap = max_batch(accelerator, model, context_tokens, weight_format=weight_format,
+                    kv_format=kv_format, n_devices=n_devices, hbm_fraction=hbm_fraction)
+    return np.minimum(np.ceil(b_star), cap)
+
+
+# ----------------------------------------------------------------------------------------
+# Prefill
+# ----------------------------------------------------------------------------------------
+
+def prefill_flop(model: "str | ModelSpec", prompt_tokens: ArrayLike) -> NDArray[np.float64]:
+    """Forward FLOPs to process a prompt of :math:`P` tokens (causal attention).
+
+    .. math:: F_\\mathrm{prefill}(P) = \\sum_{i=0}^{P-1} (2N_\\mathrm{active} + a\\,i)
+              = 2N_\\mathrm{active} P + a\\,\\frac{P(P-1)}{2}
+
+    Token :math:`i` attends to the :math:`i` tokens before it, as in
+    :meth:`inferecon.models.ModelSpec.flop_per_token`.
+    """
+    m = get_model(model)
+    p = non_negative("prompt_tokens", prompt_tokens)
+    return 2.0 * m.active_matmul_params * p + m.attention_flop_per_context_token * p * (p - 1.0) / 2.0
+
+
+def prefill_memory_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                           prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
+                           weight_format: "str | NumberFormat" = "bf16",
+                           kv_format: "str | NumberFormat" = "bf16",
+                           bandwidth_utilization: ArrayLike = 1.0,
+                           n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+    """HBM time of one prefill pass over ``batch`` prompts of ``prompt_tokens`` tokens.
+
+    .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(bP) + b P k_\\mathrm{kv}}{n\\,u_B B}
+
+    Weights are read once for all :math:`bP` tokens; the new KV cache is written once.
+    Attention over the prompt is assumed to stay on chip (FlashAttention-style tiling).
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    p = at_least_one("prompt_tokens", prompt_tokens)
+    b = at_least_one("batch", batch)
+    u = fraction("bandwidth_utilization", bandwidth_utilization)
+    n = at_least_one("n_devices", n_devices)
+    w = get_format(weight_format).bytes_per_element * params_read_per_step(m, b * p)
+    kv = b * p * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
+    return (w + kv) / (n * u * acc.hbm_bytes_per_s)
+
+
+def prefill_compute_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                            prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
+                            weight_format: "str | NumberFormat" = "bf16",
+                            flop_utilization: ArrayLike = 1.0,
+                            n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+    """Arithmetic time of one prefill pass: :math:`b\\,F_\\mathrm{prefill}(P) / (n\\,u_C C)`."""
+    acc = get_accelerator(accelerator)
+    p = at_least_one("prompt_tokens", prompt_tokens)
+    b = at_least_one("batch", batch)
+    u = fraction("flop_utilization", flop_utilization)
+    n = at_least_one("n_devices", n_devices)
+    return b * prefill_flop(model, p) / (n * u * _peak(acc, get_format(weight_format)))
+
+
+def prefill_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                    prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
+                    weight_format: "str | NumberFormat" = "bf16",
+                    kv_format: "str | NumberFormat" = "bf16",
+                    flop_utilization: ArrayLike = 1.0,
+                    bandwidth_utilization: ArrayLike = 1.0,
+                    n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+    """Roofline time of a prefill pass: the time to first token, ignoring queueing and network.
+
+    :math:`\\max(t_\\mathrm{mem}, t_\\mathrm{comp})`. A prompt of :math:`P` tokens is a
+    "batch" of :math:`P` tokens for the weights, so prefill turns compute-bound once
+    :math:`bP` exceeds roughly :math:`b^*` (about 300 tokens on an H100 in bf16).
+    """
+    mem = prefill_memory_seconds(accelerator, model, prompt_tokens, batch,
+                                 weight_format=weight_format, kv_format=kv_format,
+                                 bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
+    comp = prefill_compute_seconds(accelerator, model, prompt_tokens, batch,
+                                   weight_format=weight_format, flop_utilization=flop_utilization,
+                                   n_devices=n_devices)
+    return np.maximum(mem, comp)
+
+
+def prefill_mfu(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
+                weight_format: "str | NumberFormat" = "bf16",
+                kv_format: "str | NumberFormat" = "bf16",
+                flop_utilization: ArrayLike = 1.0,
+                bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Model FLOP utilization of a prefill pass at the roofline bound, :math:`u_C t_\\mathrm{comp}/t`."""
+    u = fraction("flop_utilization", flop_utilization)
+    comp = prefill_compute_seconds(accelerator, model, prompt_tokens, batch,
+                                   weight_format=weight_format, flop_utilization=u)
+    t = prefill_seconds(accelerator, model, prompt_tokens, batch, weight_format=weight_format,
+                        kv_format=kv_format, flop_utilization=u,
+                        bandwidth_utilization=bandwidth_utilization)
+    return u * comp / t
+
+
+# ----------------------------------------------------------------------------------------
+# Tables
+# ----------------------------------------------------------------------------------------
+
+def optimal_batch_table(weight_formats: "tuple[str, ...] | None" = None, *,
+                        flop_utilization: float = 1.0,
+                        bandwidth_utilization: float = 1.0) -> dict[str, dict[str, float | None]]:
+    """Short-context dense :math:`b^*` for every catalogue accelerator and weight format.
+
+    Returns ``{accelerator_id: {format_id: b_star or None}}``; ``None`` where the chip has no
+    tensor-core rate at the format's compute precision (e.g. FP8 on an A100).
+    """
+    formats = tuple(FORMATS) if weight_formats is None else tuple(weight_formats)
+    out: dict[str, dict[str, float | None]] = {}
+    for acc in ACCELERATORS.values():
+        row: dict[str, float | None] = {}
+        for f in formats:
+            fmt = get_format(f)
+            row[fmt.id] = (float(dense_optimal_batch(acc, fmt, flop_utilization=flop_utilization,
+                                                     bandwidth_utilization=bandwidth_utilization))
+                           if fmt.compute_precision in acc.flop_per_s else None)
+        out[acc.id] = row
+    return out

@@ -1,0 +1,62 @@
+"""Package-level properties: light import, units, tables, exercises registry."""
+
+import subprocess
+import sys
+
+import pytest
+
+import inferecon as ie
+from inferecon.exercises import check, exercise_ids
+
+
+def test_import_is_light():
+    code = ("import sys, inferecon; heavy = [m for m in ('sympy', 'matplotlib', 'ipywidgets', 'scipy') "
+            "if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_formatters():
+    assert ie.units.format_sci(6.35e24) == "6.35 × 10²⁴"
+    assert ie.units.format_count(1.5e13) == "15T"
+    assert ie.units.format_si(3.35e12, "B/s") == "3.35 TB/s"
+
+
+def test_markdown_table_validates():
+    assert ie.tables.markdown_table(["a", "b"], [[1, 2]]).splitlines()[2] == "| 1 | 2 |"
+    with pytest.raises(ValueError, match="row 0 has 1 cells, expected 2"):
+        ie.tables.markdown_table(["a", "b"], [[1]])
+
+
+def test_every_registered_answer_computes_and_checks_itself():
+    ids = exercise_ids()
+    assert ids, "no exercises registered"
+    from inferecon.exercises import _registry
+    for ex_id, spec in _registry().items():
+        value = float(spec.compute())
+        assert check(ex_id, value).correct, ex_id
+        assert not check(ex_id, value * (1 + 10 * spec.rtol) + 1e-300).correct, ex_id
+
+
+def test_check_messages_do_not_reveal_solution():
+    res = check("ch1-ex2", 1.0)
+    assert not res.correct and "Hint" in str(res) and "2812" not in str(res) and "2,812" not in str(res)
+
+
+@pytest.mark.parametrize("args,match", [
+    (("ch99-ex1", 1.0), "unknown exercise 'ch99-ex1'"),
+    (("ch1-ex2", "abc"), "answer must be a number"),
+    (("ch1-ex2", float("inf")), "answer must be finite"),
+])
+def test_check_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        check(*args)
+
+
+def test_ch1_answers_by_hand():
+    # ch1-ex2: 3 x 15e12 / (20e6 x 800) = 2812.5 days
+    assert check("ch1-ex2", 2812.5).correct
+    # ch1-ex3: 2N / (2N + 4*80*64*128*32000) with N = 70.554e9 -> 0.6272
+    assert check("ch1-ex3", 0.6272).correct
+    # ch1-ex4: 3 x 1.4e12 x 0.12 / 0.45 = 1.12e12
+    assert check("ch1-ex4", 1.12e12).correct
