@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum
 export SOURCE_DATE_EPOCH = 0
 export PYTHONHASHSEED = 0
 
-.PHONY: book test outputs env clean bench
+.PHONY: book test outputs env clean bench check-site student
 
 env: $(STAMP)
 
@@ -31,6 +31,14 @@ test: $(STAMP)
 ## Re-execute the chapters and store their outputs (run after changing the package).
 outputs: $(STAMP)
 	$(PY) tools/execute_notebooks.py
+
+## Open every built page in headless Chromium with no network; check links, math, widgets, figures.
+check-site: $(STAMP)
+	$(PY) tools/check_site.py _build/html
+
+## Student edition: every chapter without solutions, executed, in _build/student (not committed).
+student: $(STAMP)
+	$(PY) tools/student_edition.py _build/student
 
 bench: $(STAMP)
 	$(PY) tools/benchmark.py
