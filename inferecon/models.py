@@ -309,6 +309,11 @@ MODELS: dict[str, ModelSpec] = {m.id: m for m in [
               n_dense_layers=3, training_tokens=14.8e12, sources=("deepseekai2024v3",),
               notes="Excludes the 14B multi-token-prediction module (the 685B checkpoint "
                     "includes it). KV cache = 512-dim latent + 64-dim RoPE key per layer."),
+    ModelSpec(id="llama-7b", name="LLaMA-7B", n_layers=32, d_model=4096, n_heads=32,
+              n_kv_heads=32, d_head=128, d_ff=11008, ffn="swiglu", vocab_size=32000,
+              training_tokens=1.0e12, sources=("touvron2023llama",),
+              notes="The first LLaMA (Feb 2023): full multi-head attention; 6.7B parameters "
+                    "and 1.0T training tokens in the paper's Table 2."),
     _palm("palm-8b", "PaLM 8B", 32, 4096, 16),
     _palm("palm-62b", "PaLM 62B", 64, 8192, 32),
     _palm("palm-540b", "PaLM 540B", 118, 18432, 48),

@@ -184,33 +184,15 @@ def moe_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec"
     .. math:: \\frac{p_w\\,N_\\mathrm{read}(b^*)}{u_B B} = \\frac{2\\,N_\\mathrm{active}\\,b^*}{u_C C}
 
     The left side is concave in :math:`b` and positive at :math:`b = 0`, the right side
-    linear, so there is exactly one root; it is found by bisection on :math:`\\log b`
-    (vectorized over the utilization arguments). For a dense model this is
-    ``roofline.dense_optimal_batch``, :math:`p_w u_C C/(2 u_B B)`.
+    linear, so there is exactly one root. This is :func:`inferecon.roofline.optimal_batch` at
+    zero context (which finds it by bisection on :math:`\\log b`); for a dense model it is
+    :math:`p_w u_C C/(2 u_B B)`.
     """
-    acc, m, fmt = get_accelerator(accelerator), get_model(model), get_format(weight_format)
-    c, bw = _roofline_rates(acc, fmt, flop_utilization, bandwidth_utilization)
-    c, bw = np.broadcast_arrays(c, bw)
-    p = fmt.bytes_per_element
-    n_act = float(m.active_matmul_params)
-    dense_b = p * c / (2.0 * bw)
-    if not m.is_moe:
-        return np.asarray(dense_b * m.matmul_params / n_act, dtype=float)
-    lo = np.log(np.full(c.shape, 1e-3))
-    hi = np.log(dense_b * m.matmul_params / n_act * 4.0 + 10.0)
+    from . import roofline   # roofline imports this module
 
-    def excess(logb: NDArray[np.float64]) -> NDArray[np.float64]:
-        b = np.exp(logb)
-        s = m.sparsity
-        f = -np.expm1(b * np.log1p(-1.0 / s))
-        return p * (m.dense_matmul_params + f * m.routed_expert_params) / bw - 2.0 * n_act * b / c
-
-    for _ in range(80):  # interval shrinks 2^80-fold: far below float precision
-        mid = 0.5 * (lo + hi)
-        pos = excess(mid) > 0
-        lo = np.where(pos, mid, lo)
-        hi = np.where(pos, hi, mid)
-    return np.exp(0.5 * (lo + hi))
+    return roofline.optimal_batch(accelerator, model, 0.0, weight_format=weight_format,
+                                  flop_utilization=flop_utilization,
+                                  bandwidth_utilization=bandwidth_utilization)
 
 
 def sparsity_rule_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",

@@ -1,0 +1,112 @@
+"""Figures for chapter 5: what a mixture of experts reads, what it costs, and its optimal batch.
+
+Every function calls the numeric functions of :mod:`inferecon.moe`, :mod:`inferecon.costs`
+and :mod:`inferecon.roofline` (never re-implements a formula) and returns a Figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import costs, moe
+from ..hardware import Accelerator, get_accelerator
+from ..models import ModelSpec, get_model
+from ..precision import NumberFormat, get_format
+from . import COLORS, new_figure
+
+__all__ = ["read_fraction_vs_batch", "cost_vs_batch_moe_vs_dense", "optimal_batch_vs_sparsity"]
+
+
+def read_fraction_vs_batch(models: Sequence["str | ModelSpec"] = ("mixtral-8x7b", "deepseek-v3"),
+                           max_batch: float = 4096) -> Figure:
+    """Share of a model's matmul weights one decode step reads, :math:`N_\\mathrm{read}(b)/N_\\mathrm{total}` (eq. 22).
+
+    Dotted lines: the active share (:math:`b = 1`); dots: :math:`b = s`, where
+    :math:`1 - (1 - 1/s)^s \\approx 1 - 1/e = 63\\%` of the routed experts are read.
+    """
+    b = np.unique(np.round(np.geomspace(1, max_batch, 400)))
+    fig, ax = new_figure(width=6.6, height=4.2)
+    for color, mid in zip(COLORS, models):
+        m = get_model(mid)
+        share = moe.params_read_per_step(m, b) / m.matmul_params
+        ax.semilogx(b, 100 * share, color=color, lw=2.2,
+                    label=f"{m.name} (s = {m.sparsity:g}, active {m.active_matmul_params / m.matmul_params:.1%})")
+        ax.axhline(100 * m.active_matmul_params / m.matmul_params, color=color, lw=0.8, ls=":")
+        s = m.sparsity
+        ax.plot([s], [100 * float(moe.params_read_per_step(m, s)) / m.matmul_params], "o", color=color, ms=7)
+    ax.set_xlabel("tokens in the decode step b")
+    ax.set_ylabel("weights read per step (% of all matmul weights)")
+    ax.set_ylim(0, 102)
+    ax.set_title("Expected weights read per step under uniform routing (eq. 22)", fontsize=10)
+    ax.legend(loc="lower right", fontsize=9)
+    return fig
+
+
+def cost_vs_batch_moe_vs_dense(model: "str | ModelSpec", accelerator: "str | Accelerator" = "h100-sxm", *,
+                               weight_format: "str | NumberFormat" = "bf16", max_batch: float = 65536,
+                               flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
+    """Roofline cost per million tokens against batch: an MoE and its two dense counterparts.
+
+    The dense counterparts (:func:`inferecon.moe.dense_counterpart`) have the MoE's active
+    and total matmul parameters. Capacity and communication are ignored, so the cost per
+    token does not depend on the number of devices (:func:`inferecon.costs.decode_usd_per_million_tokens`).
+    Dots mark each model's :math:`b^*`.
+    """
+    m = get_model(model)
+    acc = get_accelerator(accelerator)
+    b = np.unique(np.round(np.geomspace(1, max_batch, 300)))
+    kw = dict(weight_format=weight_format, flop_utilization=flop_utilization,
+              bandwidth_utilization=bandwidth_utilization)
+    fig, ax = new_figure(width=6.8, height=4.4)
+    entries = [(m, f"{m.name} (MoE)", "-"),
+               (moe.dense_counterpart(m, "active"), "dense, same active parameters", "--"),
+               (moe.dense_counterpart(m, "total"), "dense, same total parameters", ":")]
+    for color, (spec, label, ls) in zip(COLORS, entries):
+        usd = costs.decode_usd_per_million_tokens(acc, spec, b, **kw)
+        bstar = float(moe.moe_optimal_batch(acc, spec, **kw))
+        ax.loglog(b, usd, color=color, ls=ls, lw=2.2, label=f"{label}: b* = {bstar:,.0f}")
+        if bstar <= max_batch:
+            ax.plot([bstar], [float(costs.decode_usd_per_million_tokens(acc, spec, bstar, **kw))], "o",
+                    color=color, ms=7)
+    ax.set_xlabel("batch b (sequences decoded together)")
+    ax.set_ylabel("USD per million output tokens")
+    ax.set_title(f"{m.name} vs dense models on {acc.name} ({get_format(weight_format).id}, "
+                 f"${acc.price_usd_per_hour:.2f}/h, roofline)", fontsize=10)
+    ax.legend(loc="upper right", fontsize=9)
+    return fig
+
+
+def optimal_batch_vs_sparsity(model: "str | ModelSpec" = "deepseek-v3",
+                              accelerator: "str | Accelerator" = "h100-sxm",
+                              n_experts: Sequence[int] = (8, 16, 32, 64, 128, 256, 512, 1024),
+                              weight_format: "str | NumberFormat" = "bf16") -> Figure:
+    """The MoE's optimal batch as the number of routed experts grows (active experts fixed).
+
+    Three curves: the exact root (:func:`inferecon.moe.moe_optimal_batch`), the rule
+    :math:`b^*_\\mathrm{dense} N_\\mathrm{total}/N_\\mathrm{active}` and the folk rule
+    :math:`b^*_\\mathrm{dense}\\,s`, which ignores the always-read weights.
+    """
+    base = get_model(model)
+    s, exact, rule, naive = [], [], [], []
+    for n in n_experts:
+        m = replace(base, id=f"{base.id}-{n}", n_routed_experts=int(n))
+        s.append(m.sparsity)
+        exact.append(float(moe.moe_optimal_batch(accelerator, m, weight_format)))
+        rule.append(float(moe.sparsity_rule_optimal_batch(accelerator, m, weight_format)))
+        naive.append(float(moe.naive_sparsity_optimal_batch(accelerator, m.sparsity, weight_format)))
+    fig, ax = new_figure(width=6.6, height=4.2)
+    ax.loglog(s, naive, "o:", color=COLORS[1], label="folk rule: dense b* x s")
+    ax.loglog(s, rule, "s--", color=COLORS[2], label="dense b* x total/active parameters")
+    ax.loglog(s, exact, "-", color=COLORS[0], lw=2.2, label="exact root of eq. 22 roofline")
+    ax.axvline(base.sparsity, color="grey", lw=0.8, ls=":")
+    ax.text(base.sparsity, min(exact), f" {base.name}", color="grey", fontsize=8, va="bottom")
+    ax.set_xlabel(f"routed sparsity s = experts / active ({base.n_active_experts} active)")
+    ax.set_ylabel("optimal batch b*")
+    ax.set_title(f"{base.name}'s shape with more or fewer experts, on {get_accelerator(accelerator).name}",
+                 fontsize=10)
+    ax.legend(loc="upper left", fontsize=9)
+    return fig

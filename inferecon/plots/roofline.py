@@ -1,0 +1,271 @@
+"""Figures for chapter 4: the roofline of decoding, KV cache, capacity, prefill, quantization.
+
+Every function calls the numeric functions of :mod:`inferecon.roofline` and
+:mod:`inferecon.costs` (never re-implements a formula) and returns a matplotlib Figure.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import costs, roofline
+from ..hardware import Accelerator, get_accelerator
+from ..models import ModelSpec, get_model
+from ..precision import NumberFormat, get_format
+from . import COLORS, new_figure
+
+__all__ = ["step_time_vs_batch", "cost_vs_batch", "kv_cache_growth", "batch_limits_vs_context",
+           "prefill_vs_prompt", "quantization_effects", "explorer_static"]
+
+
+def _attention_kind(m: ModelSpec) -> str:
+    if m.attention == "mla":
+        return "MLA"
+    if m.n_kv_heads == 1:
+        return "MQA"
+    if m.n_kv_heads < m.n_heads:
+        return f"GQA, g={m.gqa_group}"
+    return "MHA"
+
+
+def step_time_vs_batch(accelerators: Sequence["str | Accelerator"], model: "str | ModelSpec",
+                       context_tokens: float = 0.0, *, weight_format: "str | NumberFormat" = "bf16",
+                       kv_format: "str | NumberFormat" = "bf16", max_batch: float = 4096) -> Figure:
+    """Decode step time against batch: the memory term (flat), the arithmetic term (linear)
+    and their maximum, one colour per accelerator, with :math:`b^*` marked.
+
+    Capacity is ignored here on purpose (the curves show the bound, not what fits).
+    """
+    m = get_model(model)
+    b = np.unique(np.round(np.logspace(0, np.log10(max_batch), 300)))
+    fig, ax = new_figure(width=6.8, height=4.4)
+    for color, a in zip(COLORS, accelerators):
+        acc = get_accelerator(a)
+        kw = dict(weight_format=weight_format)
+        mem = roofline.decode_memory_seconds(acc, m, b, context_tokens, kv_format=kv_format, **kw)
+        comp = roofline.decode_compute_seconds(acc, m, b, context_tokens, **kw)
+        bs = float(roofline.optimal_batch(acc, m, context_tokens, weight_format=weight_format,
+                                          kv_format=kv_format))
+        ax.loglog(b, np.maximum(mem, comp) * 1e3, color=color, lw=2.2,
+                  label=f"{acc.name} (b* = {bs:,.0f})" if np.isfinite(bs) else f"{acc.name} (b* = inf)")
+        ax.loglog(b, mem * 1e3, color=color, lw=0.9, ls="--")
+        ax.loglog(b, comp * 1e3, color=color, lw=0.9, ls=":")
+        if np.isfinite(bs) and bs <= max_batch:
+            t = float(roofline.decode_step_seconds(acc, m, bs, context_tokens, kv_format=kv_format, **kw))
+            ax.plot([bs], [t * 1e3], "o", color=color, ms=7, zorder=5)
+    ax.set_xlabel("batch b (sequences decoded together)")
+    ax.set_ylabel("time per decode step (ms)")
+    ctx = f", context {context_tokens:,.0f}" if context_tokens else ", short context"
+    ax.set_title(f"{m.name}, {get_format(weight_format).id} weights{ctx}\n"
+                 "solid: step time; dashed: memory term; dotted: arithmetic term", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def cost_vs_batch(accelerators: Sequence["str | Accelerator"], model: "str | ModelSpec",
+                  context_tokens: float = 0.0, *, weight_format: "str | NumberFormat" = "bf16",
+                  kv_format: "str | NumberFormat" = "bf16", max_batch: float = 4096,
+                  flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
+    """$ per million output tokens against batch at each accelerator's catalogue price.
+
+    Falls as :math:`1/b` below :math:`b^*` and is flat above it (left); tokens/s that one
+    sequence sees stays flat until :math:`b^*` and then falls (right).
+    """
+    m = get_model(model)
+    b = np.unique(np.round(np.logspace(0, np.log10(max_batch), 300)))
+    fig, (ax, ax2) = new_figure(ncols=2, width=10.0, height=4.2)
+    for color, a in zip(COLORS, accelerators):
+        acc = get_accelerator(a)
+        e = costs.decode_economics(acc, m, b, context_tokens, weight_format=weight_format,
+                                   kv_format=kv_format, flop_utilization=flop_utilization,
+                                   bandwidth_utilization=bandwidth_utilization)
+        label = f"{acc.name} (\\${acc.price_usd_per_hour:.2f}/h)"
+        ax.loglog(b, e.usd_per_million_tokens, color=color, label=label)
+        ax2.semilogx(b, e.tokens_per_second_per_sequence, color=color, label=acc.name)
+        bs = float(roofline.optimal_batch(acc, m, context_tokens, weight_format=weight_format,
+                                          kv_format=kv_format, flop_utilization=flop_utilization,
+                                          bandwidth_utilization=bandwidth_utilization))
+        if np.isfinite(bs) and bs <= max_batch:
+            eb = costs.decode_economics(acc, m, bs, context_tokens, weight_format=weight_format,
+                                        kv_format=kv_format, flop_utilization=flop_utilization,
+                                        bandwidth_utilization=bandwidth_utilization)
+            ax.plot([bs], [float(eb.usd_per_million_tokens)], "o", color=color, ms=6)
+            ax2.plot([bs], [float(eb.tokens_per_second_per_sequence)], "o", color=color, ms=6)
+    ax.set_xlabel("batch b")
+    ax.set_ylabel(r"\$ per million output tokens")
+    ax.set_title("cost per token: falls as 1/b until b* (dots)", fontsize=10)
+    ax.legend(fontsize=8, loc="lower left")
+    ax2.set_xlabel("batch b")
+    ax2.set_ylabel("tokens/s seen by one sequence")
+    ax2.set_title("speed per user: flat until b*, then falls", fontsize=10)
+    ax2.set_ylim(bottom=0)
+    fig.suptitle(f"{m.name}, {get_format(weight_format).id}, "
+                 f"context {context_tokens:,.0f} tokens", fontsize=10)
+    return fig
+
+
+def kv_cache_growth(models: Sequence["str | ModelSpec"], accelerator: "str | Accelerator",
+                    batch: float, contexts: Sequence[float] | None = None, *,
+                    breakdown_model: "str | ModelSpec" = "llama-3-70b",
+                    weight_format: "str | NumberFormat" = "bf16",
+                    kv_format: "str | NumberFormat" = "bf16") -> Figure:
+    """Left: KV cache of one sequence against context for several attention designs.
+    Right: the decode step of ``breakdown_model`` at ``batch`` split into weight reads, KV
+    reads and arithmetic, against context: the bottleneck moves from weights to KV.
+    """
+    ctx = np.logspace(2, np.log10(131072), 200) if contexts is None else np.asarray(contexts, float)
+    fig, (ax, ax2) = new_figure(ncols=2, width=10.4, height=4.3)
+    kf = get_format(kv_format)
+    for color, mm in zip(COLORS, models):
+        m = get_model(mm)
+        ax.loglog(ctx, roofline.kv_cache_bytes(m, ctx, 1, kf) / 1e9, color=color,
+                  label=f"{m.name} ({_attention_kind(m)})")
+    ax.set_xlabel("context ℓ (tokens)")
+    ax.set_ylabel(f"KV cache per sequence (GB, {kf.id})")
+    ax.set_title("KV cache of one sequence", fontsize=10)
+    ax.legend(fontsize=7.5, loc="upper left")
+
+    acc, m = get_accelerator(accelerator), get_model(breakdown_model)
+    wf = get_format(weight_format)
+    w_t = np.full_like(ctx, wf.bytes_per_element * m.matmul_params / acc.hbm_bytes_per_s)
+    kv_t = roofline.kv_cache_bytes(m, ctx, batch, kf) / acc.hbm_bytes_per_s
+    comp = roofline.decode_compute_seconds(acc, m, batch, ctx, weight_format=wf)
+    ax2.stackplot(ctx, w_t * 1e3, kv_t * 1e3, colors=[COLORS[0], COLORS[1]], alpha=0.55,
+                  labels=["weight reads", "KV reads"])
+    ax2.plot(ctx, comp * 1e3, color="black", lw=1.5, label="arithmetic")
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_ylim(bottom=float(np.min(comp)) * 1e3 * 0.5)
+    ax2.set_xlabel("context ℓ (tokens)")
+    ax2.set_ylabel("time per decode step (ms)")
+    ax2.set_title(f"{m.name} on {acc.name}, batch {batch:.0f}", fontsize=10)
+    ax2.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def batch_limits_vs_context(accelerators: Sequence["str | Accelerator"], model: "str | ModelSpec",
+                            *, weight_format: "str | NumberFormat" = "bf16",
+                            kv_format: "str | NumberFormat" = "bf16",
+                            contexts: Sequence[float] | None = None) -> Figure:
+    """:math:`b^*` (dashed, rises to infinity at the KV-bound context) and the capacity
+    :math:`b_\\mathrm{max}` (solid) against context, per accelerator. Where the solid line is
+    below the dashed one, memory capacity, not arithmetic, caps the batch.
+    """
+    m = get_model(model)
+    ctx = np.logspace(2, np.log10(131072), 300) if contexts is None else np.asarray(contexts, float)
+    fig, ax = new_figure(width=6.8, height=4.3)
+    for color, a in zip(COLORS, accelerators):
+        acc = get_accelerator(a)
+        cap = roofline.max_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
+        bs = roofline.optimal_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
+        ax.loglog(ctx, np.where(cap >= 1, cap, np.nan), color=color, lw=2, label=f"{acc.name}: capacity")
+        ax.loglog(ctx, np.where(np.isfinite(bs), bs, np.nan), color=color, lw=1.2, ls="--",
+                  label=f"{acc.name}: b*")
+        lk = float(roofline.kv_bound_context(acc, m, weight_format=weight_format, kv_format=kv_format))
+        if np.isfinite(lk) and ctx[0] <= lk <= ctx[-1]:
+            ax.axvline(lk, color=color, lw=0.8, ls=":")
+    ax.set_xlabel("context ℓ (tokens per sequence)")
+    ax.set_ylabel("batch (sequences)")
+    ax.set_title(f"{m.name}, {get_format(weight_format).id} weights, {get_format(kv_format).id} KV: "
+                 "what caps the batch?\ndotted: context beyond which b* is infinite", fontsize=10)
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
+def prefill_vs_prompt(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                      prompts: Sequence[float] | None = None, *,
+                      weight_format: "str | NumberFormat" = "bf16",
+                      flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
+    """Left: time to first token against prompt length (memory-bound floor, then linear and
+    finally quadratic in the prompt). Right: prefill MFU against prompt length, with the
+    batch-1 decode MFU for comparison.
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    p = np.logspace(0, np.log10(131072), 300) if prompts is None else np.asarray(prompts, float)
+    kw = dict(weight_format=weight_format, flop_utilization=flop_utilization,
+              bandwidth_utilization=bandwidth_utilization)
+    t = roofline.prefill_seconds(acc, m, p, **kw)
+    mfu = roofline.prefill_mfu(acc, m, p, **kw)
+    dec = roofline.decode_mfu(acc, m, 1, p, **kw)
+    dec64 = roofline.decode_mfu(acc, m, 64, p, **kw)
+    fig, (ax, ax2) = new_figure(ncols=2, width=10.0, height=4.0)
+    ax.loglog(p, t * 1e3, color=COLORS[0])
+    ax.set_xlabel("prompt tokens P")
+    ax.set_ylabel("time to first token (ms)")
+    ax.set_title(f"{m.name} on {acc.name}: prefill time", fontsize=10)
+    ax2.semilogx(p, mfu, color=COLORS[0], label="prefill of a P-token prompt")
+    ax2.semilogx(p, dec64, color=COLORS[2], label="decode at batch 64, context P")
+    ax2.semilogx(p, dec, color=COLORS[1], label="decode at batch 1, context P")
+    ax2.set_xlabel("prompt (or context) tokens P")
+    ax2.set_ylabel("model FLOP utilization")
+    ax2.set_ylim(0, 1.05)
+    ax2.set_title("utilization: prefill saturates, decode does not", fontsize=10)
+    ax2.legend(fontsize=8, loc="center left")
+    return fig
+
+
+def quantization_effects(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                         formats: Sequence[str], context_tokens: float, *,
+                         kv_format: "str | NumberFormat" = "bf16") -> Figure:
+    """Three panels per weight format: batch-1 tokens/s, short-context :math:`b^*`, and the
+    largest batch that fits at ``context_tokens`` (0 bar with a note where weights don't fit).
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    speed, bstar, cap = [], [], []
+    for f in formats:
+        speed.append(float(costs.decode_economics(acc, m, 1, 0, weight_format=f,
+                                                  kv_format=kv_format).tokens_per_second))
+        bstar.append(float(roofline.optimal_batch(acc, m, 0, weight_format=f, kv_format=kv_format)))
+        try:
+            cap.append(float(roofline.max_batch(acc, m, context_tokens, weight_format=f, kv_format=kv_format)))
+        except ValueError:
+            cap.append(0.0)
+    fig, axes = new_figure(ncols=3, width=11.0, height=3.6)
+    x = np.arange(len(formats))
+    for ax, vals, title in zip(axes, (speed, bstar, cap),
+                               ("batch-1 tokens/s (memory-bound)", "b* (short context)",
+                                f"max batch at {context_tokens:,.0f} tokens")):
+        ax.bar(x, vals, color=[COLORS[i % len(COLORS)] for i in range(len(formats))])
+        ax.set_xticks(x)
+        ax.set_xticklabels(formats, rotation=20, fontsize=8)
+        ax.set_title(title, fontsize=10)
+        for xi, v in zip(x, vals):
+            ax.annotate("does not fit" if v == 0 else f"{v:,.0f}", (xi, v), xytext=(0, 2),
+                        textcoords="offset points", ha="center", fontsize=8)
+    fig.suptitle(f"{m.name} on one {acc.name}, KV cache in {get_format(kv_format).id}", fontsize=10)
+    return fig
+
+
+def explorer_static(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                    contexts: Sequence[float], *, weight_format: "str | NumberFormat" = "bf16",
+                    kv_format: "str | NumberFormat" = "bf16", mark: tuple[float, float] | None = None,
+                    max_batch: float = 4096) -> Figure:
+    """Static companion of the roofline explorer: step time and $/M against batch for several
+    contexts, with the explorer's default (batch, context) starred. Batches beyond the
+    memory capacity are drawn thin.
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    b = np.unique(np.round(np.logspace(0, np.log10(max_batch), 300)))
+    fig, (ax, ax2) = new_figure(ncols=2, width=10.4, height=4.2)
+    for color, c in zip(COLORS, contexts):
+        e = costs.decode_economics(acc, m, b, c, weight_format=weight_format, kv_format=kv_format)
+        cap = roofline.max_batch(acc, m, c, weight_format=weight_format, kv_format=kv_format)
+        fits = b <= cap
+        for a_, y in ((ax, e.step_seconds * 1e3), (ax2, e.usd_per_million_tokens)):
+            a_.loglog(b[fits], y[fits], color=color, lw=2, label=f"context {c:,.0f}")
+            a_.loglog(b[~fits], y[~fits], color=color, lw=0.7, ls="--")
+    if mark is not None:
+        e = costs.decode_economics(acc, m, mark[0], mark[1], weight_format=weight_format, kv_format=kv_format)
+        ax.plot([mark[0]], [float(e.step_seconds) * 1e3], "k*", ms=12, label="explorer default")
+        ax2.plot([mark[0]], [float(e.usd_per_million_tokens)], "k*", ms=12)
+    ax.set_xlabel("batch b")
+    ax.set_ylabel("time per decode step (ms)")
+    ax2.set_xlabel("batch b")
+    ax2.set_ylabel(f"\\$ per million output tokens (\\${acc.price_usd_per_hour:.2f}/h)")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"{m.name} on {acc.name}, {get_format(weight_format).id} weights, "
+                 f"{get_format(kv_format).id} KV (dashed: does not fit in memory)", fontsize=10)
+    return fig

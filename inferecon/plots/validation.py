@@ -1,0 +1,180 @@
+"""Figures for chapter 9: the package's bound next to published measurements.
+
+Every function takes :class:`inferecon.validation.Prediction` objects (or a frontier and an
+:class:`inferecon.validation.EfficiencyFit`) computed by :mod:`inferecon.validation`, and
+returns a matplotlib Figure; no formula is re-implemented here.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
+
+from .. import validation
+from ..frontier import Frontier
+from ..models import get_model
+from ..parallelism import sqrt_law_latency_seconds
+from . import COLORS, new_figure
+
+__all__ = ["REGIME_STYLE", "predicted_vs_measured", "efficiency_by_regime", "sqrt_law",
+           "derated_frontier"]
+
+#: Colour and marker of each regime, shared by the chapter's figures.
+REGIME_STYLE = {
+    "throughput": (COLORS[0], "o", "throughput (large batch)"),
+    "latency": (COLORS[1], "s", "latency (small batch, best latency)"),
+    "prefill": (COLORS[2], "^", "prefill (prompt processing)"),
+    "provider": (COLORS[3], "D", "provider (price and speed)"),
+}
+
+
+def _rate(value: float, higher_is_better: bool) -> float:
+    return value if higher_is_better else 1.0 / value
+
+
+def predicted_vs_measured(predictions: Sequence["validation.Prediction"],
+                          label_ids: Sequence[str] = ()) -> Figure:
+    """Measured against predicted, on log axes, with the line y = x (the bound).
+
+    Each row is drawn as a *rate* in its own unit (tokens/s, or 1/time for latencies), so
+    that for every row "within the bound" means on or below the line whatever the unit.
+    Rows that restate another (MFUs) are left out. Dotted lines mark 50% and 25% of the
+    bound; rows beyond the bound are ringed in black.
+    """
+    fig, ax = new_figure(width=6.6, height=5.6)
+    rows = [p for p in predictions if p.measurement.independent and p.predicted > 0]
+    xs = np.array([_rate(p.predicted, p.measurement.higher_is_better) for p in rows])
+    ys = np.array([_rate(p.measurement.value, p.measurement.higher_is_better) for p in rows])
+    lo, hi = min(xs.min(), ys.min()) / 3, max(xs.max(), ys.max()) * 3
+    line = np.array([lo, hi])
+    ax.loglog(line, line, color="black", lw=1.4, label="y = x: the bound")
+    for f, ls in ((0.5, ":"), (0.25, "-.")):
+        ax.loglog(line, f * line, color="0.45", lw=0.9, ls=ls, label=f"{f:.0%} of the bound")
+    for regime, (color, marker, label) in REGIME_STYLE.items():
+        sel = [i for i, p in enumerate(rows) if p.measurement.regime == regime]
+        if sel:
+            ax.scatter(xs[sel], ys[sel], color=color, marker=marker, s=46, zorder=4, label=label)
+    out = [i for i, p in enumerate(rows) if not p.within_bound]
+    if out:
+        ax.scatter(xs[out], ys[out], facecolors="none", edgecolors="black", s=170, lw=1.3, zorder=5,
+                   label="beyond the bound (named reason)")
+    for i, p in enumerate(rows):
+        if p.id in label_ids:
+            ax.annotate(p.id, (xs[i], ys[i]), textcoords="offset points", xytext=(6, -10), fontsize=7)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel("predicted by the bound (rate: tokens/s, or 1/latency)")
+    ax.set_ylabel("measured (same unit)")
+    ax.legend(loc="upper left", fontsize=7.5)
+    return fig
+
+
+def efficiency_by_regime(predictions: Sequence["validation.Prediction"],
+                         fits: Sequence["validation.EfficiencyFit"]) -> Figure:
+    """Efficiency :math:`\\eta` of every independent row, one strip per regime, with each
+    regime's fitted geometric mean (bar) and :math:`\\times/\\div` one geometric SD (band)."""
+    fig, ax = new_figure(width=7.0, height=3.6)
+    regimes = list(REGIME_STYLE)
+    by = {f.regime: f for f in fits}
+    for k, regime in enumerate(regimes):
+        color, marker, _ = REGIME_STYLE[regime]
+        rows = [p for p in predictions if p.measurement.independent and p.measurement.regime == regime]
+        eff = np.array([p.efficiency for p in rows])
+        jitter = np.linspace(-0.18, 0.18, eff.size) if eff.size > 1 else np.zeros(1)
+        ax.scatter(eff, k + jitter, color=color, marker=marker, s=40, zorder=4)
+        beyond = eff > 1
+        if beyond.any():
+            ax.scatter(eff[beyond], (k + jitter)[beyond], facecolors="none", edgecolors="black",
+                       s=150, lw=1.2, zorder=5)
+        f = by.get(regime)
+        if f is not None:
+            ax.fill_betweenx([k - 0.3, k + 0.3], f.geometric_mean / f.geometric_sd,
+                             min(f.geometric_mean * f.geometric_sd, 1.0), color=color, alpha=0.15)
+            ax.plot([f.geometric_mean] * 2, [k - 0.3, k + 0.3], color=color, lw=2.2)
+    ax.axvline(1.0, color="black", lw=1.3)
+    ax.text(1.02, len(regimes) - 0.6, "the bound", fontsize=8)
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks([0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5])
+    ax.set_xticklabels(["0.1", "0.2", "0.3", "0.5", "0.7", "1", "1.5"])
+    ax.set_yticks(range(len(regimes)))
+    ax.set_yticklabels([REGIME_STYLE[r][2] for r in regimes], fontsize=8)
+    ax.set_ylim(-0.6, len(regimes) - 0.4)
+    ax.set_xlabel("efficiency η = measured speed / bound speed (= bound time / measured time)")
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def sqrt_law(predictions: Sequence["validation.Prediction"], reference_id: str) -> Figure:
+    """Best per-token latency against parameters: measurements, the bound, and the √N law.
+
+    The law (:func:`inferecon.parallelism.sqrt_law_latency_seconds`) is drawn through the
+    measurement ``reference_id``; the legend gives the fitted exponent of each series
+    (:func:`inferecon.validation.power_law_exponent`).
+    """
+    rows = sorted(predictions, key=lambda p: get_model(p.measurement.model).total_params)
+    n = np.array([get_model(p.measurement.model).total_params for p in rows], dtype=float)
+    meas = np.array([p.measurement.value for p in rows])
+    pred = np.array([p.predicted for p in rows])
+    ref = next(p for p in rows if p.id == reference_id)
+    n_ref = float(get_model(ref.measurement.model).total_params)
+    grid = np.geomspace(n.min() / 1.5, n.max() * 1.5, 50)
+    law = sqrt_law_latency_seconds(ref.measurement.value, n_ref, grid)
+    fig, ax = new_figure(width=6.2, height=4.2)
+    ax.loglog(grid, law, color="0.4", ls="--", lw=1.2,
+              label=f"√N law through {get_model(ref.measurement.model).name} (exponent 0.5)")
+    ax.loglog(n, meas, "o", color=COLORS[1], ms=8,
+              label=f"measured, Pope et al. (fitted exponent {validation.power_law_exponent(n, meas):.2f})")
+    ax.loglog(n, pred, "s", color=COLORS[0], ms=7, mfc="none", mew=1.6,
+              label=f"bound on TPU v4 (fitted exponent {validation.power_law_exponent(n, pred):.2f})")
+    for x, y, p in zip(n, meas, rows):
+        ax.annotate(get_model(p.measurement.model).name, (x, y), textcoords="offset points",
+                    xytext=(6, 4), fontsize=8)
+    ax.set_xlabel("parameters N")
+    ax.set_ylabel("best latency per token (ms)")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def derated_frontier(frontiers: Sequence[tuple[str, Frontier]], fit: "validation.EfficiencyFit",
+                     providers: Sequence["validation.Prediction"] = ()) -> Figure:
+    """Speed-cost frontiers of the bound and as derated by a fitted efficiency, side by side.
+
+    For each ``(title, frontier)`` panel: the bound's frontier (solid), the frontier derated
+    by the fit's geometric mean (dashed, :func:`inferecon.validation.derate_frontier`) and a
+    band from :math:`\\bar\\eta/\\sigma_g` to :math:`\\bar\\eta\\sigma_g`; provider points
+    (price against serial speed) in every panel.
+    """
+    fig, axes = new_figure(ncols=len(frontiers), width=5.0 * len(frontiers), height=4.3)
+    axes = np.atleast_1d(axes)
+    eta = np.array([fit.geometric_mean / fit.geometric_sd, fit.geometric_mean,
+                    min(fit.geometric_mean * fit.geometric_sd, 1.0)])
+    for ax, (title, front) in zip(axes, frontiers):
+        d = validation.derate_frontier(front, eta)
+        ax.loglog(front.tokens_per_s_per_request, front.usd_per_million_tokens, color=COLORS[0], lw=2,
+                  label="bound (package frontier)")
+        ax.loglog(d["tokens_per_s_per_request"][1], d["usd_per_million_tokens"][1], color=COLORS[1],
+                  ls="--", lw=1.8, label=f"derated, η = {fit.geometric_mean:.2f}")
+        for k in (0, 2):
+            ax.loglog(d["tokens_per_s_per_request"][k], d["usd_per_million_tokens"][k], color=COLORS[1],
+                      lw=0.8, alpha=0.6)
+        poly_x = np.concatenate([d["tokens_per_s_per_request"][0], d["tokens_per_s_per_request"][2][::-1]])
+        poly_y = np.concatenate([d["usd_per_million_tokens"][0], d["usd_per_million_tokens"][2][::-1]])
+        ax.fill(poly_x, poly_y, color=COLORS[1], alpha=0.12, lw=0,
+                label=f"η from {eta[0]:.2f} to {eta[2]:.2f}")
+        for j, p in enumerate(providers):
+            m = p.measurement
+            ax.plot([m.value], [m.price_usd_per_mtok], marker="D", ls="none", ms=8,
+                    color=COLORS[3 + j % 3], mec="black",
+                    label=f"{m.id}: {m.value:.0f} tok/s at ${m.price_usd_per_mtok:.2f}/M")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlim(2.0, 2.0 * float(front.tokens_per_s_per_request[-1]))
+        ax.set_xlabel("serial speed (tokens/s per request)")
+        ax.set_ylabel("cost ($ per million output tokens)")
+        ax.legend(loc="upper left", fontsize=7)
+    fig.tight_layout()
+    return fig

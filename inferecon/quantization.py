@@ -1,0 +1,196 @@
+"""Quantization decisions: what a weight or KV-cache format buys in speed, cost, capacity and quality.
+
+The speed and cost side is the roofline of :mod:`inferecon.roofline` evaluated with the
+formats of :mod:`inferecon.precision`; nothing new is assumed. At a fixed batch :math:`b` and
+context :math:`\\ell`, a memory-bound step reads :math:`p_w N + b\\ell k_\\mathrm{kv}` bytes, so
+going from 16-bit to 8-bit weights changes the cost per token by
+
+.. math::
+    \\frac{c_8}{c_{16}} = \\frac{p_8 N + b\\,\\ell\\,k_\\mathrm{kv}}{p_{16} N + b\\,\\ell\\,k_\\mathrm{kv}}
+    \\;\\in\\; [\\tfrac{1}{2}, 1],
+
+which is one half only while weights dominate the bytes; a compute-bound step changes by the
+ratio of FLOP/s, which is 1 for weight-only formats (W8A16, W4A16: the math stays 16-bit) and
+1/2 for W8A8 on hardware with twice the INT8/FP8 rate. Quantizing the KV cache acts on the
+second term. Fewer bytes of weights also free HBM for a larger batch (:func:`capacity_batch`).
+
+The quality side is not modelled: it is **measured**, and :data:`QUALITY` records published
+WikiText-2 perplexities with their sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import costs
+from ._validate import at_least_one, lookup, non_negative
+from .hardware import Accelerator, get_accelerator
+from .models import ModelSpec, get_model
+from .precision import NumberFormat, get_format
+from .roofline import decode_step_seconds, max_batch
+
+__all__ = ["QualityResult", "QUALITY", "quality_cost", "cost_ratio", "capacity_batch",
+           "kv_weight_crossover_context", "format_table", "SCHEMES", "Scheme", "get_scheme"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QualityResult:
+    """A published perplexity before and after quantization.
+
+    ``evidence`` is ``"V"`` (read in the paper) or ``"S"`` (quoted from secondary sources).
+    """
+
+    method: str
+    model: str
+    scheme: str
+    metric: str
+    baseline: float
+    quantized: float
+    source: str
+    evidence: str
+
+    @property
+    def relative_increase(self) -> float:
+        """:math:`(\\mathrm{PPL}_q - \\mathrm{PPL}_{16}) / \\mathrm{PPL}_{16}`."""
+        return (self.quantized - self.baseline) / self.baseline
+
+
+def _awq(model: str, base: float, scheme: str, rtn: float, gptq: float, gptq_r: float, awq: float):
+    src = "lin2024awq"  # Table 4, WikiText-2, group size 128, weight-only
+    return [QualityResult(method=meth, model=model, scheme=scheme, metric="WikiText-2 perplexity",
+                          baseline=base, quantized=v, source=src, evidence="V")
+            for meth, v in (("RTN", rtn), ("GPTQ", gptq), ("GPTQ-R", gptq_r), ("AWQ", awq))]
+
+
+#: Published quality costs. AWQ (Lin et al. 2024, Table 4) compares round-to-nearest, GPTQ
+#: (with and without reordering) and AWQ on the same models; SmoothQuant W8A8 figures are
+#: from Xiao et al. (2023, arXiv v7 Table 7) as quoted by two independent summaries (not read
+#: in the paper itself, hence evidence "S").
+QUALITY: tuple[QualityResult, ...] = tuple(
+    _awq("Llama-2-7B", 5.47, "W4A16 g128", 5.73, 5.69, 5.63, 5.60)
+    + _awq("Llama-2-13B", 4.88, "W4A16 g128", 4.98, 4.98, 4.99, 4.97)
+    + _awq("Llama-2-70B", 3.32, "W4A16 g128", 3.46, 3.42, 3.43, 3.41)
+    + _awq("Llama-2-7B", 5.47, "W3A16 g128", 6.66, 6.43, 6.42, 6.24)
+    + _awq("Llama-2-13B", 4.88, "W3A16 g128", 5.52, 5.48, 5.41, 5.32)
+    + _awq("Llama-2-70B", 3.32, "W3A16 g128", 3.98, 3.88, 3.86, 3.74)
+    + [QualityResult(method="SmoothQuant", model=mdl, scheme="W8A8", metric="WikiText-2 perplexity",
+                     baseline=b, quantized=q, source="xiao2023smoothquant", evidence="S")
+       for mdl, b, q in (("Llama-2-7B", 5.474, 5.515), ("Llama-2-13B", 4.950, 4.929),
+                         ("Llama-2-70B", 3.320, 3.359))]
+)
+
+
+def quality_cost(method: str, model: str, scheme: str) -> QualityResult:
+    """Look up a published result, e.g. ``quality_cost("AWQ", "Llama-2-70B", "W4A16 g128")``."""
+    for r in QUALITY:
+        if (r.method.lower(), r.model.lower(), r.scheme.lower()) == (method.lower(), model.lower(), scheme.lower()):
+            return r
+    valid = sorted({f"{r.method} / {r.model} / {r.scheme}" for r in QUALITY})
+    raise ValueError(f"no published result for {method!r} / {model!r} / {scheme!r}; "
+                     f"available: {'; '.join(valid)}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scheme:
+    """A deployment choice: a weight format and a KV-cache format, with a display label."""
+
+    id: str
+    label: str
+    weight_format: str
+    kv_format: str
+
+
+#: The schemes the chapter compares. W8A8 uses the INT8 tensor cores; W8A16/W4A16 are
+#: weight-only (dequantized to 16-bit before the multiply).
+SCHEMES: dict[str, Scheme] = {s.id: s for s in [
+    Scheme(id="bf16", label="BF16 weights, BF16 KV", weight_format="bf16", kv_format="bf16"),
+    Scheme(id="w8a16", label="INT8 weights only (W8A16)", weight_format="int8-w", kv_format="bf16"),
+    Scheme(id="w8a8", label="INT8 weights + activations (W8A8)", weight_format="int8", kv_format="bf16"),
+    Scheme(id="w8a8-kv8", label="W8A8 + FP8 KV cache", weight_format="int8", kv_format="fp8"),
+    Scheme(id="w4a16", label="INT4 g128 weights only (W4A16)", weight_format="int4-g128", kv_format="bf16"),
+    Scheme(id="w4a16-kv8", label="W4A16 + FP8 KV cache", weight_format="int4-g128", kv_format="fp8"),
+]}
+
+
+def get_scheme(scheme: "str | Scheme") -> Scheme:
+    """Return a :class:`Scheme` by id; an unknown id lists the valid ones."""
+    if isinstance(scheme, Scheme):
+        return scheme
+    return lookup("quantization scheme", scheme, SCHEMES)
+
+
+def cost_ratio(accelerator: "str | Accelerator", model: "str | ModelSpec", batch: ArrayLike,
+               context_tokens: ArrayLike, scheme: "str | Scheme", baseline: "str | Scheme" = "bf16",
+               **utilization) -> NDArray[np.float64]:
+    """Cost per token of ``scheme`` over ``baseline`` at the **same** batch and context.
+
+    .. math:: \\frac{t_\\mathrm{scheme}(b, \\ell)}{t_\\mathrm{base}(b, \\ell)}
+
+    (same devices, same tokens per step, so the time ratio is the cost ratio). 0.5 is the
+    seed's "INT8 is 2x cheaper"; see the module docstring for when it holds.
+    """
+    s, base = get_scheme(scheme), get_scheme(baseline)
+    t = decode_step_seconds(accelerator, model, batch, context_tokens, weight_format=s.weight_format,
+                            kv_format=s.kv_format, **utilization)
+    t0 = decode_step_seconds(accelerator, model, batch, context_tokens, weight_format=base.weight_format,
+                             kv_format=base.kv_format, **utilization)
+    return t / t0
+
+
+def capacity_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                   context_tokens: ArrayLike, scheme: "str | Scheme",
+                   reserve_fraction: float = 0.1) -> NDArray[np.float64]:
+    """Largest batch that fits in HBM with ``scheme`` (:func:`inferecon.roofline.max_batch`,
+    with a fraction ``reserve_fraction`` of HBM kept for activations and fragmentation)."""
+    s = get_scheme(scheme)
+    return max_batch(accelerator, model, context_tokens, weight_format=s.weight_format,
+                     kv_format=s.kv_format, hbm_fraction=1.0 - reserve_fraction)
+
+
+def kv_weight_crossover_context(model: "str | ModelSpec", batch: ArrayLike,
+                                weight_format: "str | NumberFormat" = "bf16",
+                                kv_format: "str | NumberFormat" = "bf16") -> NDArray[np.float64]:
+    """Context at which the batch's KV bytes equal the weight bytes read per step.
+
+    .. math:: \\ell_\\times = \\frac{p_w N_\\mathrm{matmul}}{b\\,k_\\mathrm{kv}}
+
+    Beyond it, KV reads dominate a memory-bound step and weight quantization buys less than
+    half of its byte saving.
+    """
+    m = get_model(model)
+    b = at_least_one("batch", batch)
+    w = get_format(weight_format).bytes_per_element * m.matmul_params
+    return w / (b * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element))
+
+
+def format_table(accelerator: "str | Accelerator", model: "str | ModelSpec", context_tokens: float,
+                 schemes: tuple[str, ...] = tuple(SCHEMES), batch: float | None = None,
+                 reserve_fraction: float = 0.1, **utilization) -> list[dict]:
+    """One row per scheme: weight GB, max batch, step time, tokens/s and $/M at a batch.
+
+    ``batch`` defaults to each scheme's own capacity limit (the "fits more" effect); give a
+    number to compare at equal batch. A scheme whose weights do not fit gets ``None`` figures.
+    """
+    acc, m = get_accelerator(accelerator), get_model(model)
+    ctx = float(non_negative("context_tokens", context_tokens))
+    rows = []
+    for sid in schemes:
+        s = get_scheme(sid)
+        wgb = get_format(s.weight_format).bytes_per_element * m.total_params / 1e9
+        try:
+            cap = float(capacity_batch(acc, m, max(ctx, 1.0), s, reserve_fraction))
+        except ValueError:
+            cap = 0.0
+        b = cap if batch is None else float(batch)
+        row = {"scheme": s.id, "label": s.label, "weights_gb": wgb, "max_batch": cap, "batch": b,
+               "step_seconds": None, "tokens_per_s": None, "usd_per_million": None}
+        if b >= 1 and cap >= 1:
+            t = float(decode_step_seconds(acc, m, b, ctx, weight_format=s.weight_format,
+                                          kv_format=s.kv_format, **utilization))
+            row.update(step_seconds=t, tokens_per_s=b / t,
+                       usd_per_million=float(costs.usd_per_million_tokens(t, b, acc.price_usd_per_hour)))
+        rows.append(row)
+    return rows

@@ -1,0 +1,343 @@
+"""Speculative decoding: a small draft model proposes, the target model verifies.
+
+Each verification step the draft model generates :math:`\\gamma` tokens one at a time; the
+target model then runs **one** forward pass over those :math:`\\gamma` tokens plus one more
+position (:math:`\\gamma + 1` query tokens per sequence), accepts the longest prefix of drafts
+that its own sampling agrees with, and always emits one token of its own (a correction
+after the first rejection, or a bonus token when all :math:`\\gamma` drafts are accepted).
+The output distribution is exactly the target model's :cite:`leviathan2023fast,chen2023accelerating`.
+
+If each draft token is accepted independently with probability :math:`\\alpha`, the number of
+tokens one step yields is :math:`1 + \\min(K, \\gamma)` with :math:`K` the number of leading
+acceptances, so
+
+.. math::
+    E[\\text{tokens per step}] = \\sum_{i=0}^{\\gamma} \\alpha^i
+                               = \\frac{1 - \\alpha^{\\gamma + 1}}{1 - \\alpha}
+
+(Leviathan et al. 2023, eq. 1). Erdil's paper (§4.1) prints
+:math:`(1-\\alpha^{\\gamma})/(1-\\alpha)`, which drops the bonus token; his notebook uses the
+formula above and verifies with a :math:`\\gamma+1`-token pass :cite:`erdil2025inference`.
+The paper's version is wrong: at :math:`\\gamma = 1` it would yield one token per step
+whatever :math:`\\alpha`, although a step that accepts its one draft emits two tokens.
+
+Times come from the same roofline as plain decoding (:mod:`inferecon.roofline`): the draft
+model's :math:`\\gamma` decode steps plus the target's verification pass, both on the same
+devices (they take turns), so a step costs :math:`\\gamma\\,t_Q + t_P^{(\\gamma+1)}`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import costs
+from ._validate import at_least_one, fraction, non_negative
+from .hardware import Accelerator, get_accelerator
+from .models import ModelSpec, get_model
+from .precision import NumberFormat
+from .roofline import decode_compute_seconds, decode_memory_seconds, decode_step_seconds
+
+__all__ = [
+    "REFERENCE_ACCEPTANCE", "ERDIL_FIXED_COST_GAINS", "expected_tokens_per_step", "erdil_paper_tokens_per_step",
+    "simulate_tokens_per_step", "verification_step_seconds", "speculative_step_seconds",
+    "seconds_per_token", "speedup", "usd_per_million_tokens", "optimal_draft_tokens",
+    "leviathan_speedup", "pareto_front", "speed_at_cost", "frontier", "plain_step_seconds",
+    "erdil_layer_latency_seconds", "fixed_cost_speed_gain",
+]
+
+#: Throughput gains at fixed cost from speculative decoding reported by Erdil (2025, §4.1):
+#: +66% for Llama 3 70B and 2x for Llama 3.1 405B.
+ERDIL_FIXED_COST_GAINS: dict[str, float] = {"llama-3-70b": 1.66, "llama-3.1-405b": 2.0}
+
+#: Acceptance rate Erdil (2025, §4.1) takes as reference for Llama-family drafts at
+#: temperature 1 (observed range 0.7-0.9).
+REFERENCE_ACCEPTANCE = 0.8
+
+
+def _acceptance(alpha: ArrayLike) -> NDArray[np.float64]:
+    return fraction("acceptance", alpha, low_open=False, high_open=True)
+
+
+def _draft_tokens(gamma: ArrayLike) -> NDArray[np.float64]:
+    g = non_negative("draft_tokens", gamma)
+    if (g != np.round(g)).any():
+        bad = g[g != np.round(g)].ravel()
+        raise ValueError(f"draft_tokens must be a whole number >= 0, got {bad[0]!r}")
+    return g
+
+
+def expected_tokens_per_step(acceptance: ArrayLike, draft_tokens: ArrayLike) -> NDArray[np.float64]:
+    """Expected tokens emitted per verification step (Leviathan et al. 2023, eq. 1).
+
+    .. math:: E = \\frac{1 - \\alpha^{\\gamma + 1}}{1 - \\alpha}
+
+    Parameters
+    ----------
+    acceptance : per-token acceptance probability :math:`\\alpha \\in [0, 1)` (i.i.d.).
+    draft_tokens : draft length :math:`\\gamma`, a whole number >= 0 (0 = no speculation).
+
+    Returns 1 at :math:`\\alpha = 0` and tends to :math:`\\gamma + 1` as :math:`\\alpha \\to 1`.
+
+    Examples
+    --------
+    >>> float(expected_tokens_per_step(0.8, 4))  # 1 + .8 + .64 + .512 + .4096
+    3.3616
+    """
+    a, g = np.broadcast_arrays(_acceptance(acceptance), _draft_tokens(draft_tokens))
+    return (1.0 - a ** (g + 1.0)) / (1.0 - a)
+
+
+def erdil_paper_tokens_per_step(acceptance: ArrayLike, draft_tokens: ArrayLike) -> NDArray[np.float64]:
+    """The expression printed in Erdil (2025) §4.1, :math:`(1 - \\alpha^{\\gamma})/(1 - \\alpha)`.
+
+    Kept only to show the off-by-one: it equals :func:`expected_tokens_per_step` minus
+    :math:`\\alpha^\\gamma`, the probability that every draft is accepted (the bonus token).
+    """
+    a, g = np.broadcast_arrays(_acceptance(acceptance), _draft_tokens(draft_tokens))
+    return (1.0 - a**g) / (1.0 - a)
+
+
+def simulate_tokens_per_step(acceptance: float, draft_tokens: int, n_steps: int = 100_000,
+                             seed: int = 0) -> NDArray[np.float64]:
+    """Monte-Carlo tokens per step: draw each draft's acceptance, stop at the first rejection.
+
+    A step emits the accepted prefix plus one target token. Returns the array of
+    ``n_steps`` per-step token counts (vectorized: one ``(n_steps, gamma)`` draw), so the
+    mean and its standard error can both be read off.
+    """
+    a = float(_acceptance(acceptance))
+    g = int(_draft_tokens(draft_tokens))
+    n = int(at_least_one("n_steps", n_steps, integer=True))
+    rng = np.random.default_rng(seed)
+    accepted = rng.random((n, g)) < a
+    leading = np.cumprod(accepted, axis=1).sum(axis=1) if g else np.zeros(n)
+    return leading.astype(float) + 1.0
+
+
+def verification_step_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                              batch: ArrayLike, draft_tokens: ArrayLike,
+                              context_tokens: ArrayLike = 0.0, *,
+                              weight_format: "str | NumberFormat" = "bf16",
+                              kv_format: "str | NumberFormat" = "bf16",
+                              flop_utilization: ArrayLike = 1.0,
+                              bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Roofline time of the target's verification pass over :math:`\\gamma + 1` tokens per sequence.
+
+    .. math::
+        t_P^{(\\gamma+1)} = \\max\\left(\\frac{p_w N_\\mathrm{read}(b(\\gamma+1)) + b\\,\\ell\\,k_\\mathrm{kv}}{u_B B},\\;
+                          \\frac{b(\\gamma+1)(2N + a\\ell)}{u_C C}\\right)
+
+    The weights (and, for an MoE, the experts the :math:`b(\\gamma+1)` tokens touch) and each
+    sequence's KV cache are read once; the arithmetic grows with :math:`\\gamma + 1`. Built
+    from :func:`inferecon.roofline.decode_memory_seconds` and ``decode_compute_seconds``.
+    """
+    b = at_least_one("batch", batch)
+    q = _draft_tokens(draft_tokens) + 1.0
+    kw = dict(weight_format=weight_format, kv_format=kv_format,
+              bandwidth_utilization=bandwidth_utilization)
+    weights = decode_memory_seconds(accelerator, model, b * q, 0.0, **kw)
+    kv = (decode_memory_seconds(accelerator, model, b, context_tokens, **kw)
+          - decode_memory_seconds(accelerator, model, b, 0.0, **kw))
+    comp = decode_compute_seconds(accelerator, model, b * q, context_tokens,
+                                  weight_format=weight_format, flop_utilization=flop_utilization)
+    return np.maximum(weights + kv, comp)
+
+
+def speculative_step_seconds(accelerator: "str | Accelerator", target: "str | ModelSpec",
+                             draft: "str | ModelSpec", batch: ArrayLike, draft_tokens: ArrayLike,
+                             context_tokens: ArrayLike = 0.0, layer_latency_seconds: ArrayLike = 0.0,
+                             **roofline_kw) -> NDArray[np.float64]:
+    """Time of one speculative step: :math:`\\gamma` draft decode steps plus one verification.
+
+    .. math:: t_\\mathrm{step} = \\gamma\\,(t_Q(b, \\ell) + L_Q\\lambda)
+              + t_P^{(\\gamma+1)}(b, \\ell) + L_P\\lambda
+
+    Draft and target share the devices and the number formats in ``roofline_kw``
+    (``weight_format``, ``kv_format``, ``flop_utilization``, ``bandwidth_utilization``).
+    ``layer_latency_seconds`` :math:`\\lambda` is a fixed latency every forward pass pays per
+    layer (:math:`L` layers), e.g. Erdil's kernel launches and tensor-parallel all-reduces,
+    :math:`n_\\mathrm{reduce}(t_\\mathrm{reduce} + t_\\mathrm{kernel})`; 0 is the pure roofline.
+    """
+    g = _draft_tokens(draft_tokens)
+    lam = non_negative("layer_latency_seconds", layer_latency_seconds)
+    t_q = decode_step_seconds(accelerator, draft, batch, context_tokens, **roofline_kw)
+    t_q = t_q + get_model(draft).n_layers * lam
+    t_p = verification_step_seconds(accelerator, target, batch, g, context_tokens, **roofline_kw)
+    return g * t_q + t_p + get_model(target).n_layers * lam
+
+
+def seconds_per_token(accelerator: "str | Accelerator", target: "str | ModelSpec",
+                      draft: "str | ModelSpec", batch: ArrayLike, acceptance: ArrayLike,
+                      draft_tokens: ArrayLike, context_tokens: ArrayLike = 0.0,
+                      layer_latency_seconds: ArrayLike = 0.0, **roofline_kw) -> NDArray[np.float64]:
+    """Mean time between tokens of one sequence, :math:`t_\\mathrm{step} / E[\\text{tokens}]`.
+
+    With ``draft_tokens = 0`` this is plain decoding's step time.
+    """
+    e = expected_tokens_per_step(acceptance, draft_tokens)
+    return speculative_step_seconds(accelerator, target, draft, batch, draft_tokens,
+                                    context_tokens, layer_latency_seconds, **roofline_kw) / e
+
+
+def plain_step_seconds(accelerator: "str | Accelerator", target: "str | ModelSpec", batch: ArrayLike,
+                       context_tokens: ArrayLike = 0.0, layer_latency_seconds: ArrayLike = 0.0,
+                       **roofline_kw) -> NDArray[np.float64]:
+    """Plain decode step with the same per-layer latency: :math:`t_P(b, \\ell) + L_P\\lambda`."""
+    lam = non_negative("layer_latency_seconds", layer_latency_seconds)
+    return (decode_step_seconds(accelerator, target, batch, context_tokens, **roofline_kw)
+            + get_model(target).n_layers * lam)
+
+
+def speedup(accelerator: "str | Accelerator", target: "str | ModelSpec", draft: "str | ModelSpec",
+            batch: ArrayLike, acceptance: ArrayLike, draft_tokens: ArrayLike,
+            context_tokens: ArrayLike = 0.0, layer_latency_seconds: ArrayLike = 0.0,
+            **roofline_kw) -> NDArray[np.float64]:
+    """Plain decode step time over speculative time per token, at the same batch.
+
+    .. math:: S = \\frac{t_P^{(1)}(b)\\, E[\\text{tokens}]}{\\gamma t_Q(b) + t_P^{(\\gamma+1)}(b)}
+
+    It is also the cost ratio per token at that batch (same devices, same time).
+    """
+    plain = plain_step_seconds(accelerator, target, batch, context_tokens, layer_latency_seconds,
+                               **roofline_kw)
+    return plain / seconds_per_token(accelerator, target, draft, batch, acceptance, draft_tokens,
+                                     context_tokens, layer_latency_seconds, **roofline_kw)
+
+
+def usd_per_million_tokens(accelerator: "str | Accelerator", target: "str | ModelSpec",
+                           draft: "str | ModelSpec", batch: ArrayLike, acceptance: ArrayLike,
+                           draft_tokens: ArrayLike, context_tokens: ArrayLike = 0.0,
+                           price_usd_per_hour: ArrayLike | None = None,
+                           layer_latency_seconds: ArrayLike = 0.0, **roofline_kw) -> NDArray[np.float64]:
+    """Dollars per million generated tokens with speculative decoding.
+
+    .. math:: \\$/\\mathrm{M} = 10^6\\,\\frac{t_\\mathrm{step}}{b\\,E[\\text{tokens}]}\\cdot\\frac{\\text{price}}{3600}
+
+    ``price_usd_per_hour`` defaults to the accelerator's; the draft model's time is paid for.
+    """
+    acc = get_accelerator(accelerator)
+    price = acc.price_usd_per_hour if price_usd_per_hour is None else price_usd_per_hour
+    b = at_least_one("batch", batch)
+    step = speculative_step_seconds(acc, target, draft, b, draft_tokens, context_tokens,
+                                    layer_latency_seconds, **roofline_kw)
+    return costs.usd_per_million_tokens(step, b * expected_tokens_per_step(acceptance, draft_tokens),
+                                        price)
+
+
+def optimal_draft_tokens(accelerator: "str | Accelerator", target: "str | ModelSpec",
+                         draft: "str | ModelSpec", batch: ArrayLike, acceptance: ArrayLike,
+                         context_tokens: ArrayLike = 0.0, max_draft_tokens: int = 16,
+                         layer_latency_seconds: float = 0.0,
+                         **roofline_kw) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Draft length :math:`\\gamma^* \\in \\{0, \\dots, \\gamma_\\max\\}` that maximizes :func:`speedup`.
+
+    Returns ``(gamma_star, speedup_at_gamma_star)``, broadcast over the other inputs;
+    :math:`\\gamma^* = 0` means speculation does not pay (speedup 1). The search is a vectorized
+    sweep over a trailing :math:`\\gamma` axis.
+    """
+    gmax = int(at_least_one("max_draft_tokens", max_draft_tokens, integer=True))
+    b = np.asarray(at_least_one("batch", batch))[..., None]
+    a = np.asarray(_acceptance(acceptance))[..., None]
+    ctx = np.asarray(non_negative("context_tokens", context_tokens))[..., None]
+    gammas = np.arange(gmax + 1, dtype=float)
+    s = speedup(accelerator, target, draft, b, a, gammas, ctx, layer_latency_seconds, **roofline_kw)
+    idx = np.argmax(s, axis=-1)
+    best = np.take_along_axis(s, idx[..., None], axis=-1)[..., 0]
+    return gammas[idx], best
+
+
+def leviathan_speedup(acceptance: ArrayLike, draft_tokens: ArrayLike,
+                      cost_coefficient: ArrayLike) -> NDArray[np.float64]:
+    """Leviathan et al.'s walltime improvement with a draft/target time ratio :math:`c`.
+
+    .. math:: S = \\frac{1 - \\alpha^{\\gamma+1}}{(1 - \\alpha)(\\gamma c + 1)}
+
+    (their Theorem 3.8). It assumes the verification pass costs one plain target step,
+    which the roofline confirms only while :math:`b(\\gamma+1)` stays below :math:`b^*`.
+    """
+    c = non_negative("cost_coefficient", cost_coefficient)
+    return expected_tokens_per_step(acceptance, draft_tokens) / (_draft_tokens(draft_tokens) * c + 1.0)
+
+
+def pareto_front(speed: ArrayLike, cost: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Points not dominated in (higher speed, lower cost), sorted by speed.
+
+    Vectorized: sort by cost, keep the points whose speed beats every cheaper point.
+    """
+    s = np.ravel(np.asarray(speed, dtype=float))
+    c = np.ravel(np.asarray(cost, dtype=float))
+    order = np.lexsort((-s, c))
+    s, c = s[order], c[order]
+    best_before = np.concatenate([[-np.inf], np.maximum.accumulate(s)[:-1]])
+    keep = s > best_before
+    return s[keep], c[keep]
+
+
+def speed_at_cost(front_speed: ArrayLike, front_cost: ArrayLike, cost: ArrayLike) -> NDArray[np.float64]:
+    """Fastest speed on a front whose cost is at most ``cost`` (0 where none is that cheap)."""
+    s = np.asarray(front_speed, dtype=float)
+    c = np.asarray(front_cost, dtype=float)
+    order = np.argsort(c)
+    s_best = np.maximum.accumulate(s[order])
+    idx = np.searchsorted(c[order], np.asarray(cost, dtype=float), side="right") - 1
+    return np.where(idx >= 0, s_best[np.clip(idx, 0, None)], 0.0)
+
+
+def frontier(accelerator: "str | Accelerator", target: "str | ModelSpec", draft: "str | ModelSpec",
+             acceptance: float, context_tokens: float = 0.0, batches: ArrayLike | None = None,
+             max_draft_tokens: int = 12, layer_latency_seconds: float = 0.0,
+             **roofline_kw) -> dict[str, NDArray[np.float64]]:
+    """Speed-cost Pareto fronts with and without speculation on one (ideal) replica.
+
+    Speed is tokens per second per request, :math:`1/t_\\mathrm{token}`; cost is $ per million
+    tokens. The plain front sweeps the batch; the speculative front sweeps batch and draft
+    length :math:`\\gamma \\in \\{0..\\gamma_\\max\\}` together (a vectorized grid). Capacity is
+    not checked: pass ``batches`` that fit (e.g. up to
+    :func:`inferecon.roofline.max_batch`).
+    """
+    acc = get_accelerator(accelerator)
+    b = np.arange(1.0, 2049.0) if batches is None else at_least_one("batch", batches)
+    b = np.ravel(b)
+    g = np.arange(int(at_least_one("max_draft_tokens", max_draft_tokens, integer=True)) + 1.0)
+    t_plain = plain_step_seconds(acc, target, b, context_tokens, layer_latency_seconds, **roofline_kw)
+    plain_cost = costs.usd_per_million_tokens(t_plain, b, acc.price_usd_per_hour)
+    tok = seconds_per_token(acc, target, draft, b[:, None], acceptance, g[None, :], context_tokens,
+                            layer_latency_seconds, **roofline_kw)
+    spec_cost = usd_per_million_tokens(acc, target, draft, b[:, None], acceptance, g[None, :],
+                                       context_tokens, None, layer_latency_seconds, **roofline_kw)
+    ps, pc = pareto_front(1.0 / t_plain, plain_cost)
+    ss, sc = pareto_front(1.0 / tok, spec_cost)
+    return {"plain_speed": ps, "plain_cost": pc, "spec_speed": ss, "spec_cost": sc}
+
+
+def erdil_layer_latency_seconds(n_devices: int, n_reduce: int = 4, ranks: float | None = None,
+                                constants: str = "paper") -> float:
+    """Per-layer fixed latency of a tensor-parallel forward pass in Erdil's model (§2.2, §3.3).
+
+    .. math:: \\lambda = n_\\mathrm{reduce}\\,(t_\\mathrm{reduce} + t_\\mathrm{kernel})
+
+    :math:`t_\\mathrm{reduce}` is the latency of an empty all-reduce over ``ranks`` devices
+    in one node from :func:`inferecon.parallelism.collective_seconds` (NCCL LL fit:
+    :math:`6.8 + 1.2(r - 1)` µs); ``ranks`` defaults to :math:`\\sqrt{n}`, Erdil's 2D layout.
+    :math:`t_\\mathrm{kernel}` is the constant set's kernel-launch latency (4 µs), and
+    :math:`n_\\mathrm{reduce} = 4` sequential matmuls per layer. One device: no all-reduce.
+    """
+    from .parallelism import collective_seconds, get_constants
+
+    n = int(at_least_one("n_devices", n_devices, integer=True))
+    k = int(at_least_one("n_reduce", n_reduce, integer=True))
+    r = np.sqrt(n) if ranks is None else float(at_least_one("ranks", ranks))
+    t_reduce = 0.0 if n == 1 else float(collective_seconds("allreduce", r, 1, 0.0, constants=constants))
+    return float(k * (t_reduce + get_constants(constants).kernel_launch_seconds))
+
+
+def fixed_cost_speed_gain(front: dict[str, NDArray[np.float64]], cost: ArrayLike) -> NDArray[np.float64]:
+    """Speed with speculation over speed without, at the same $ per million tokens.
+
+    Only costs that the plain front can reach are meaningful (elsewhere the ratio is inf).
+    """
+    plain = speed_at_cost(front["plain_speed"], front["plain_cost"], cost)
+    spec = speed_at_cost(front["spec_speed"], front["spec_cost"], cost)
+    with np.errstate(divide="ignore"):
+        return np.where(plain > 0, spec / np.where(plain > 0, plain, 1.0), np.inf)

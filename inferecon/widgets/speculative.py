@@ -1,0 +1,87 @@
+"""Explorer for chapter 7: speculative decoding on the roofline (acceptance, draft length, batch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as w
+
+from .. import speculative
+from ..planner import ideal_replica
+
+__all__ = ["SpeculativeExplorer", "make_speculative_explorer"]
+
+_TARGETS = {"Llama 3 70B": "llama-3-70b", "Llama 3.1 405B": "llama-3.1-405b"}
+
+
+@dataclass
+class SpeculativeExplorer:
+    """Controls and output of the speculative-decoding explorer; ``widget`` is what to display."""
+
+    widget: w.VBox
+    target: w.Dropdown
+    devices: w.Dropdown
+    weight_format: w.Dropdown
+    acceptance: w.FloatSlider
+    draft_tokens: w.IntSlider
+    batch: w.IntSlider
+    context: w.IntSlider
+    network_latency: w.Checkbox
+    result: w.HTML
+
+    def update(self, *_: object) -> None:
+        """Recompute the output from the controls (called on every change)."""
+        acc = ideal_replica("h100-sxm", int(self.devices.value))
+        tgt, drf = _TARGETS[self.target.value], "llama-3-8b"
+        lam = speculative.erdil_layer_latency_seconds(int(self.devices.value)) if self.network_latency.value else 0.0
+        kw = dict(weight_format=self.weight_format.value)
+        a, g, b, ctx = float(self.acceptance.value), int(self.draft_tokens.value), int(self.batch.value), float(self.context.value)
+        e = float(speculative.expected_tokens_per_step(a, g))
+        tok = float(speculative.seconds_per_token(acc, tgt, drf, b, a, g, ctx, lam, **kw))
+        plain = float(speculative.plain_step_seconds(acc, tgt, b, ctx, lam, **kw))
+        usd = float(speculative.usd_per_million_tokens(acc, tgt, drf, b, a, g, ctx, None, lam, **kw))
+        usd0 = float(speculative.usd_per_million_tokens(acc, tgt, drf, b, a, 0, ctx, None, lam, **kw))
+        gbest, sbest = speculative.optimal_draft_tokens(acc, tgt, drf, b, a, ctx, 16, lam, **kw)
+        self.result.value = (
+            f"E[tokens per step] = <b>{e:.3f}</b> (α = {a:.2f}, γ = {g}).<br>"
+            f"Plain: {1 / plain:,.1f} tok/s per request, ${usd0:.3f} per M tokens.<br>"
+            f"Speculative: <b>{1 / tok:,.1f} tok/s</b> per request, <b>${usd:.3f}</b> per M tokens "
+            f"(speedup <b>{plain / tok:.2f}×</b>).<br>"
+            f"Best draft length here: γ* = {int(gbest)} (speedup {float(sbest):.2f}×)."
+        )
+
+
+def make_speculative_explorer(target: str = "Llama 3 70B", devices: int = 8, weight_format: str = "int8",
+                              acceptance: float = speculative.REFERENCE_ACCEPTANCE, draft_tokens: int = 4,
+                              batch: int = 16, context: int = 1000, network_latency: bool = True) -> SpeculativeExplorer:
+    """Build the explorer: target model, H100 count, weight format, α, γ, batch, context, latency."""
+    if target not in _TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(_TARGETS)}")
+    style = {"description_width": "170px"}
+    layout = w.Layout(width="520px")
+    ex = SpeculativeExplorer(
+        widget=w.VBox(),
+        target=w.Dropdown(options=list(_TARGETS), value=target, description="target (draft: Llama 3 8B)",
+                          style=style, layout=layout),
+        devices=w.Dropdown(options=[4, 8, 16], value=devices, description="H100s (ideal group)", style=style,
+                           layout=layout),
+        weight_format=w.Dropdown(options=["bf16", "int8", "fp8"], value=weight_format, description="weight format",
+                                 style=style, layout=layout),
+        acceptance=w.FloatSlider(value=acceptance, min=0.0, max=0.98, step=0.01, description="acceptance α",
+                                 style=style, layout=layout),
+        draft_tokens=w.IntSlider(value=draft_tokens, min=0, max=16, description="draft tokens γ", style=style,
+                                 layout=layout),
+        batch=w.IntSlider(value=batch, min=1, max=512, description="batch (sequences)", style=style, layout=layout),
+        context=w.IntSlider(value=context, min=0, max=32000, step=500, description="context tokens", style=style,
+                            layout=layout),
+        network_latency=w.Checkbox(value=network_latency, description="Erdil's per-layer latency",
+                                   style=style, layout=layout),
+        result=w.HTML(),
+    )
+    controls = (ex.target, ex.devices, ex.weight_format, ex.acceptance, ex.draft_tokens, ex.batch, ex.context,
+                ex.network_latency)
+    for c in controls:
+        c.observe(ex.update, names="value")
+    ex.widget.children = (*controls, ex.result)
+    ex.update()
+    return ex

@@ -1,0 +1,315 @@
+"""The decode and prefill roofline: hand-worked and published values, limits, errors."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import inferecon as ie
+from inferecon import moe, roofline as rl
+
+H100 = ie.get_accelerator("h100-sxm")
+
+# Llama 3 70B by hand (models.py derives the same from the config):
+# matmul weights = 80 x (2*8192*8192 + 2*8192*1024 + 3*8192*28672) + 128256*8192
+L70_MATMUL = 80 * (2 * 8192 * 8192 + 2 * 8192 * 1024 + 3 * 8192 * 28672) + 128256 * 8192
+L70_KV = 2 * 8 * 128 * 80 * 2          # 327,680 B per token in bf16
+L70_ATTN = 4 * 80 * 64 * 128           # attention FLOP per token of context
+L70_TOTAL = 70_553_706_496             # every parameter (test_models checks it)
+
+
+# ------------------------------------------------------------------ b* (public checks)
+
+def test_h100_bstar_dense_is_295():
+    # 2 B x 989.4e12 / (2 x 3.35e12) = 295.34
+    assert float(ie.dense_optimal_batch("h100-sxm", "bf16")) == pytest.approx(295.343, rel=1e-4)
+
+
+@pytest.mark.parametrize("flop_per_s,bytes_per_s,expected", [
+    (2 * 989.4e12, 3.35e12, 590.69),   # the 2:4-sparse datasheet figure: the common error
+    (1e15, 3.3e12, 303.03),            # Erdil's round numbers
+    (1e15, 3.35e12, 298.51),           # the scaling book's numbers ("298")
+])
+def test_h100_bstar_with_other_figure_sets(flop_per_s, bytes_per_s, expected):
+    acc = dataclasses.replace(H100, flop_per_s={"bf16": flop_per_s}, hbm_bytes_per_s=bytes_per_s)
+    assert float(ie.dense_optimal_batch(acc)) == pytest.approx(expected, rel=1e-4)
+
+
+def test_bstar_with_erdil_caps():
+    # caps scale C by 0.70 and B by 0.75: 295.343 * 0.70 / 0.75 = 275.65
+    b = rl.dense_optimal_batch("h100-sxm", flop_utilization=rl.ERDIL_FLOP_UTILIZATION,
+                               bandwidth_utilization=rl.ERDIL_BANDWIDTH_UTILIZATION)
+    assert float(b) == pytest.approx(275.654, rel=1e-4)
+
+
+def test_a100_bstar():
+    # 2 x 312e12 / (2 x 2039e9) = 153.02; INT8 W8A8: 1 x 624e12 / (2 x 2039e9) = 153.02
+    assert float(ie.dense_optimal_batch("a100-80gb-sxm")) == pytest.approx(153.016, rel=1e-4)
+    assert float(ie.dense_optimal_batch("a100-80gb-sxm", "int8")) == pytest.approx(153.016, rel=1e-4)
+
+
+def test_weight_only_formats_lower_bstar_in_proportion_to_bytes():
+    bf16 = float(ie.dense_optimal_batch(H100, "bf16"))
+    assert float(ie.dense_optimal_batch(H100, "int8-w")) == pytest.approx(bf16 / 2, rel=1e-12)
+    assert float(ie.dense_optimal_batch(H100, "int4-g128")) == pytest.approx(bf16 * 0.53125 / 2, rel=1e-12)
+    # W8A8 halves bytes and doubles FLOP/s (1978.9 vs 2 x 989.4): b* unchanged to 5e-5
+    assert float(ie.dense_optimal_batch(H100, "fp8")) == pytest.approx(bf16, rel=1e-4)
+
+
+def test_optimal_batch_table():
+    t = rl.optimal_batch_table(("bf16", "fp8", "fp4"))
+    assert set(t) == set(ie.ACCELERATORS)
+    assert t["a100-80gb-sxm"]["fp8"] is None      # no FP8 tensor cores
+    assert t["h100-sxm"]["fp4"] is None
+    assert t["b200"]["fp4"] == pytest.approx(0.5625 * 9000 / (2 * 8.0), rel=1e-9)  # 316.4
+    assert t["h100-sxm"]["bf16"] == pytest.approx(295.343, rel=1e-4)
+
+
+# ------------------------------------------------------- b* with context and MoE
+
+@pytest.mark.parametrize("model_id", [m for m in ie.MODELS if not ie.get_model(m).is_moe])
+def test_optimal_batch_reduces_to_dense_closed_form_at_zero_context(model_id):
+    assert float(rl.optimal_batch(H100, model_id, 0.0)) == pytest.approx(
+        float(ie.dense_optimal_batch(H100)), rel=1e-12)
+
+
+def test_optimal_batch_with_context_by_hand():
+    # Llama 3 70B, H100, bf16, l = 1000:
+    # W = 2 N / B, F = (2N + a l)/C, K = l k / B, b* = W / (F - K) ~ 915
+    ell = 1000.0
+    w = 2 * L70_MATMUL / 3.35e12
+    f = (2 * L70_MATMUL + L70_ATTN * ell) / 989.4e12
+    k = ell * L70_KV / 3.35e12
+    expected = w / (f - k)
+    assert expected == pytest.approx(915.4, rel=1e-3)
+    assert float(rl.optimal_batch(H100, "llama-3-70b", ell)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_kv_bound_context_by_hand_and_bstar_infinite_beyond_it():
+    # l_kv = (2N/C) / (k/B - a/C): about 1,476 tokens for Llama 3 70B on an H100 in bf16
+    expected = (2 * L70_MATMUL / 989.4e12) / (L70_KV / 3.35e12 - L70_ATTN / 989.4e12)
+    lk = float(rl.kv_bound_context(H100, "llama-3-70b"))
+    assert lk == pytest.approx(expected, rel=1e-12)
+    assert lk == pytest.approx(1476.3, rel=1e-3)
+    b = rl.optimal_batch(H100, "llama-3-70b", [0.5 * lk, 0.99 * lk, 1.01 * lk, 100 * lk])
+    assert np.all(np.isfinite(b[:2])) and np.all(np.isinf(b[2:]))
+    assert b[1] > b[0]                            # b* grows towards the KV-bound context
+
+
+def test_mla_with_fp8_cache_never_kv_bound_on_16bit_ridge():
+    # a/k = 2*61*128*(2*512+64) / ((512+64)*61*1) = 483.6 FLOP/B > 295 FLOP/B (H100 bf16)
+    assert rl.kv_arithmetic_intensity("deepseek-v3", "fp8") == pytest.approx(2 * 128 * 1088 / 576, rel=1e-12)
+    assert np.isinf(rl.kv_bound_context(H100, "deepseek-v3", kv_format="fp8"))
+    assert np.isfinite(rl.optimal_batch(H100, "deepseek-v3", 1e6, kv_format="fp8"))
+
+
+def test_gqa_intensity_is_2g_over_p():
+    # Erdil 4.3: a/k = 2g/p; Llama 3 70B g = 8, bf16 -> 8 FLOP/B; MHA -> 1
+    assert rl.kv_arithmetic_intensity("llama-3-70b") == pytest.approx(8.0)
+    assert rl.kv_arithmetic_intensity("chinchilla-70b") == pytest.approx(1.0)
+    assert rl.kv_arithmetic_intensity("palm-540b", "fp8") == pytest.approx(96.0)
+
+
+@pytest.mark.parametrize("model_id", ["mixtral-8x7b", "deepseek-v3"])
+def test_moe_optimal_batch_matches_independent_solver_and_balances(model_id):
+    b = float(rl.optimal_batch(H100, model_id))
+    # moe.moe_optimal_batch (chapter 5) solves the same balance with its own code
+    assert b == pytest.approx(float(moe.moe_optimal_batch(H100, model_id)), rel=1e-9)
+    mem = float(ie.decode_memory_seconds(H100, model_id, b))
+    comp = float(ie.decode_compute_seconds(H100, model_id, b))
+    assert mem == pytest.approx(comp, rel=1e-9)
+    assert rl.decode_bound(H100, model_id, 0.9 * b).item() == "memory"
+    assert rl.decode_bound(H100, model_id, 1.1 * b).item() == "compute"
+
+
+def test_moe_bstar_near_sparsity_rule():
+    # b*_dense x N_total/N_active: Mixtral 295.3 x 46.70/12.88 = 1,071; solved 1,079 (within 1%)
+    b = float(rl.optimal_batch(H100, "mixtral-8x7b"))
+    assert b == pytest.approx(295.343 * 46.702792704 / 12.879925248, rel=0.01)
+
+
+def test_moe_optimal_batch_with_context_balances():
+    ctx = np.array([0.0, 200.0, 400.0])
+    b = rl.optimal_batch(H100, "mixtral-8x7b", ctx)
+    finite = np.isfinite(b)
+    assert finite.all()
+    mem = ie.decode_memory_seconds(H100, "mixtral-8x7b", b, ctx)
+    comp = ie.decode_compute_seconds(H100, "mixtral-8x7b", b, ctx)
+    np.testing.assert_allclose(mem, comp, rtol=1e-9)
+    assert np.all(np.diff(b) > 0)
+
+
+def test_optimal_batch_is_one_when_compute_bound_at_batch_one():
+    slow = dataclasses.replace(H100, flop_per_s={"bf16": 1e9})  # a chip with almost no arithmetic
+    assert float(rl.optimal_batch(slow, "llama-3-8b")) == 1.0
+    assert float(rl.optimal_batch(slow, "mixtral-8x7b")) == 1.0
+
+
+def test_optimal_batch_broadcasts():
+    b = rl.optimal_batch(H100, "llama-3-8b", np.array([[0.0], [100.0]]), flop_utilization=[0.5, 1.0])
+    assert b.shape == (2, 2)
+    assert b[0, 0] == pytest.approx(295.343 / 2, rel=1e-4)
+
+
+# ---------------------------------------------------------- step time: flat, then linear
+
+def test_step_time_flat_below_bstar_and_linear_above():
+    b_star = float(ie.dense_optimal_batch(H100))
+    below = np.arange(1, int(b_star) + 1, dtype=float)
+    t_below = ie.decode_step_seconds(H100, "llama-3-8b", below)
+    # memory-bound: every step reads the same weights, 2 x 7,504,658,432 B / 3.35e12 B/s = 4.4804 ms
+    np.testing.assert_allclose(t_below, 2 * 7_504_658_432 / 3.35e12, rtol=1e-12)
+    above = np.array([300.0, 600.0, 1200.0, 4800.0])
+    t_above = ie.decode_step_seconds(H100, "llama-3-8b", above)
+    # compute-bound: t = b x 2N / C, proportional to b
+    np.testing.assert_allclose(t_above, above * 2 * 7_504_658_432 / 989.4e12, rtol=1e-12)
+    np.testing.assert_allclose(t_above[1:] / t_above[:-1], above[1:] / above[:-1], rtol=1e-12)
+
+
+def test_step_time_grows_with_context_and_batch():
+    b = np.array([1.0, 8.0, 64.0])
+    t0 = ie.decode_step_seconds(H100, "llama-3-70b", b, 0.0, weight_format="fp8")
+    t1 = ie.decode_step_seconds(H100, "llama-3-70b", b, 8192.0, weight_format="fp8")
+    assert np.all(t1 > t0)
+    assert np.all(np.diff(t1) > 0)
+
+
+def test_n_devices_divides_time_ideally():
+    t1 = float(ie.decode_step_seconds(H100, "llama-3-70b", 16, 2048))
+    t8 = float(ie.decode_step_seconds(H100, "llama-3-70b", 16, 2048, n_devices=8))
+    assert t8 == pytest.approx(t1 / 8, rel=1e-12)
+
+
+def test_decode_mfu_is_b_over_bstar_below_and_cap_above():
+    b_star = float(ie.dense_optimal_batch(H100))
+    np.testing.assert_allclose(rl.decode_mfu(H100, "llama-3-8b", [1.0, 100.0]),
+                               np.array([1.0, 100.0]) / b_star, rtol=1e-12)
+    assert float(rl.decode_mfu(H100, "llama-3-8b", 1000.0)) == pytest.approx(1.0)
+    assert float(rl.decode_mfu(H100, "llama-3-8b", 1000.0, flop_utilization=0.7,
+                               bandwidth_utilization=0.75)) == pytest.approx(0.7)
+
+
+# ------------------------------------------------------------------- memory capacity
+
+def test_kv_cache_and_weight_bytes_by_hand():
+    assert float(rl.kv_cache_bytes("llama-3-70b", 1000, 4)) == 4 * 1000 * L70_KV
+    assert float(rl.kv_cache_bytes("llama-3-8b", 1)) == 131_072
+    assert rl.weight_bytes("llama-3-70b", "fp8") == L70_TOTAL
+    assert rl.weight_bytes("llama-3-70b", "int4-g128") == pytest.approx(L70_TOTAL * 0.53125)
+
+
+def test_max_batch_by_hand():
+    # (80e9 - 70,553,706,496) / (8192 x 163,840) = 7.04 -> 7 sequences (FP8 weights and KV)
+    b = rl.max_batch(H100, "llama-3-70b", 8192, weight_format="fp8", kv_format="fp8")
+    assert float(b) == 7.0
+    # bf16 KV doubles the per-sequence bytes: 3.52 -> 3
+    assert float(rl.max_batch(H100, "llama-3-70b", 8192, weight_format="fp8")) == 3.0
+    # two H100s hold the bf16 weights: (160e9 - 141.1e9) / (8192 x 327,680) = 7.04 -> 7
+    assert float(rl.max_batch(H100, "llama-3-70b", 8192, n_devices=2)) == 7.0
+
+
+def test_max_batch_limits():
+    b = rl.max_batch(H100, "llama-3-70b", [0.0, 1e6], weight_format="fp8")
+    assert np.isinf(b[0])              # no context: only the weights
+    assert b[1] == 0.0                 # a million-token sequence does not fit next to them
+    caps = rl.max_batch(H100, "llama-3-8b", [1024, 4096, 16384])
+    assert np.all(np.diff(caps) < 0)   # longer contexts fit fewer sequences
+
+
+def test_max_batch_error_names_the_sizes():
+    with pytest.raises(ValueError, match=r"Llama 3 70B weights in bf16 need 141 GB .* hold 80 GB"):
+        rl.max_batch(H100, "llama-3-70b", 8192)
+    # an array of device counts: the message names the first one that fails (70.6 GB > 0.5 x 80 GB)
+    with pytest.raises(ValueError, match=r"need 70.6 GB .* but 1 x H100 SXM hold 40 GB \(hbm_fraction 0.5\)"):
+        rl.max_batch(H100, "llama-3-70b", 1024, weight_format="fp8", hbm_fraction=0.5, n_devices=[2, 1])
+
+
+def test_cost_optimal_batch_is_min_of_bstar_and_capacity():
+    # short context: ceil(295.34) = 296 (capacity is infinite)
+    assert float(rl.cost_optimal_batch(H100, "llama-3-8b")) == 296.0
+    # long context: capacity binds (b* is infinite beyond l_kv)
+    assert float(rl.cost_optimal_batch(H100, "llama-3-70b", 8192, weight_format="fp8")) == 3.0
+
+
+def test_kv_weight_parity_batch_mistral_large_2():
+    # Erdil: 244 GB of weights, 36 GB of KV per 100K-token sequence -> "above a batch of 7"
+    m = rl.MISTRAL_LARGE_2
+    matmul = 88 * (2 * 12288 * 12288 + 2 * 12288 * 1024 + 3 * 12288 * 28672) + 32768 * 12288
+    assert m.matmul_params == matmul
+    assert float(rl.kv_weight_parity_batch(m, 100_000)) == pytest.approx(2 * matmul / (100_000 * 360_448), rel=1e-12)
+    assert float(rl.kv_weight_parity_batch(m, 100_000)) == pytest.approx(6.8, abs=0.05)
+    assert np.isinf(rl.kv_weight_parity_batch(m, 0.0))
+
+
+def test_mistral_large_2_shape_against_published():
+    m = rl.MISTRAL_LARGE_2
+    assert float(m.kv_bytes_per_token(2)) == 2 * 8 * 128 * 88 * 2 == 360_448   # "about 360 KB"
+    assert m.total_params == pytest.approx(123e9, rel=5e-3)                     # "123B"
+
+
+@pytest.mark.parametrize("spec,published,rtol", [
+    (rl.LLAMA_2_7B, 6.74e9, 2e-3),      # Hugging Face model card: 6.74B
+    (rl.LLAMA_2_13B, 13.0e9, 5e-3),
+    (rl.CODE_LLAMA_34B, 33.7e9, 5e-3),
+    (rl.LLAMA_2_70B, 69.0e9, 5e-3),     # usually quoted as 69B / 68.98B
+])
+def test_seed_models_parameter_counts(spec, published, rtol):
+    assert spec.total_params == pytest.approx(published, rel=rtol)
+
+
+def test_kv_bytes_llama3_bf16():
+    assert float(ie.get_model("llama-3-70b").kv_bytes_per_token(2)) == 327_680
+    assert float(ie.get_model("llama-3-8b").kv_bytes_per_token(2)) == 131_072
+
+
+# -------------------------------------------------------------------------- prefill
+
+def test_prefill_flop_is_sum_of_per_token_flop():
+    m = ie.get_model("llama-3-70b")
+    for p in (1, 3, 257):
+        expected = sum(float(m.flop_per_token(i)) for i in range(p))
+        assert float(rl.prefill_flop(m, p)) == pytest.approx(expected, rel=1e-12)
+    # by hand, P = 3: 3 x 2N + a x (0 + 1 + 2)
+    assert float(rl.prefill_flop(m, 3)) == 6 * L70_MATMUL + 3 * L70_ATTN
+
+
+def test_prefill_memory_bound_short_compute_bound_long():
+    # a 16-token prompt only reads the weights once: 2 x 7,504,658,432 B / 3.35e12 (+ tiny KV write)
+    t16 = float(rl.prefill_seconds(H100, "llama-3-8b", 16))
+    assert t16 == pytest.approx((2 * 7_504_658_432 + 16 * 131_072) / 3.35e12, rel=1e-12)
+    p = 8192.0
+    t = float(rl.prefill_seconds(H100, "llama-3-8b", p))
+    assert t == pytest.approx(float(rl.prefill_flop("llama-3-8b", p)) / 989.4e12, rel=1e-12)
+    assert float(rl.prefill_mfu(H100, "llama-3-8b", p)) == pytest.approx(1.0)
+    assert float(rl.prefill_mfu(H100, "llama-3-8b", 16)) < 0.1
+
+
+def test_prefill_time_monotone_in_prompt():
+    t = rl.prefill_seconds(H100, "llama-3-70b", np.logspace(0, 5, 50), weight_format="fp8")
+    assert np.all(np.diff(t) >= 0)
+
+
+# --------------------------------------------------------------------------- errors
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(batch=0), r"batch must be >= 1"),
+    (dict(batch=1, context_tokens=-1), r"context_tokens must be >= 0"),
+    (dict(batch=1, bandwidth_utilization=1.5), r"bandwidth_utilization must lie in \(0, 1\]"),
+    (dict(batch=1, n_devices=0), r"n_devices must be >= 1"),
+])
+def test_decode_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ie.decode_step_seconds(H100, "llama-3-8b", **kwargs)
+
+
+def test_unknown_ids_and_unsupported_precision():
+    with pytest.raises(ValueError, match="unknown accelerator 'h900'"):
+        rl.optimal_batch("h900", "llama-3-8b")
+    with pytest.raises(ValueError, match="unknown model"):
+        rl.optimal_batch(H100, "llama-9")
+    with pytest.raises(ValueError, match="A100 80GB SXM has no 'fp8' tensor-core rate"):
+        rl.optimal_batch("a100-80gb-sxm", "llama-3-8b", weight_format="fp8")
+    with pytest.raises(ValueError, match="prompt_tokens must be >= 1"):
+        rl.prefill_seconds(H100, "llama-3-8b", 0)
+    with pytest.raises(ValueError, match="hbm_fraction must lie in"):
+        rl.max_batch(H100, "llama-3-8b", 100, hbm_fraction=0.0)

@@ -1,0 +1,60 @@
+"""The chapter-6 frontier explorer: setting a control updates the report."""
+
+from __future__ import annotations
+
+import pytest
+
+from inferecon import frontier
+from inferecon.widgets.frontier import describe, make_frontier_explorer
+
+
+def _expected(**kw):
+    return frontier.sweep(kw.pop("model", "llama-3-70b"), kw.pop("accelerator", "h100-sxm"), max_devices=256,
+                          n_batches=48, **kw).frontier()
+
+
+def test_default_report_matches_the_package():
+    ex = make_frontier_explorer()
+    fr = _expected(constants="paper")
+    assert f"{fr.max_speed:,.1f} tok/s" in ex.result.value
+    assert f"${fr.min_cost:,.3f}/M" in ex.result.value
+    assert "(tok/s)<sup>3</sup>/price" in ex.result.value   # the paper's alpha
+
+
+def test_changing_format_and_constants_updates_the_report():
+    ex = make_frontier_explorer()
+    ex.weight_format.value = "fp8"
+    assert f"{_expected(weight_format='fp8').max_speed:,.1f} tok/s" in ex.result.value
+    ex.constants.value = "notebook"
+    fr = _expected(weight_format="fp8", constants="notebook")
+    assert f"${fr.min_cost:,.3f}/M" in ex.result.value and "notebook constants" in ex.result.value
+
+
+def test_demand_cap_raises_the_floor():
+    ex = make_frontier_explorer()
+    ex.demand.value = 1000
+    ex.unlimited_demand.value = False
+    fr = _expected(demand_tokens_per_s=1000)
+    assert f"${fr.min_cost:,.3f}/M" in ex.result.value
+
+
+def test_unavailable_precision_is_reported_not_raised():
+    ex = make_frontier_explorer()
+    ex.accelerator.value = "a100-80gb-sxm"
+    ex.weight_format.value = "fp8"
+    assert "Not available" in ex.result.value and "fp8" in ex.result.value
+
+
+def test_describe_with_nothing_feasible():
+    sw = frontier.sweep("llama-3.1-405b", "h100-sxm", device_counts=[1, 2], batches=[1])
+    assert "No configuration fits" in describe(sw, 3.0, 50.0)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(model="gpt-4"), "unknown model 'gpt-4'"),
+    (dict(accelerator="v100"), "unknown accelerator 'v100'"),
+    (dict(constants="blog"), "unknown constant set 'blog'"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_frontier_explorer(**kwargs)

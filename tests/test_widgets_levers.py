@@ -1,0 +1,39 @@
+"""Explorers of chapters 7-8: setting a control updates the output label with the package's numbers."""
+
+import pytest
+
+from inferecon import planner, speculative
+from inferecon.widgets.planner import make_planner_explorer
+from inferecon.widgets.speculative import make_speculative_explorer
+
+
+def test_speculative_explorer_updates():
+    ex = make_speculative_explorer(network_latency=False)
+    ex.acceptance.value = 0.9
+    ex.draft_tokens.value = 5
+    # 1 + .9 + .81 + .729 + .6561 + .59049 = 4.68559
+    assert "E[tokens per step] = <b>4.686</b>" in ex.result.value
+    acc = planner.ideal_replica("h100-sxm", 8)
+    s = float(speculative.speedup(acc, "llama-3-70b", "llama-3-8b", 16, 0.9, 5, 1000, weight_format="int8"))
+    assert f"speedup <b>{s:.2f}×</b>" in ex.result.value
+    ex.network_latency.value = True
+    lam = speculative.erdil_layer_latency_seconds(8)
+    s2 = float(speculative.speedup(acc, "llama-3-70b", "llama-3-8b", 16, 0.9, 5, 1000, lam, weight_format="int8"))
+    assert f"speedup <b>{s2:.2f}×</b>" in ex.result.value and s2 < s
+
+
+def test_speculative_explorer_bad_target():
+    with pytest.raises(ValueError, match="unknown target"):
+        make_speculative_explorer(target="GPT-5")
+
+
+def test_planner_explorer_updates_and_reports_infeasible():
+    ex = make_planner_explorer()
+    ex.requests_per_s.value = 100.0
+    p = planner.plan(planner.Workload(requests_per_s=100.0, peak_to_average=3.0, input_tokens=1000, output_tokens=250),
+                     planner.ReplicaConfig(model="llama-3-70b", n_devices=4))
+    assert f"{p.devices} GPUs" in ex.result.value and f"${p.usd_per_month:,.0f} per month" in ex.result.value
+    ex.regions.value = 3
+    assert f"{3 * p.devices} GPUs" in ex.result.value
+    ex.devices.value = 1
+    assert "Not feasible" in ex.result.value and "need 141 GB" in ex.result.value
