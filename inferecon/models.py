@@ -284,6 +284,13 @@ def _llama3(id: str, name: str, dim: int, layers: int, heads: int, d_ff: int,
                      training_tokens=tokens, sources=sources)
 
 
+def _llama2(id: str, name: str, layers: int, dim: int, heads: int, kv_heads: int, d_ff: int,
+            sources: tuple[str, ...]) -> ModelSpec:
+    return ModelSpec(id=id, name=name, n_layers=layers, d_model=dim, n_heads=heads,
+                     n_kv_heads=kv_heads, d_head=128, d_ff=d_ff, ffn="swiglu", vocab_size=32000,
+                     training_tokens=2e12 if id.startswith("llama-2") else None, sources=sources)
+
+
 def _palm(id: str, name: str, layers: int, dim: int, heads: int) -> ModelSpec:
     return ModelSpec(id=id, name=name, n_layers=layers, d_model=dim, n_heads=heads, n_kv_heads=1,
                      d_head=256, d_ff=4 * dim, ffn="swiglu", vocab_size=256000,
@@ -314,6 +321,19 @@ MODELS: dict[str, ModelSpec] = {m.id: m for m in [
               training_tokens=1.0e12, sources=("touvron2023llama",),
               notes="The first LLaMA (Feb 2023): full multi-head attention; 6.7B parameters "
                     "and 1.0T training tokens in the paper's Table 2."),
+    # Llama 2: 7B and 13B use full multi-head attention, 70B grouped-query (8 KV heads).
+    _llama2("llama-2-7b", "Llama 2 7B", 32, 4096, 32, 32, 11008, ("touvron2023llama2",)),
+    _llama2("llama-2-13b", "Llama 2 13B", 40, 5120, 40, 40, 13824, ("touvron2023llama2",)),
+    _llama2("llama-2-70b", "Llama 2 70B", 80, 8192, 64, 8, 28672, ("touvron2023llama2",)),
+    # Code Llama 34B (Llama 2 architecture, GQA): Llama 2 weights further trained on code, so no
+    # single pre-training token count is given.
+    _llama2("code-llama-34b", "Code Llama 34B", 48, 8192, 64, 8, 22016, ("roziere2023code",)),
+    # Mistral Large 2 (July 2024), Erdil's long-context example; configuration of
+    # mistralai/Mistral-Large-Instruct-2407. KV cache 360,448 B/token in bf16.
+    ModelSpec(id="mistral-large-2", name="Mistral Large 2", n_layers=88, d_model=12288, n_heads=96,
+              n_kv_heads=8, d_head=128, d_ff=28672, ffn="swiglu", vocab_size=32768,
+              sources=("mistral2024large2", "erdil2025inference"),
+              notes="Training tokens undisclosed; 122.6B parameters derived (published: 123B)."),
     _palm("palm-8b", "PaLM 8B", 32, 4096, 16),
     _palm("palm-62b", "PaLM 62B", 64, 8192, 32),
     _palm("palm-540b", "PaLM 540B", 118, 18432, 48),

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validate import at_least_one, fraction, non_negative
 from .hardware import ACCELERATORS, Accelerator, get_accelerator
-from .models import ModelSpec, get_model
+from .models import MODELS, ModelSpec, get_model
 from .moe import params_read_per_step
 from .precision import FORMATS, NumberFormat, get_format
 from .units import format_bytes, format_count
@@ -47,36 +47,12 @@ ERDIL_FLOP_UTILIZATION = 0.70
 #: Sustained fraction of peak HBM bandwidth that Erdil's paper assumes (§4; notebook: 1.0).
 ERDIL_BANDWIDTH_UTILIZATION = 0.75
 
-# ----------------------------------------------------------------------------------------
-# Models used by chapter 4's worked examples but not in the catalogue (inferecon.models.MODELS)
-# ----------------------------------------------------------------------------------------
-
-#: Mistral Large 2 (123B, July 2024), the model of Erdil's long-context example (§4): 88 layers,
-#: d_model 12288, 96 query / 8 KV heads of 128, SwiGLU d_ff 28672, vocabulary 32768 (the
-#: published Hugging Face configuration). KV cache 360,448 B/token in bf16 ("about 360 KB").
-MISTRAL_LARGE_2 = ModelSpec(
-    id="mistral-large-2", name="Mistral Large 2", n_layers=88, d_model=12288, n_heads=96,
-    n_kv_heads=8, d_head=128, d_ff=28672, ffn="swiglu", vocab_size=32768,
-    sources=("mistral2024large2", "erdil2025inference"),
-    notes="Configuration of mistralai/Mistral-Large-Instruct-2407; 122.6B parameters derived.")
-
-
-def _llama2(id: str, name: str, layers: int, dim: int, heads: int, kv_heads: int, d_ff: int,
-            sources: tuple[str, ...]) -> ModelSpec:
-    return ModelSpec(id=id, name=name, n_layers=layers, d_model=dim, n_heads=heads,
-                     n_kv_heads=kv_heads, d_head=128, d_ff=d_ff, ffn="swiglu", vocab_size=32000,
-                     training_tokens=2e12 if "llama-2" in id else None, sources=sources)
-
-
-#: Llama 2 7B: 32 layers, d_model 4096, 32 heads (full multi-head attention), d_ff 11008.
-LLAMA_2_7B = _llama2("llama-2-7b", "Llama 2 7B", 32, 4096, 32, 32, 11008, ("touvron2023llama2",))
-#: Llama 2 13B: 40 layers, d_model 5120, 40 heads (full multi-head attention), d_ff 13824.
-LLAMA_2_13B = _llama2("llama-2-13b", "Llama 2 13B", 40, 5120, 40, 40, 13824, ("touvron2023llama2",))
-#: Code Llama 34B (Llama 2 architecture): 48 layers, d_model 8192, 64 heads, 8 KV heads, d_ff 22016.
-CODE_LLAMA_34B = _llama2("code-llama-34b", "Code Llama 34B", 48, 8192, 64, 8, 22016,
-                         ("roziere2023code",))
-#: Llama 2 70B: 80 layers, d_model 8192, 64 heads, 8 KV heads (GQA), d_ff 28672.
-LLAMA_2_70B = _llama2("llama-2-70b", "Llama 2 70B", 80, 8192, 64, 8, 28672, ("touvron2023llama2",))
+# Models of chapter 4's worked examples, from the catalogue (kept here as names for brevity).
+MISTRAL_LARGE_2 = MODELS["mistral-large-2"]
+LLAMA_2_7B = MODELS["llama-2-7b"]
+LLAMA_2_13B = MODELS["llama-2-13b"]
+CODE_LLAMA_34B = MODELS["code-llama-34b"]
+LLAMA_2_70B = MODELS["llama-2-70b"]
 
 #: The "7B / 13B / 34B / 70B" dense models of the seed cost table, as Llama-2-family shapes.
 SEED_001_MODELS: tuple[ModelSpec, ...] = (LLAMA_2_7B, LLAMA_2_13B, CODE_LLAMA_34B, LLAMA_2_70B)

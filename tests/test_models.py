@@ -22,6 +22,13 @@ PUBLISHED = [
     # Chinchilla: "70B" (relative-position projection included), GPT-3: "175B"
     ("chinchilla-70b", 70e9, None, 5e-3),
     ("gpt-3-175b", 175e9, None, 5e-3),
+    # Llama 2 (Touvron et al. 2023b, Table 1 sizes 7B/13B/70B; exact counts 6.74B/13.02B/68.98B
+    # from the released configurations), Code Llama 34B (33.7B), Mistral Large 2 ("123B")
+    ("llama-2-7b", 6.738e9, None, 1e-3),
+    ("llama-2-13b", 13.016e9, None, 1e-3),
+    ("llama-2-70b", 68.977e9, None, 1e-3),
+    ("code-llama-34b", 33.74e9, None, 2e-3),
+    ("mistral-large-2", 123e9, None, 5e-3),
 ]
 
 

@@ -60,3 +60,29 @@ def test_ch1_answers_by_hand():
     assert check("ch1-ex3", 0.6272).correct
     # ch1-ex4: 3 x 1.4e12 x 0.12 / 0.45 = 1.12e12
     assert check("ch1-ex4", 1.12e12).correct
+    # ch1-ex5: 3 x 300e9 / (7 x 1000) = 1.29e8 requests/day; "about 130 million" is within 10%
+    assert check("ch1-ex5", 130e6).correct and not check("ch1-ex5", 200e6).correct
+
+
+def test_every_check_named_in_a_chapter_is_registered():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    named = set()
+    for src in (root / "src" / "chapters").glob("*.md"):
+        named |= set(re.findall(r'check\("(ch\d+-ex\d+)"', src.read_text(encoding="utf-8")))
+    assert named, "no chapter names an answer check"
+    assert named <= set(exercise_ids()), f"checks named in chapters but not registered: {named - set(exercise_ids())}"
+
+
+def test_every_numeric_exercise_has_a_check():
+    # every registered check belongs to an exercise that exists in a chapter
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    labels = set()
+    for src in (root / "src" / "chapters").glob("*.md"):
+        labels |= set(re.findall(r":label: (ch\d+-ex\d+)", src.read_text(encoding="utf-8")))
+    assert set(exercise_ids()) <= labels, f"checks for missing exercises: {set(exercise_ids()) - labels}"

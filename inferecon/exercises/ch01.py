@@ -26,6 +26,11 @@ def _ex4() -> float:
     return float(lifecycle.cost_crossover_tokens(get_model("chinchilla-70b").training_tokens, 0.45, 0.12))
 
 
+def _ex5() -> float:
+    # GPT-3 175B (300B tokens): requests/day of 1,000 tokens for the crossover within 7 days
+    return float(lifecycle.crossover_tokens(get_model("gpt-3-175b").training_tokens) / (7 * 1_000))
+
+
 ANSWERS = {
     "ch1-ex2": Answer(_ex2, rtol=0.01, unit="days",
                       hint="Serving matches training after T = 3D tokens; divide by tokens per day."),
@@ -33,4 +38,6 @@ ANSWERS = {
                       hint="Per token, inference costs 2N + a*l; a = model.attention_flop_per_context_token."),
     "ch1-ex4": Answer(_ex4, rtol=0.01, unit="tokens",
                       hint="A FLOP costs price/(u*C): compare 6ND/u_train with 2NT/u_inf."),
+    "ch1-ex5": Answer(_ex5, rtol=0.10, unit="requests per day",
+                      hint="The crossover is 3D tokens; spread them over 7 days of 1,000-token requests."),
 }
