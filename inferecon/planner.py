@@ -23,8 +23,10 @@ and prefills each prompt at the arithmetic roofline. The planner
    staging share, and prices the result at 730 hours a month.
 
 The multi-device replica is an **ideal** group (bandwidth, FLOP/s and memory add up; no
-communication time), so the step times are bounds: real tensor-parallel replicas are slower
-(chapter 6 prices the network) and real kernels reach roughly half the roofline (chapter 9).
+communication time), so the step times are bounds and the fleets and dollars lower limits:
+real tensor-parallel replicas are slower (chapter 6 prices the network) and real kernels
+reach roughly half the roofline (chapter 9). :meth:`ReplicaConfig.derated` applies a fitted
+efficiency through the two utilization arguments.
 """
 
 from __future__ import annotations
@@ -138,6 +140,18 @@ class ReplicaConfig:
         fraction("bandwidth_utilization", self.bandwidth_utilization)
         fraction("reserve_fraction", self.reserve_fraction, low_open=False, high_open=True)
         at_least_one("max_batch", self.max_batch, integer=True)
+
+    def derated(self, efficiency: float) -> "ReplicaConfig":
+        """The same configuration on a real system that reaches a fraction :math:`\\eta` of the
+        bound: both utilizations multiplied by :math:`\\eta`.
+
+        With the default utilizations of 1 the planner prices the ideal bound, a lower limit on
+        cost; chapter 9 fits :math:`\\eta` from published measurements
+        (:func:`inferecon.validation.fit_efficiency`) so that budgets can be planned with it.
+        """
+        eta = float(fraction("efficiency", efficiency))
+        return dataclasses.replace(self, flop_utilization=self.flop_utilization * eta,
+                                   bandwidth_utilization=self.bandwidth_utilization * eta)
 
     @property
     def replica(self) -> Accelerator:

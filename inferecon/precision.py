@@ -88,7 +88,8 @@ FORMATS: dict[str, NumberFormat] = {f.id: f for f in [
                  description="INT8 weights only (W8A16), 16-bit math"),
     NumberFormat(id="int4-g128", bytes_per_element=_group(4, 128, asymmetric=True),
                  compute_precision="bf16",
-                 description="INT4 weights, group 128, fp16 scale + zero (GPTQ/AWQ style), 16-bit math"),
+                 description="INT4 weights, group 128, 16-bit scale and 16-bit zero point per group "
+                             "(GPTQ/AWQ checkpoints that pack the zero in 4 bits: 0.5195 B), 16-bit math"),
     NumberFormat(id="fp4", bytes_per_element=0.5 + 1.0 / 16,
                  compute_precision="fp4",
                  description="NVFP4: 4-bit values, one FP8 scale per 16 (Blackwell), FP4 math"),

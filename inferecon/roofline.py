@@ -370,10 +370,14 @@ def max_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
     if np.any(free <= 0):
         i = np.argmax(np.ravel(free <= 0))
         n_bad, f_bad = float(np.ravel(np.broadcast_to(n, free.shape))[i]), float(np.ravel(np.broadcast_to(f, free.shape))[i])
+        hold = n_bad * f_bad * acc.hbm_bytes
+        need_s, hold_s = format_bytes(w), format_bytes(hold)
+        if need_s == hold_s:   # e.g. 141.1 GB of weights on a 141 GB H200: show the difference
+            need_s, hold_s = format_bytes(w, digits=5), format_bytes(hold, digits=5)
         raise ValueError(
-            f"{m.name} weights in {wf.id} need {format_bytes(w)} ({format_count(m.total_params)} "
+            f"{m.name} weights in {wf.id} need {need_s} ({format_count(m.total_params)} "
             f"parameters x {wf.bytes_per_element:g} B) but {n_bad:g} x {acc.name} hold "
-            f"{format_bytes(n_bad * f_bad * acc.hbm_bytes)} (hbm_fraction {f_bad:g}); "
+            f"{hold_s} (hbm_fraction {f_bad:g}); "
             f"use more devices or a smaller weight format")
     per_seq = ctx * m.kv_bytes_per_token(kf.bytes_per_element)
     free, per_seq = np.broadcast_arrays(free, per_seq)

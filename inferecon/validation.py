@@ -323,6 +323,18 @@ class Prediction:
         """The measurement id."""
         return self.measurement.id
 
+    @property
+    def communication_free_efficiency(self) -> float:
+        """Efficiency against the communication-free part of the prediction,
+        :math:`\\eta \\cdot t_\\mathrm{roof}/(t_\\mathrm{roof} + t_\\mathrm{net})`: what
+        :math:`\\eta` would be if a system hid every all-reduce behind computation (Erdil's step
+        model adds them instead), for the configuration the prediction chose. ``nan`` for rows
+        without a decode step breakdown."""
+        roof, net = self.compute_or_memory_seconds, self.network_seconds
+        if not (math.isfinite(roof) and math.isfinite(net)) or roof + net <= 0:
+            return math.nan
+        return self.efficiency * roof / (roof + net)
+
 
 def _contexts(m: Measurement) -> NDArray[np.float64]:
     """Cached tokens at each decode step: the prompt plus the tokens generated so far.

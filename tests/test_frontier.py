@@ -196,6 +196,24 @@ def test_ch6_answers_by_hand():
     assert check("ch6-ex4", 56.2).correct
 
 
+def test_ch6_sweep_answers_are_frontier_values_and_reject_wrong_ones():
+    from inferecon.exercises import ch06, check
+    # ch6-ex3: the cheapest 405B configuration at >= 30 tok/s is a feasible frontier point
+    # at least that fast, and no feasible configuration at >= 30 tok/s is cheaper
+    sw = frontier.sweep("llama-3.1-405b", "h100-sxm", constants="paper")
+    usd = ch06.ANSWERS["ch6-ex3"].compute()
+    ok = sw.feasible & (sw.tokens_per_s_per_request >= 30)
+    assert usd == pytest.approx(float(sw.usd_per_million_tokens[ok].min()), rel=1e-12)
+    # ch6-ex5: FP8 speeds the fastest service up, but by less than the closed form's 2^(1/3)
+    # (kernel launches and collective latencies do not shrink with precision)
+    ratio = ch06.ANSWERS["ch6-ex5"].compute()
+    assert 1.0 < ratio < 2 ** (1 / 3)
+    for key, ans in ch06.ANSWERS.items():
+        v = ans.compute()
+        assert check(key, v).correct
+        assert not check(key, v * 1.5 + 1).correct
+
+
 def test_million_point_sweep_is_complete():
     # Speed is measured by tools/benchmark_sweep.py, not asserted here (timed tests are flaky on
     # a loaded machine); this checks the benchmark's configuration really is a million points.

@@ -152,3 +152,29 @@ def test_plan_mixture_sums_fleets_and_keeps_minimums():
     assert plans[0].workload.requests_per_s == pytest.approx(0.035)
     with pytest.raises(ValueError, match="shares must add up to 1"):
         pl.plan_mixture(w, [(0.7, small), (0.4, large)])
+
+
+def test_step_time_by_hand():
+    # Llama 3 8B bf16 on one H100, 1000 in / 250 out: memory caps the batch at 341 (see above:
+    # 55.939e9 B free / (1250 x 131,072 B) = 341.4). A decode step reads the matmul weights
+    # (8,030,261,248 - the 128,256 x 4096 input embedding, which is looked up, not read - the
+    # norm weights 65 x 4096 = 266,240 -> 7,504,658,432 parameters x 2 B) plus 341 caches at the
+    # mean context 1125: (15.009317e9 + 341 x 1125 x 131,072) / 3.35e12 = 19.490 ms.
+    w = pl.Workload(requests_per_s=1, input_tokens=1000, output_tokens=250)
+    p = pl.plan(w, pl.ReplicaConfig(model="llama-3-8b"))
+    assert p.batch == 341 and p.batch_limit == "memory"
+    assert p.step_seconds == pytest.approx((2 * 7_504_658_432 + 341 * 1125 * 131_072) / 3.35e12, rel=1e-9)
+
+
+def test_derated_config_halves_the_replica_rate():
+    # eta = 0.5 doubles both the decode step and the (compute-bound) prefill; the batch stays
+    # memory-limited (39 ms < 50 ms), so R = 1/(t_out t/b + p) halves exactly.
+    w = pl.Workload(requests_per_s=1, input_tokens=1000, output_tokens=250)
+    cfg = pl.ReplicaConfig(model="llama-3-8b")
+    bound, real = pl.plan(w, cfg), pl.plan(w, cfg.derated(0.5))
+    assert real.batch == bound.batch
+    assert real.step_seconds == pytest.approx(2 * bound.step_seconds, rel=1e-12)
+    assert real.replica_requests_per_s == pytest.approx(bound.replica_requests_per_s / 2, rel=1e-12)
+    assert cfg.derated(0.5).derated(0.5).bandwidth_utilization == 0.25
+    with pytest.raises(ValueError, match="efficiency must lie in"):
+        cfg.derated(1.5)

@@ -222,6 +222,10 @@ def test_max_batch_error_names_the_sizes():
     # an array of device counts: the message names the first one that fails (70.6 GB > 0.5 x 80 GB)
     with pytest.raises(ValueError, match=r"need 70.6 GB .* but 1 x H100 SXM hold 40 GB \(hbm_fraction 0.5\)"):
         rl.max_batch(H100, "llama-3-70b", 1024, weight_format="fp8", hbm_fraction=0.5, n_devices=[2, 1])
+    # 2 x 70,553,706,496 B = 141.107 GB of bf16 weights against an H200's 141 GB: the message
+    # shows enough digits to tell them apart (not "need 141 GB ... hold 141 GB")
+    with pytest.raises(ValueError, match=r"need 141\.11 GB .* 1 x H200 SXM hold 141 GB"):
+        rl.max_batch("h200-sxm", "llama-3-70b", 0)
 
 
 def test_cost_optimal_batch_is_min_of_bstar_and_capacity():

@@ -104,8 +104,11 @@ def test_refit_approximately_reproduces_chinchilla():
 
 @pytest.mark.parametrize("row", sc.HOFFMANN_2022_TABLE3[:8], ids=lambda r: f"{r.params:.0e}")
 def test_refit_close_to_table3_projections(row):
-    # Table 3 (Approach 1) rows are 6ND-consistent; the refit agrees within 15% up to 1.3e26 FLOP
-    assert 6 * row.params * row.tokens == pytest.approx(row.flop, rel=0.05)
+    # Table 3 (Approach 1) rows satisfy C = 6ND to rounding (175B: 6*175e9*3.7e12 = 3.885e24 vs
+    # 3.85e24, 0.9%), except the Gopher row: 6*67e9*1.5e12 = 6.03e23 vs 5.76e23, 4.7% off.
+    # The refit agrees with the sizes within 15% up to 1.3e26 FLOP.
+    rel = 0.048 if row.params == 67e9 else 0.01
+    assert 6 * row.params * row.tokens == pytest.approx(row.flop, rel=rel)
     assert float(sc.compute_optimal_params(BES, row.flop)) == pytest.approx(row.params, rel=0.15)
     assert float(sc.compute_optimal_params(HOFF, row.flop)) < 0.8 * row.params
 
@@ -143,7 +146,11 @@ def test_compute_efficiency():
     assert np.allclose(sc.compute_efficiency(BES, n, c / (6 * n)), 1.0, rtol=1e-9)
     # 7B on 10B tokens (under-trained) and on 100T tokens (over-trained) both waste compute
     assert np.all(sc.compute_efficiency(BES, [7e9, 7e9], [1e10, 1e14]) < 0.9)
-    # Chinchilla judged by the printed fit: 84% (the split the printed fit prefers needs 16% less)
+    # Chinchilla judged by the printed fit: 84% (the split the printed fit prefers needs 16% less).
+    # By hand: L = 1.93661 (above), gap = L - E = 0.24661;
+    # N = (406.4 (1 + 0.34/0.28) / 0.24661)^(1/0.34) = 3649^(2.941) = 3.00e10,
+    # D = (410.7 (1 + 0.28/0.34) / 0.24661)^(1/0.28) = 3037^(3.571) = 2.74e12,
+    # 6ND = 4.93e23, / 5.88e23 = 0.838
     assert float(sc.compute_efficiency(HOFF, 70e9, 1.4e12)) == pytest.approx(0.837, abs=0.002)
 
 
@@ -379,6 +386,18 @@ def test_fit_recovers_noise_free_parameters():
     f = res.fit
     for got, want in zip(f.as_tuple(), BES.as_tuple()):
         assert got == pytest.approx(want, rel=2e-3)
+
+
+def test_screened_fit_equals_tight_fit_from_every_start():
+    # screening each start loosely and polishing the best reaches the same minimum as running
+    # every start to tight tolerances
+    n, d, l_ = _runs(0.005)
+    grid = {"alpha": (0.2, 0.8), "beta": (0.2, 0.8), "e": (0.5,), "a": (3.0,), "b": (10.0,)}
+    screened = sc.fit_approach3(n, d, l_, initial_grid=grid)
+    tight = sc.fit_approach3(n, d, l_, initial_grid=grid, options=sc.TIGHT_OPTIONS)
+    assert screened.objective == pytest.approx(tight.objective, rel=1e-9)
+    for got, want in zip(screened.fit.as_tuple(), tight.fit.as_tuple()):
+        assert got == pytest.approx(want, rel=1e-4)
 
 
 def test_fit_recovers_noisy_parameters():

@@ -71,6 +71,12 @@ def test_routing_quality_and_costs_sympy_vs_numeric():
     np.testing.assert_allclose(fc(*args), routing.cascade_cost(*args), rtol=1e-12)
 
 
+def test_routing_quality_by_path_is_the_expanded_quality():
+    # four terms, one per (class, answer used) path; expands to quality()
+    assert len(sp.Add.make_args(sr.quality_by_path())) == 4
+    assert sp.expand(sr.quality_by_path() - sr.quality()) == 0
+
+
 def test_routing_savings_and_required_share():
     assert sp.simplify(sr.in_terms_of_share(sr.router_savings()) - (sr.P_S * (1 - sr.rho) - sr.rho_R)) == 0
     assert sp.simplify(sr.in_terms_of_share(sr.cascade_savings()) - (sr.P_S - sr.rho)) == 0

@@ -28,6 +28,8 @@ def test_changing_format_and_constants_updates_the_report():
     ex.constants.value = "notebook"
     fr = _expected(weight_format="fp8", constants="notebook")
     assert f"${fr.min_cost:,.3f}/M" in ex.result.value and "notebook constants" in ex.result.value
+    # the notebook's preference exponent (4) replaces the paper's (3)
+    assert ex.alpha.value == 4.0 and "(tok/s)<sup>4</sup>/price" in ex.result.value
 
 
 def test_demand_cap_raises_the_floor():

@@ -22,6 +22,19 @@ def test_speculative_explorer_updates():
     assert f"speedup <b>{s2:.2f}×</b>" in ex.result.value and s2 < s
 
 
+def test_speculative_explorer_reports_what_does_not_fit():
+    # Llama 3.1 405B in bf16 (812 GB) plus the 8B draft (16 GB) on four H100s (288 GB usable
+    # at 90%): nothing is priced
+    ex = make_speculative_explorer(target="Llama 3.1 405B", devices=4, weight_format="bf16")
+    assert "Does not fit" in ex.result.value and "828 GB" in ex.result.value and "tok/s" not in ex.result.value
+    # 70B in bf16 on four H100s: 288 - 16.1 (draft) - 141.1 GB leave 130.8 GB; a 32,000-token
+    # sequence holds 32,000 x 327,680 B = 10.49 GB of KV cache, so 12 fit
+    ex = make_speculative_explorer(devices=4, weight_format="bf16", batch=512, context=32000)
+    assert "Largest batch that fits here: 12" in ex.result.value
+    ex.batch.value = 12
+    assert "Speculative" in ex.result.value
+
+
 def test_speculative_explorer_bad_target():
     with pytest.raises(ValueError, match="unknown target"):
         make_speculative_explorer(target="GPT-5")
@@ -35,5 +48,10 @@ def test_planner_explorer_updates_and_reports_infeasible():
     assert f"{p.devices} GPUs" in ex.result.value and f"${p.usd_per_month:,.0f} per month" in ex.result.value
     ex.regions.value = 3
     assert f"{3 * p.devices} GPUs" in ex.result.value
+    ex.regions.value = 1
+    ex.efficiency.value = 0.5
+    real = planner.plan(planner.Workload(requests_per_s=100.0, peak_to_average=3.0, input_tokens=1000, output_tokens=250),
+                        planner.ReplicaConfig(model="llama-3-70b", n_devices=4).derated(0.5))
+    assert real.devices > p.devices and f"{real.devices} GPUs" in ex.result.value
     ex.devices.value = 1
     assert "Not feasible" in ex.result.value and "need 141 GB" in ex.result.value

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .. import planner, routing
+from ..models import get_model
 from . import COLORS, new_figure
 
 __all__ = ["router_savings", "strategy_map", "monthly_cost_vs_traffic", "planner_static"]
@@ -96,6 +97,7 @@ def planner_static(config: planner.ReplicaConfig, workload: planner.Workload,
     ax2.loglog(r, full["usd_per_month"], "-", color=COLORS[1])
     ax2.set_xlabel("average requests per second")
     ax2.set_ylabel("$ per month")
-    fig.suptitle(f"{config.replica.name}, peak/avg {workload.peak_to_average:g}, "
+    model = get_model(config.model).name
+    fig.suptitle(f"{model} in {config.weight_format} on {config.replica.name}, peak/avg {workload.peak_to_average:g}, "
                  f"{workload.input_tokens:g} in / {workload.output_tokens:g} out tokens", fontsize=10)
     return fig

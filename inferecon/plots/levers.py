@@ -61,7 +61,7 @@ def speedup_vs_draft_length(accelerator: "str | Accelerator", target: "str | Mod
     ax.set_ylabel("speedup over plain decoding")
     tm, dm = get_model(target), get_model(draft)
     ax.set_title(f"{tm.name} verified, {dm.name} drafting, batch {batch:g} (★ = best γ)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9)
     return fig
 
 

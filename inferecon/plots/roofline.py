@@ -130,19 +130,25 @@ def kv_cache_growth(models: Sequence["str | ModelSpec"], accelerator: "str | Acc
 
     acc, m = get_accelerator(accelerator), get_model(breakdown_model)
     wf = get_format(weight_format)
-    w_t = np.full_like(ctx, wf.bytes_per_element * m.matmul_params / acc.hbm_bytes_per_s)
-    kv_t = roofline.kv_cache_bytes(m, ctx, batch, kf) / acc.hbm_bytes_per_s
+    kw = dict(weight_format=wf, kv_format=kf)
+    # memory term at zero context = weight reads alone; the rest of the memory term is KV reads
+    w_t = np.broadcast_to(roofline.decode_memory_seconds(acc, m, batch, 0.0, **kw), ctx.shape)
+    kv_t = roofline.decode_memory_seconds(acc, m, batch, ctx, **kw) - w_t
     comp = roofline.decode_compute_seconds(acc, m, batch, ctx, weight_format=wf)
-    ax2.stackplot(ctx, w_t * 1e3, kv_t * 1e3, colors=[COLORS[0], COLORS[1]], alpha=0.55,
-                  labels=["weight reads", "KV reads"])
-    ax2.plot(ctx, comp * 1e3, color="black", lw=1.5, label="arithmetic")
-    ax2.set_xscale("log")
-    ax2.set_yscale("log")
-    ax2.set_ylim(bottom=float(np.min(comp)) * 1e3 * 0.5)
+    step = roofline.decode_step_seconds(acc, m, batch, ctx, **kw)
+    ax2.loglog(ctx, step * 1e3, color="black", lw=2.4, label="step time (max of memory, arithmetic)")
+    ax2.loglog(ctx, w_t * 1e3, color=COLORS[0], lw=1.5, ls="--", label="weight reads")
+    ax2.loglog(ctx, kv_t * 1e3, color=COLORS[1], lw=1.5, ls="--", label="KV reads")
+    ax2.loglog(ctx, comp * 1e3, color=COLORS[2], lw=1.5, ls=":", label="arithmetic")
+    parity = float(roofline.kv_weight_parity_batch(m, 1.0, weight_format=wf, kv_format=kf)) / batch
+    if ctx[0] <= parity <= ctx[-1]:
+        ax2.axvline(parity, color="grey", lw=0.8, ls=":")
+        ax2.annotate(f"KV = weights\nat {parity:,.0f} tokens", (parity, float(np.min(kv_t)) * 1e3),
+                     xytext=(4, 0), textcoords="offset points", fontsize=8, color="grey")
     ax2.set_xlabel("context ℓ (tokens)")
     ax2.set_ylabel("time per decode step (ms)")
-    ax2.set_title(f"{m.name} on {acc.name}, batch {batch:.0f}", fontsize=10)
-    ax2.legend(fontsize=8, loc="upper left")
+    ax2.set_title(f"{m.name} ({wf.id} weights) on {acc.name}, batch {batch:.0f}", fontsize=10)
+    ax2.legend(fontsize=7.5, loc="upper left")
     return fig
 
 
@@ -225,17 +231,23 @@ def quantization_effects(accelerator: "str | Accelerator", model: "str | ModelSp
             cap.append(0.0)
     fig, axes = new_figure(ncols=3, width=11.0, height=3.6)
     x = np.arange(len(formats))
+    no_fit = [c == 0 for c in cap]
     for ax, vals, title in zip(axes, (speed, bstar, cap),
                                ("batch-1 tokens/s (memory-bound)", "b* (short context)",
                                 f"max batch at {context_tokens:,.0f} tokens")):
-        ax.bar(x, vals, color=[COLORS[i % len(COLORS)] for i in range(len(formats))])
+        bars = ax.bar(x, vals, color=[COLORS[i % len(COLORS)] for i in range(len(formats))])
         ax.set_xticks(x)
         ax.set_xticklabels(formats, rotation=20, fontsize=8)
         ax.set_title(title, fontsize=10)
-        for xi, v in zip(x, vals):
-            ax.annotate("does not fit" if v == 0 else f"{v:,.0f}", (xi, v), xytext=(0, 2),
-                        textcoords="offset points", ha="center", fontsize=8)
-    fig.suptitle(f"{m.name} on one {acc.name}, KV cache in {get_format(kv_format).id}", fontsize=10)
+        for xi, v, bar, nf in zip(x, vals, bars, no_fit):
+            if nf and v > 0:      # a bound the chip cannot reach: the weights do not fit
+                bar.set_alpha(0.35)
+                bar.set_hatch("//")
+            text = "does not fit" if v == 0 else f"{v:,.0f}"
+            ax.annotate(text, (xi, v), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
+        ax.margins(y=0.15)
+    fig.suptitle(f"{m.name} on one {acc.name}, KV cache in {get_format(kv_format).id}"
+                 + (" (hatched: the weights do not fit)" if any(no_fit) else ""), fontsize=10, y=1.03)
     return fig
 
 

@@ -229,7 +229,7 @@ def break_even_lifetime_flop(params_large: float, tokens_large: float, params_sm
     if be.case == "break-even" and inference_range[0] < be.inference_tokens < inference_range[1]:
         y = float(sc.lifetime_flop(params_small, tokens_small, be.inference_tokens))
         ax.plot([be.inference_tokens], [y], "ko", ms=7)
-        ax.annotate(f"T* = {be.inference_tokens:.2g} tokens", (be.inference_tokens, y), xytext=(8, -14),
+        ax.annotate(f"T* = {be.inference_tokens:.3g} tokens", (be.inference_tokens, y), xytext=(8, -14),
                     textcoords="offset points", fontsize=9)
     ax.set_xlabel(r"lifetime inference tokens $T_\mathrm{inf}$")
     ax.set_ylabel("training + inference FLOP")

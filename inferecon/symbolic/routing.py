@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy as sp
 
 __all__ = ["e", "s_e", "s_h", "a_Se", "a_Sh", "a_Le", "a_Lh", "c_S", "c_L", "c_R", "c_K",
-           "rho", "rho_R", "sigma", "quality", "router_cost", "cascade_cost", "router_savings",
+           "rho", "rho_R", "sigma", "quality", "quality_by_path", "router_cost", "cascade_cost", "router_savings",
            "cascade_savings", "required_small_share", "router_beats_cascade", "P_S", "in_terms_of_share"]
 
 e = sp.Symbol("e", positive=True)                      # share of easy queries
@@ -36,9 +36,15 @@ def _paths():
 _ACC = {("S", "e"): a_Se, ("S", "h"): a_Sh, ("L", "e"): a_Le, ("L", "h"): a_Lh}
 
 
+def quality_by_path() -> sp.Expr:
+    """The expected quality left as its sum over the four (class, answer used) paths, one term
+    per path, for display; :func:`quality` is the same expression expanded."""
+    return sum(p * _ACC[(mdl, cls)] for p, mdl, cls in _paths())
+
+
 def quality() -> sp.Expr:
     """:math:`Q = \\sum_\\text{paths} P(\\text{path})\\,a_{\\text{model},\\text{class}}`."""
-    return sp.expand(sum(p * _ACC[(mdl, cls)] for p, mdl, cls in _paths()))
+    return sp.expand(quality_by_path())
 
 
 def router_cost() -> sp.Expr:

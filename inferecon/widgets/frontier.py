@@ -116,6 +116,10 @@ def make_frontier_explorer(model: str = "llama-3-70b", accelerator: str = "h100-
         unlimited_demand=w.Checkbox(value=True, description="unlimited demand", style=style),
         result=w.HTML(),
     )
+    def follow_constants(change: dict) -> None:   # each set carries its own preference exponent
+        ex.alpha.value = CONSTANT_SETS[change["new"]].preference_alpha
+
+    ex.constants.observe(follow_constants, names="value")
     for control in (ex.model, ex.accelerator, ex.weight_format, ex.context_tokens, ex.constants, ex.alpha,
                     ex.target_speed, ex.demand, ex.unlimited_demand):
         control.observe(ex.update, names="value")

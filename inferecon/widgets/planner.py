@@ -1,4 +1,6 @@
-"""Explorer for chapter 8: the deployment planner (traffic, latency target, configuration, multipliers)."""
+"""Explorer for chapter 8: the deployment planner (traffic, latency target, configuration, efficiency,
+multipliers). The efficiency slider derates the bound (:meth:`inferecon.planner.ReplicaConfig.derated`);
+at 1 the planner prices the ideal bound, a lower limit on cost."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ class PlannerExplorer:
     devices: w.Dropdown
     weight_format: w.Dropdown
     tpot_ms: w.IntSlider
+    efficiency: w.FloatSlider
     peak_buffer: w.FloatSlider
     redundancy: w.FloatSlider
     regions: w.IntSlider
@@ -41,7 +44,8 @@ class PlannerExplorer:
                                   output_tokens=float(self.output_tokens.value))
             cfg = planner.ReplicaConfig(model=_MODELS[self.model.value], n_devices=int(self.devices.value),
                                         weight_format=self.weight_format.value,
-                                        max_seconds_per_output_token=self.tpot_ms.value / 1e3)
+                                        max_seconds_per_output_token=self.tpot_ms.value / 1e3
+                                        ).derated(float(self.efficiency.value))
             mult = planner.Multipliers(peak_buffer=float(self.peak_buffer.value),
                                        redundancy=float(self.redundancy.value), regions=int(self.regions.value),
                                        development=float(self.development.value))
@@ -85,6 +89,8 @@ def make_planner_explorer(requests_per_s: float = 10.0, model: str = "Llama 3 70
                                  description="weight format", style=style, layout=layout),
         tpot_ms=w.IntSlider(value=50, min=5, max=200, description="max ms per output token", style=style,
                             layout=layout),
+        efficiency=w.FloatSlider(value=1.0, min=0.2, max=1.0, step=0.01, description="efficiency η (1 = bound)",
+                                 style=style, layout=layout),
         peak_buffer=w.FloatSlider(value=1.0, min=1.0, max=2.0, step=0.05, description="peak buffer",
                                   style=style, layout=layout),
         redundancy=w.FloatSlider(value=1.0, min=1.0, max=3.0, step=0.25, description="redundancy",
@@ -95,7 +101,7 @@ def make_planner_explorer(requests_per_s: float = 10.0, model: str = "Llama 3 70
         result=w.HTML(),
     )
     controls = (ex.requests_per_s, ex.peak_to_average, ex.input_tokens, ex.output_tokens, ex.model, ex.devices,
-                ex.weight_format, ex.tpot_ms, ex.peak_buffer, ex.redundancy, ex.regions, ex.development)
+                ex.weight_format, ex.tpot_ms, ex.efficiency, ex.peak_buffer, ex.redundancy, ex.regions, ex.development)
     for c in controls:
         c.observe(ex.update, names="value")
     ex.widget.children = (*controls, ex.result)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import ipywidgets as w
 
 from .. import speculative
+from ..models import get_model
 from ..planner import ideal_replica
+from ..roofline import max_batch, weight_bytes
 
 __all__ = ["SpeculativeExplorer", "make_speculative_explorer"]
 
@@ -36,6 +38,10 @@ class SpeculativeExplorer:
         lam = speculative.erdil_layer_latency_seconds(int(self.devices.value)) if self.network_latency.value else 0.0
         kw = dict(weight_format=self.weight_format.value)
         a, g, b, ctx = float(self.acceptance.value), int(self.draft_tokens.value), int(self.batch.value), float(self.context.value)
+        fits = self._capacity_message(acc, tgt, drf, b, ctx)
+        if fits:
+            self.result.value = fits
+            return
         e = float(speculative.expected_tokens_per_step(a, g))
         tok = float(speculative.seconds_per_token(acc, tgt, drf, b, a, g, ctx, lam, **kw))
         plain = float(speculative.plain_step_seconds(acc, tgt, b, ctx, lam, **kw))
@@ -49,6 +55,25 @@ class SpeculativeExplorer:
             f"(speedup <b>{plain / tok:.2f}×</b>).<br>"
             f"Best draft length here: γ* = {int(gbest)} (speedup {float(sbest):.2f}×)."
         )
+
+
+    def _capacity_message(self, acc: object, tgt: str, drf: str, b: int, ctx: float) -> str:
+        """A 'does not fit' message, or '' if both models' weights and the target's KV caches fit
+        in 90% of the group's HBM (the draft's weights are counted; its KV cache is small)."""
+        room = 0.9 * acc.hbm_bytes - weight_bytes(drf, self.weight_format.value)
+        try:   # the target's max batch in what the draft's weights leave of 90% of HBM
+            cap = float(max_batch(acc, tgt, ctx, weight_format=self.weight_format.value,
+                                  hbm_fraction=room / acc.hbm_bytes)) if room > 0 else 0.0
+        except ValueError:   # the target's weights do not fit
+            cap = 0.0
+        if b <= cap:
+            return ""
+        need = (weight_bytes(tgt, self.weight_format.value) + weight_bytes(drf, self.weight_format.value)) / 1e9
+        return (f"<b>Does not fit:</b> {get_model(tgt).name} and the draft need {need:,.0f} GB of weights "
+                f"in {self.weight_format.value}, and {b} sequences of {ctx:,.0f} tokens add their KV caches; "
+                f"{int(self.devices.value)} H100s hold {0.9 * acc.hbm_bytes / 1e9:,.0f} GB usable. "
+                f"Largest batch that fits here: {int(cap) if cap < 1e9 else 'any'}. "
+                f"Use more devices, a smaller format, a shorter context or a smaller batch.")
 
 
 def make_speculative_explorer(target: str = "Llama 3 70B", devices: int = 8, weight_format: str = "int8",
