@@ -41,7 +41,7 @@ from ._validate import at_least_one, non_negative, positive
 from .hardware import Accelerator
 from .models import ModelSpec, get_model
 from .parallelism import (
-    INFEASIBLE_REASONS, ConstantSet, _evaluate, _prepare,
+    INFEASIBLE_REASONS, ConstantSet, SpeedsMixin, _evaluate, _prepare,
 )
 from .precision import NumberFormat
 
@@ -108,7 +108,7 @@ def structural_configurations(model: "str | ModelSpec", device_counts: Sequence[
 
 
 @dataclass(frozen=True)
-class Sweep:
+class Sweep(SpeedsMixin):
     """Every configuration of a sweep (flat arrays, one entry per configuration).
 
     ``feasible`` marks the configurations that fit and respect the demand cap; ``reason``
@@ -134,15 +134,6 @@ class Sweep:
         """Number of configurations evaluated."""
         return int(self.batch.size)
 
-    @property
-    def tokens_per_s_per_request(self) -> NDArray[np.float64]:
-        """Serial speed :math:`1/T` (0 where infeasible)."""
-        return np.where(self.feasible, 1.0 / self.token_seconds, 0.0)
-
-    @property
-    def throughput_tokens_per_s(self) -> NDArray[np.float64]:
-        """Tokens per second of one replica, :math:`b/T` (0 where infeasible)."""
-        return np.where(self.feasible, self.batch / self.token_seconds, 0.0)
 
     def row(self, i: int) -> dict[str, float]:
         """Configuration ``i`` as a plain dict."""

@@ -408,8 +408,30 @@ def collective_seconds(kind: str, ranks: ArrayLike, nodes: ArrayLike, size_bytes
 
 
 # --------------------------------------------------------------------------- the step model
+class SpeedsMixin:
+    """Serial speed and replica throughput of arrays of configurations.
+
+    Shared by :class:`StepBreakdown` and :class:`inferecon.frontier.Sweep`, which both hold
+    ``feasible``, ``token_seconds`` (per-token step time :math:`T`) and ``batch``.
+    """
+
+    feasible: NDArray[np.bool_]
+    token_seconds: NDArray[np.float64]
+    batch: NDArray[np.float64] | NDArray[np.int64]
+
+    @property
+    def tokens_per_s_per_request(self) -> NDArray[np.float64]:
+        """Serial speed seen by one request, :math:`1/T` (0 where infeasible)."""
+        return np.where(self.feasible, 1.0 / self.token_seconds, 0.0)
+
+    @property
+    def throughput_tokens_per_s(self) -> NDArray[np.float64]:
+        """Tokens per second of one replica, :math:`b/T` (0 where infeasible)."""
+        return np.where(self.feasible, self.batch / self.token_seconds, 0.0)
+
+
 @dataclass(frozen=True)
-class StepBreakdown:
+class StepBreakdown(SpeedsMixin):
     """One decode step of one replica, term by term (arrays broadcast over the inputs).
 
     All times are seconds per decode step, i.e. per generated token of one sequence.
@@ -432,15 +454,6 @@ class StepBreakdown:
     reason: NDArray[np.int64]
     extras: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
-    @property
-    def tokens_per_s_per_request(self) -> NDArray[np.float64]:
-        """Serial speed seen by one request, :math:`1/T` (0 where infeasible)."""
-        return np.where(self.feasible, 1.0 / self.token_seconds, 0.0)
-
-    @property
-    def throughput_tokens_per_s(self) -> NDArray[np.float64]:
-        """Tokens per second of one replica, :math:`b/T` (0 where infeasible)."""
-        return np.where(self.feasible, self.batch / self.token_seconds, 0.0)
 
 
 def _arch(m: ModelSpec) -> dict[str, float]:
