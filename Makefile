@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum
 export SOURCE_DATE_EPOCH = 0
 export PYTHONHASHSEED = 0
 
-.PHONY: book test outputs env clean bench check-site student
+.PHONY: book test test-other-machine outputs env clean bench check-site student
 
 env: $(STAMP)
 
@@ -26,6 +26,11 @@ book: $(STAMP)
 ## Run every test: package unit tests and nbval (strict) on every chapter notebook.
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadscope --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+## The same tests as on another CPU: another OpenBLAS kernel, numpy without its newer SIMD paths.
+test-other-machine: $(STAMP)
+	$(PY) tools/other_machine.py $(PY) -m pytest -n 2 --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
 
 ## Re-execute the chapters and store their outputs (run after changing the package).

@@ -425,13 +425,20 @@ def test_bootstrap_spread_covers_the_truth():
     assert np.array_equal(boot, again)
 
 
-def test_averaged_loss_with_default_tolerances_stops_early():
-    # Besiroglu et al.: averaging the Huber loss made the original fit stop before converging.
-    n, d, l_ = _runs(0.005)
-    good = sc.fit_approach3(n, d, l_, initial_grid=SMALL_GRID)
-    early = sc.fit_approach3(n, d, l_, initial_grid=SMALL_GRID, mean_loss=True, options={})
-    assert early.objective > 2 * good.objective
-    assert abs(early.fit.alpha - BES.alpha) > 0.05
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_averaged_loss_with_default_tolerances_stops_early(seed):
+    # Besiroglu et al.: averaging the Huber loss (and scipy's default tolerances) made the
+    # original fit stop before converging. The effect is large, not a property of one optimizer
+    # path: from every start of the default grid, on four independent noise draws, the averaged
+    # fit stops with at least three times the summed fit's objective (about 5x on every BLAS
+    # kernel tried) and with an exponent alpha more than 0.1 from the truth, while the summed
+    # fit recovers alpha within 0.03.
+    n, d, l_ = _runs(0.005, seed=seed)
+    good = sc.fit_approach3(n, d, l_)
+    early = sc.fit_approach3(n, d, l_, mean_loss=True, options={})
+    assert early.objective > 3 * good.objective
+    assert abs(early.fit.alpha - BES.alpha) > 0.1
+    assert abs(good.fit.alpha - BES.alpha) < 0.03
 
 
 def test_synthetic_runs_are_seeded_and_noise_free_when_asked():

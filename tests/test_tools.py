@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 
@@ -23,7 +24,12 @@ student_edition = _load("student_edition")
 check_site = _load("check_site")
 
 SAMPLE = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
 kernelspec:
+  display_name: Python 3
   name: python3
 ---
 # Title
@@ -69,8 +75,8 @@ After.
 """
 
 
-def test_parse_myst_cells_and_tags():
-    nb = execute_notebooks.parse_myst(SAMPLE)
+def test_source_cells_and_tags():
+    nb = jupytext.reads(SAMPLE, fmt="md:myst")
     kinds = [c.cell_type for c in nb.cells]
     assert kinds == ["markdown", "code", "markdown", "markdown", "code", "markdown"]
     assert nb.cells[1].metadata["tags"] == ["hide-input", "nbval-ignore-output"]
@@ -78,7 +84,7 @@ def test_parse_myst_cells_and_tags():
 
 
 def test_student_edition_removes_both_solution_forms():
-    nb = execute_notebooks.parse_myst(SAMPLE)
+    nb = jupytext.reads(SAMPLE, fmt="md:myst")
     student, removed = student_edition.remove_solutions(nb)
     text = "\n".join(c.source for c in student.cells)
     assert removed == 2
