@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum
 export SOURCE_DATE_EPOCH = 0
 export PYTHONHASHSEED = 0
 
-.PHONY: book test test-other-machine outputs env clean bench check-site student
+.PHONY: book test test-other-machine outputs env clean bench check-site check-lab lab assignment grade
 
 env: $(STAMP)
 
@@ -41,9 +41,23 @@ outputs: $(STAMP)
 check-site: $(STAMP)
 	$(PY) tools/check_site.py _build/html
 
-## Student edition: every chapter without solutions, executed, in _build/student (not committed).
-student: $(STAMP)
-	$(PY) tools/student_edition.py _build/student
+## Students: open a working copy of the chapters (lab/) in the pinned JupyterLab with jupyterlab-myst.
+lab: $(STAMP)
+	$(PY) tools/lab.py
+
+## Open every chapter in the pinned JupyterLab in headless Chromium, run all cells, check and screenshot.
+check-lab: $(STAMP)
+	$(PY) tools/check_lab.py _build/lab-check
+
+## Instructors: student edition, perfect submissions and the nbgrader autograder in _build/assignment.
+assignment: $(STAMP)
+	$(PY) tools/assignment.py build _build/assignment
+
+## Instructors: grade SUBMISSIONS/<student>/NN_slug.ipynb into SUBMISSIONS/grades.csv.
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=<folder>" && exit 2)
+	test -d _build/assignment/autograder || $(PY) tools/assignment.py build _build/assignment
+	$(PY) tools/assignment.py grade "$(SUBMISSIONS)" _build/assignment
 
 bench: $(STAMP)
 	$(PY) tools/benchmark.py

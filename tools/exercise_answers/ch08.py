@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import planner, routing
+from inferecon import planner, routing
 from . import Answer
 
 _SHAPE = planner.Workload(requests_per_s=1.0, peak_to_average=3.0, input_tokens=1000, output_tokens=250)
@@ -39,12 +39,12 @@ def _ex5() -> float:
 
 
 ANSWERS = {
-    "ch8-ex2": Answer(_ex2, rtol=0.01, unit="share of traffic (0-1)",
+    "8.2": Answer(_ex2, rtol=0.01, unit="share of traffic (0-1)",
                       hint="Savings = P_S (1 - rho) - rho_R; solve for P_S."),
-    "ch8-ex3": Answer(_ex3, rtol=0.01, unit="fraction of the large-only cost",
+    "8.3": Answer(_ex3, rtol=0.01, unit="fraction of the large-only cost",
                       hint="Every query pays c_S; the escalated share 1 - P_K also pays c_L."),
-    "ch8-ex4": Answer(_ex4, rtol=1e-9, unit="GPUs",
+    "8.4": Answer(_ex4, rtol=1e-9, unit="GPUs",
                       hint="planner.plan with Multipliers(peak_buffer=1.25); devices = replicas x 2."),
-    "ch8-ex5": Answer(_ex5, rtol=0.10, unit="requests per second",
+    "8.5": Answer(_ex5, rtol=0.10, unit="requests per second",
                       hint="Compare planner.fleet for the two shares (0.7 and 0.3 of the rate) with 70B INT8 alone."),
 }

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import distillation, quantization, speculative
-from ..planner import ideal_replica
+from inferecon import distillation, quantization, speculative
+from inferecon.planner import ideal_replica
 from . import Answer
 
 
@@ -31,12 +31,12 @@ def _ex5() -> float:
 
 
 ANSWERS = {
-    "ch7-ex2": Answer(_ex2, rtol=0.005, unit="tokens per step",
+    "7.2": Answer(_ex2, rtol=0.005, unit="tokens per step",
                       hint="Sum alpha^i for i = 0..gamma: (1 - alpha^(gamma+1)) / (1 - alpha)."),
-    "ch7-ex3": Answer(_ex3, rtol=0.01, unit="ratio (dimensionless)",
+    "7.3": Answer(_ex3, rtol=0.01, unit="ratio (dimensionless)",
                       hint="Memory-bound: (1 byte x N + b l k) / (2 bytes x N + b l k), N = matmul params."),
-    "ch7-ex4": Answer(_ex4, rtol=0.01, unit="tokens",
+    "7.4": Answer(_ex4, rtol=0.01, unit="tokens",
                       hint="One-off cost = generation + 6 N D / (u C) x price; divide by the saving per token."),
-    "ch7-ex5": Answer(_ex5, rtol=0.01, unit="speedup (dimensionless)",
+    "7.5": Answer(_ex5, rtol=0.01, unit="speedup (dimensionless)",
                       hint="Sweep gamma with speculative.optimal_draft_tokens on planner.ideal_replica('h100-sxm', 8)."),
 }

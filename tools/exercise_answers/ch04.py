@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import costs, roofline
-from ..hardware import get_accelerator
-from ..models import get_model
+from inferecon import costs, roofline
+from inferecon.hardware import get_accelerator
+from inferecon.models import get_model
 from . import Answer
 
 
@@ -23,7 +23,7 @@ def _ex3() -> float:
 
 
 def _ex4() -> float:
-    # Llama 3 70B, fp8 weights and fp8 KV, one H200, 32K context, 90% of HBM usable
+    # Llama 3 70B, fp8 weights and fp8 KV, one H200, 32K context, 90% of the reported HBM usable
     return float(roofline.max_batch("h200-sxm", "llama-3-70b", 32_768, weight_format="fp8",
                                     kv_format="fp8", hbm_fraction=0.9))
 
@@ -36,12 +36,13 @@ def _ex5() -> float:
 
 
 ANSWERS = {
-    "ch4-ex2": Answer(_ex2, rtol=0.01, unit="sequences (batch)",
+    "4.2": Answer(_ex2, rtol=0.01, unit="sequences (batch)",
                       hint="b* = p C/(2B) with C and B multiplied by their caps 0.70 and 0.75."),
-    "ch4-ex3": Answer(_ex3, rtol=0.02, unit="sequences (batch)",
+    "4.3": Answer(_ex3, rtol=0.02, unit="sequences (batch)",
                       hint="MFU = b x (tokens/s per sequence) x (FLOP per token) / (8 x 989.4e12); solve for b."),
-    "ch4-ex4": Answer(_ex4, rtol=1e-9, unit="sequences (a whole number)",
-                      hint="floor((0.9 x 141 GB - weight bytes) / (32,768 x KV bytes per token)); fp8 is 1 byte."),
-    "ch4-ex5": Answer(_ex5, rtol=0.01, unit="ratio (dimensionless)",
+    "4.4": Answer(_ex4, rtol=1e-9, unit="sequences (a whole number)",
+                      hint="floor((0.9 x reported HBM bytes - weight bytes) / (32,768 x KV bytes per token)); "
+                           "the H200 reports 143,771 MiB (1 MiB = 2**20 B); fp8 is 1 byte."),
+    "4.5": Answer(_ex5, rtol=0.01, unit="ratio (dimensionless)",
                       hint="At the KV-read floor the cost is proportional to KV bytes per token."),
 }

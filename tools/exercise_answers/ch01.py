@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import lifecycle
-from ..models import get_model
+from inferecon import lifecycle
+from inferecon.models import get_model
 from . import Answer
 
 
@@ -38,12 +38,12 @@ def _ex5() -> float:
 
 
 ANSWERS = {
-    "ch1-ex2": Answer(_ex2, rtol=0.01, unit="days",
+    "1.2": Answer(_ex2, rtol=0.01, unit="days",
                       hint="Serving matches training after T = 3D tokens; divide by tokens per day."),
-    "ch1-ex3": Answer(_ex3, rtol=0.01, unit="fraction of 3D (dimensionless)",
+    "1.3": Answer(_ex3, rtol=0.01, unit="fraction of 3D (dimensionless)",
                       hint="Per token, inference costs 2N + a*l; a = model.attention_flop_per_context_token."),
-    "ch1-ex4": Answer(_ex4, rtol=0.01, unit="tokens",
+    "1.4": Answer(_ex4, rtol=0.01, unit="tokens",
                       hint="A FLOP costs price/(u*C): compare 6ND/u_train with 2NT/u_inf."),
-    "ch1-ex5": Answer(_ex5, rtol=0.10, unit="requests per day",
+    "1.5": Answer(_ex5, rtol=0.10, unit="requests per day",
                       hint="The crossover is 3D tokens; spread them over 7 days of 1,000-token requests."),
 }
