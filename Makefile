@@ -21,7 +21,7 @@ $(STAMP): requirements.txt pyproject.toml
 ## Build the HTML book: execute every notebook, fail on any warning or failing cell.
 book: $(STAMP)
 	$(PY) tools/vendor_assets.py
-	$(VENV)/bin/jupyter-book build . --all -n -W --keep-going
+	env -u SOURCE_DATE_EPOCH $(VENV)/bin/jupyter-book build . --all -n -W --keep-going
 
 ## Run every test: package unit tests and nbval (strict) on every chapter notebook.
 test: $(STAMP)

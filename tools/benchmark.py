@@ -3,9 +3,12 @@
 Usage: python tools/benchmark.py [--quick]
 
 Measures, on this machine:
-  - cold book build: a fresh `jupyter-book build --all` into a temporary folder (executes
-    every notebook); skipped with --quick
-  - test suite: the README's test command (pytest -n 2 --nbval ...); skipped with --quick
+  - book build: a fresh `jupyter-book build --all` into a temporary folder (renders the stored
+    notebooks, executes none); skipped with --quick
+  - refreshing the stored outputs: `tools/execute_notebooks.py` on every chapter (each executed
+    once, with its prose numbers) into a temporary copy; skipped with --quick
+  - unit tests and nbval (the README's test command without the coursework tests); skipped with --quick
+  - the coursework tests (build the assignment, grade three submissions); skipped with --quick
   - `import inferecon` in a fresh interpreter (median of 7, interpreter start-up subtracted)
   - the million-configuration sweep of inferecon.frontier against a plain Python loop
   - one widget update of every explorer: set a control, recompute the output (median of 5)
@@ -94,11 +97,18 @@ def main(argv: list[str]) -> int:
     rows: list[tuple[str, float]] = []
     if not quick:
         with tempfile.TemporaryDirectory() as tmp:
-            rows.append(("cold book build (all notebooks executed)",
-                         _run([str(Path(PY).parent / "jupyter-book"), "build", ".", "--all", "--path-output", tmp])))
-        rows.append(("test suite (pytest -n 2, unit + nbval)",
-                     _run([PY, "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope", "--nbval",
+            rows.append(("book build (renders the stored notebooks)",
+                         _run(["env", "-u", "SOURCE_DATE_EPOCH", str(Path(PY).parent / "jupyter-book"), "build", ".",
+                               "--all", "--path-output", tmp])))
+        rows.append(("refresh every chapter's stored outputs (make outputs, one execution each)",
+                     _run([PY, "-c", "import sys, tempfile, pathlib; sys.path.insert(0, 'tools'); "
+                           "import execute_notebooks as e; "
+                           "[e.execute(e.read_source(p), e.OUT, p.stem) for p in sorted(e.SRC.glob('*.md'))]"])))
+        rows.append(("unit tests + nbval (pytest -n 2, coursework excluded)",
+                     _run([PY, "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope", "--nbval", "-m", "not coursework",
                            "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"])))
+        rows.append(("coursework tests (assignment + grading 3 submissions)",
+                     _run([PY, "-m", "pytest", "-q", "-m", "coursework", "tests/test_coursework.py"])))
     rows.append(("`import inferecon`", bench_import()))
     rows.extend(bench_sweep())
     rows.extend(bench_widgets())
