@@ -42,7 +42,8 @@ from .precision import NumberFormat, get_format
 
 __all__ = ["expert_read_fraction", "params_read_per_step", "expected_experts_read",
            "ParamSplit", "param_split", "moe_optimal_batch", "sparsity_rule_optimal_batch",
-           "naive_sparsity_optimal_batch", "dense_counterpart", "total_to_active_ratio"]
+           "naive_sparsity_optimal_batch", "dense_counterpart", "total_to_active_ratio",
+           "tokens_per_expert", "per_expert_optimal_batch"]
 
 
 def expert_read_fraction(sparsity: ArrayLike, batch_tokens: ArrayLike) -> NDArray[np.float64]:
@@ -193,6 +194,55 @@ def moe_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec"
     return roofline.optimal_batch(accelerator, model, 0.0, weight_format=weight_format,
                                   flop_utilization=flop_utilization,
                                   bandwidth_utilization=bandwidth_utilization)
+
+
+def tokens_per_expert(n_experts: ArrayLike, n_active: ArrayLike,
+                      batch_tokens: ArrayLike) -> NDArray[np.float64]:
+    """Expected tokens one routed expert receives in a step of ``batch_tokens`` tokens.
+
+    .. math:: E[t_e] = b\\,k/n = b/s
+
+    Each token sends one copy to each of its :math:`k` experts, so the :math:`n` experts share
+    :math:`bk` token-slots; under uniform routing each gets :math:`bk/n` on average (the count
+    is binomial, :math:`\\mathrm{Bin}(b, k/n)`, so individual experts scatter around it).
+
+    >>> float(tokens_per_expert(256, 8, 320))
+    10.0
+    """
+    n = at_least_one("n_experts", n_experts)
+    k = at_least_one("n_active", n_active)
+    if np.any(k > n):
+        raise ValueError(f"n_active must be <= n_experts, got n_active={k.tolist()} and n_experts={n.tolist()}")
+    return at_least_one("batch_tokens", batch_tokens) * k / n
+
+
+def per_expert_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
+                             weight_format: "str | NumberFormat" = "bf16", *,
+                             flop_utilization: ArrayLike = 1.0,
+                             bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Batch at which each routed expert's *own* matmuls turn compute-bound (uniform routing).
+
+    An expert of :math:`N_e` weights that receives :math:`t_e` tokens reads
+    :math:`p_w N_e` bytes and does :math:`2 N_e t_e` FLOP, so it is compute-bound only if
+    :math:`t_e \\ge p_w u_C C/(2 u_B B) = b^*_\\mathrm{dense}`, whatever :math:`N_e`. With
+    :math:`E[t_e] = b/s` (:func:`tokens_per_expert`) that needs
+
+    .. math:: b \\ge b^*_\\mathrm{expert} = s\\,\\frac{p_w u_C C}{2 u_B B} = s\\, b^*_\\mathrm{dense}
+
+    tokens in the step. :func:`moe_optimal_batch` balances the *whole layer*: the always-read
+    weights (attention, shared experts, dense layers), which see every token, pass their
+    threshold at :math:`b^*_\\mathrm{dense}`, and their surplus arithmetic hides the routed
+    experts' memory time. Since :math:`N_\\mathrm{total}/N_\\mathrm{active} < s` whenever some
+    weights are always read, :math:`b^*_\\mathrm{expert} > b^*_\\mathrm{MoE}`: at the layer's
+    :math:`b^*` each routed expert's matmul is still memory-bound. A model whose kernels do not
+    overlap one expert's memory time with another operation's arithmetic needs
+    :math:`b^*_\\mathrm{expert}`; this is the per-kernel roofline, where the whole-layer
+    :math:`b^*` is the aggregate one. It is an expectation: routing noise leaves some experts
+    short of the mean. For a dense model (:math:`s = 1`) it is the dense :math:`b^*`.
+    """
+    acc, fmt, m = get_accelerator(accelerator), get_format(weight_format), get_model(model)
+    c, bw = _roofline_rates(acc, fmt, flop_utilization, bandwidth_utilization)
+    return np.asarray(m.sparsity * fmt.bytes_per_element * c / (2.0 * bw))
 
 
 def sparsity_rule_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",

@@ -101,7 +101,7 @@ __all__ = [
     "ConstantSet", "CONSTANT_SETS", "get_constants",
     "INFEASIBLE_REASONS", "describe_infeasible",
     "StepBreakdown", "decode_step_breakdown", "token_latency_seconds", "evaluate_configurations",
-    "reference_model", "reference_token_seconds", "erdil_activation_bytes",
+    "reference_model", "reference_token_seconds", "erdil_activation_bytes", "activation_words_per_device",
     "collective_seconds",
     "ring_allreduce_latency_seconds", "simple_token_latency_seconds", "min_latency_gpu_count",
     "min_token_latency_seconds", "min_latency_gpu_seconds_per_token", "model_min_token_latency_seconds",
@@ -204,6 +204,11 @@ class ConstantSet:
     protocols : NCCL protocols allowed; the fastest is used per collective.
     preference_alpha : exponent of the customer preference :math:`(\\mathrm{tok/s})^\\alpha/\\mathrm{price}`.
     hbm_usable_fraction : fraction of HBM available for weights and KV cache.
+    activation_traffic : whether the memory term counts the matmuls' input and output
+        activations read from and written to HBM (Erdil's eq. 43 term; see
+        :func:`activation_words_per_device`). On in Erdil's two sets, as in his paper and code;
+        off by default (the weights-and-KV-only model, chapter 4's roofline, which fused kernels
+        approach by keeping activations on chip).
     sources, notes : citation keys; how the set differs from the other.
     """
 
@@ -216,6 +221,7 @@ class ConstantSet:
     protocols: tuple[str, ...] = ("LL",)
     preference_alpha: float = 3.0
     hbm_usable_fraction: float = 1.0
+    activation_traffic: bool = False
     sources: tuple[str, ...] = ("erdil2025inference",)
     notes: str = ""
 
@@ -246,7 +252,7 @@ CONSTANT_SETS: dict[str, ConstantSet] = {c.id: c for c in [
         id="paper", name="Erdil 2025, paper text",
         flop_utilization=ERDIL_FLOP_UTILIZATION, bandwidth_utilization=ERDIL_BANDWIDTH_UTILIZATION,
         accelerator_overrides={"h100-sxm": {**_H100_ROUND, "price_usd_per_hour": 2.00}},
-        protocols=("LL",), preference_alpha=3.0,
+        protocols=("LL",), preference_alpha=3.0, activation_traffic=True,
         notes="§4: H100 at 1e15 FLOP/s (16-bit), 3.3 TB/s, capped at 70% and 75%; $2/h; NCCL LL; "
               "customers' preference exponent about 3. Other accelerators: catalogue values, same caps."),
     ConstantSet(
@@ -259,7 +265,7 @@ CONSTANT_SETS: dict[str, ConstantSet] = {c.id: c for c in [
             "a100-80gb-sxm": {"flop_per_s": {"bf16": 3.12e14, "fp16": 3.12e14, "int8": 6.24e14},
                               "hbm_bytes_per_s": 2e12, "hbm_bytes": 80e9, "price_usd_per_hour": 2.26 * 2 / 3},
         },
-        protocols=("LL", "LL128", "Simple"), preference_alpha=4.0,
+        protocols=("LL", "LL128", "Simple"), preference_alpha=4.0, activation_traffic=True,
         notes="Cell 2 at commit 589a102: no utilization caps, H100 $2.10/h, best of the three NCCL "
               "protocols per collective, preference exponent 4."),
 ]}
@@ -469,6 +475,39 @@ def _arch(m: ModelSpec) -> dict[str, float]:
     return dict(qkv=float(qkv), n_kv_eff=float(n_kv_eff), up_dense=float(up_dense), up_moe=float(up_moe))
 
 
+def activation_words_per_device(model: "str | ModelSpec", tp: ArrayLike, tp_heads: ArrayLike) -> NDArray[np.float64]:
+    """Activation elements one device reads and writes per token in one step, all layers.
+
+    A matmul split on the :math:`r_a \\times r_b` grid reads its input slice and writes its
+    output slice. QKV and FFN-up take the :math:`d` input split over :math:`r_a` and write
+    outputs split over :math:`r_b`; attention-output and FFN-down the reverse, so per layer
+
+    .. math:: \\frac{4d}{r_a} + \\frac{w_{qkv} + n_h d_h + w_\\mathrm{up} + d_\\mathrm{ff}}{r_b}
+
+    (Megatron's 1D TP, :math:`r_a = 1`: every device reads the full :math:`d`-wide inputs and
+    writes its share of the wide outputs). MoE layers count the :math:`k` routed and the
+    shared experts each token visits; PaLM-style parallel layers read their input once.
+    This is Erdil's eq. 43 term :cite:`erdil2025inference` on the package's grid. (His
+    notebook passes the grid sizes to the 1D branch so that each device is charged the full
+    :math:`d_\\mathrm{ff}`-wide outputs and a :math:`1/t` share of the inputs: the reverse.)
+    """
+    m = get_model(model)
+    r_b = np.asarray(tp_heads, dtype=float)
+    r_a = np.asarray(tp, dtype=float) / r_b
+    a = _arch(m)
+    d = float(m.d_model)
+    o = float(m.n_heads * (m.v_head_dim if m.attention == "mla" else m.d_head))
+    attn = 2 * d / r_a + (a["qkv"] + o) / r_b
+    if m.parallel_layers:
+        dense = 2 * d / r_a + (a["qkv"] + o + a["up_dense"] + m.d_ff) / r_b
+        return m.n_layers * dense
+    dense = attn + 2 * d / r_a + (a["up_dense"] + m.d_ff) / r_b
+    k = float(m.n_active_experts + m.n_shared_experts)
+    moe_layer = attn + 2 * k * d / r_a + (a["up_moe"] + k * m.d_ff_expert) / r_b
+    n_moe = float(m.n_moe_layers)
+    return (m.n_layers - n_moe) * dense + n_moe * moe_layer
+
+
 def _evaluate(acc: Accelerator, net: Interconnect, cs: ConstantSet, m: ModelSpec,
               tp: NDArray[np.float64], tp_heads: NDArray[np.float64], pp: NDArray[np.float64],
               ep: NDArray[np.float64], batch: NDArray[np.float64], ctx: NDArray[np.float64],
@@ -518,6 +557,8 @@ def _evaluate(acc: Accelerator, net: Interconnect, cs: ConstantSet, m: ModelSpec
         weights_read = wfmt.bytes_per_element * float(m.matmul_params)
     micro_dev = np.ceil(micro / r_a)                  # a micro-batch's sequences on one device
     mem_s = (kappa / b_eff) * (weights_read / tp + micro_dev * ctx * (kv_per_token * rep) / r_b)
+    if cs.activation_traffic:
+        mem_s = mem_s + (kappa / b_eff) * micro * act_bytes * activation_words_per_device(m, tp, r_b)
     flop_per_token = m.flop_per_token(ctx)
     comp_s = (kappa / c_eff) * (micro * (2.0 * m.active_matmul_params / tp)
                                 + micro_dev * ctx * (m.attention_flop_per_context_token / r_b))
@@ -773,6 +814,16 @@ def reference_model(accelerator: "str | Accelerator", model: "str | ModelSpec", 
             read = m.matmul_params
         on_device = math.ceil(micro / r_a)   # the busiest device's sequences of one micro-batch
         memory = kappa * (wf.bytes_per_element * read / tp + on_device * ctx * kv_tok * rep / r_b) / bw_eff
+        if cs.activation_traffic:   # inputs and outputs of each matmul slice (see activation_words_per_device)
+            o = m.n_heads * (m.v_head_dim if m.attention == "mla" else m.d_head)
+            if m.parallel_layers:
+                words = L * (2 * d / r_a + (qkv + o + up_dense + m.d_ff) / r_b)
+            else:
+                k = m.n_active_experts + m.n_shared_experts
+                attn_w = 2 * d / r_a + (qkv + o) / r_b
+                words = ((L - m.n_moe_layers) * (attn_w + 2 * d / r_a + (up_dense + m.d_ff) / r_b)
+                         + m.n_moe_layers * (attn_w + 2 * k * d / r_a + (up_moe + k * m.d_ff_expert) / r_b))
+            memory += kappa * micro * activation_bytes * words / bw_eff
         compute = kappa * (micro * 2.0 * m.active_matmul_params / tp
                            + on_device * ctx * m.attention_flop_per_context_token / r_b) / c_eff
         return kernels + collectives + pipeline + max(memory, compute)
@@ -792,8 +843,9 @@ def erdil_activation_bytes(model: "str | ModelSpec", batch: ArrayLike,
 
     .. math:: n_\\mathrm{layers}\\,b\\,\\bigl(2d + (1 + 2/g)\\,n_h d_h + n_h d_h + 2d + 2 d_\\mathrm{ff}\\bigr)\\,p_a
 
-    The step model of this module leaves this traffic out (as chapter 4's roofline does);
-    this function measures what that omission is worth against the weight reads.
+    Erdil's widths for the whole step, not split among devices: a yardstick against the weight
+    reads. What the step model charges one device (``ConstantSet.activation_traffic``, on in
+    Erdil's two constant sets) is :func:`activation_words_per_device`.
     """
     m = get_model(model)
     b = at_least_one("batch", batch)

@@ -5,12 +5,13 @@ A **replica** is one copy of the model on ``n_devices`` accelerators. It decodes
 :math:`t(b, \\bar\\ell)` at the mean context :math:`\\bar\\ell = t_\\mathrm{in} + t_\\mathrm{out}/2`,
 and prefills each prompt at the arithmetic roofline. The planner
 
-1. takes the **largest batch** that meets the time-per-output-token target and fits weights
-   plus every sequence's KV cache in HBM (minus a reserve);
+1. takes the **largest batch** that meets the time-per-output-token target **under the
+   replica's prefill scheduling** (:data:`PREFILL_SCHEDULES`, :func:`seconds_per_output_token`)
+   and fits weights plus every sequence's KV cache in HBM (minus a reserve);
 2. computes one replica's sustainable request rate,
 
-   .. math:: R = \\left(\\frac{t_\\mathrm{out}\\, t(b)}{b} + \\frac{F_\\mathrm{prefill}(t_\\mathrm{in})}{u_C C}\\right)^{-1}
-             \\quad\\text{requests/s}
+   .. math:: R = \\left(\\frac{t_\\mathrm{out}\\, t(b)}{b} + p\\right)^{-1}
+             \\quad\\text{requests/s},\\qquad p = \\frac{F_\\mathrm{prefill}(t_\\mathrm{in})}{u_C C}
 
    (batched prefill at the arithmetic roofline, :func:`inferecon.roofline.prefill_compute_seconds`),
    and checks the time to first token, a lone prompt's :func:`inferecon.roofline.prefill_seconds`
@@ -42,16 +43,75 @@ from .hardware import Accelerator, get_accelerator
 from .models import ModelSpec, get_model
 from .precision import NumberFormat, get_format
 from .costs import monthly_usd
-from .roofline import decode_step_seconds, max_batch, prefill_compute_seconds, prefill_seconds
+from .roofline import decode_compute_seconds, decode_step_seconds, max_batch, prefill_compute_seconds, prefill_seconds
 from .units import HOUR_S, MONTH_S
 
 __all__ = [
-    "ideal_replica", "Workload", "ReplicaConfig", "Multipliers", "Plan", "plan",
+    "PREFILL_SCHEDULES", "DEFAULT_PREFILL_SCHEDULING", "seconds_per_output_token", "ideal_replica", "Workload", "ReplicaConfig", "Multipliers", "Plan", "plan",
     "HOURS_PER_MONTH", "multi_region_factor", "replica_requests_per_second", "fleet", "plan_mixture",
 ]
 
 #: Hours in an average month (365 days / 12 x 24 h = 730 h).
 HOURS_PER_MONTH = MONTH_S / HOUR_S
+
+
+#: How a replica's prefills share the hardware with its decode batch
+#: (:attr:`ReplicaConfig.prefill_scheduling`; :func:`seconds_per_output_token` gives each one's
+#: time per output token):
+#:
+#: - ``"interleaved"`` (the default): the replica pauses its decode batch to run the prefills of
+#:   new requests (each taking :math:`p`, batched at the arithmetic roofline). At full load,
+#:   :math:`b/t_\mathrm{out}` sequences finish and are replaced in every decode step, so every
+#:   sequence waits :math:`t(b) + b\,p/t_\mathrm{out}` per output token.
+#: - ``"chunked"``: ideal chunked prefill (Sarathi-Serve, vLLM's chunked prefill): every step
+#:   carries the prompt chunks of the :math:`b/t_\mathrm{out}` new requests beside its decode
+#:   tokens and reads the weights once for both, so the step takes
+#:   :math:`\max(t_\mathrm{mem}(b),\ t_\mathrm{comp}(b) + b\,p/t_\mathrm{out})`; the chunks'
+#:   own KV reads and writes are left out (an optimistic step).
+#: - ``"disaggregated"``: separate prefill replicas (same configuration) prefill every prompt
+#:   and hand over its cache; the decode replicas are never paused, so a token takes
+#:   :math:`t(b)`. The fleet is two pools, each rounded up to whole replicas; the cache
+#:   transfer is left out.
+PREFILL_SCHEDULES = ("interleaved", "chunked", "disaggregated")
+#: The planner's default scheduling: prefill pauses decoding (no chunking, one pool).
+DEFAULT_PREFILL_SCHEDULING = "interleaved"
+
+
+def seconds_per_output_token(step_seconds: ArrayLike, batch: ArrayLike,
+                             prefill_seconds_per_request: ArrayLike, output_tokens: ArrayLike,
+                             scheduling: str = DEFAULT_PREFILL_SCHEDULING, *, load: ArrayLike = 1.0,
+                             compute_seconds: ArrayLike | None = None) -> NDArray[np.float64]:
+    r"""Time between a sequence's output tokens on a replica that also prefills new requests.
+
+    ``load`` is the replica's request rate as a fraction of its capacity :math:`R`
+    (:func:`replica_requests_per_second`; the planner checks its latency target at ``load=1``,
+    a replica driven to the capacity it is sized by).
+
+    - interleaved: prefill takes a share :math:`f = \lambda R p` of the time and decode steps
+      the rest, so :math:`\tau = t/(1 - f)`; at :math:`\lambda = 1` this is
+      :math:`t + b\,p/t_\mathrm{out}`.
+    - chunked: :math:`\tau = \max(t, t_\mathrm{comp} + \lambda\,b\,p/t_\mathrm{out})` with
+      ``compute_seconds`` :math:`t_\mathrm{comp}` the decode step's arithmetic time; since
+      :math:`t = \max(t_\mathrm{mem}, t_\mathrm{comp})` this is the mixed step
+      :math:`\max(t_\mathrm{mem}, t_\mathrm{comp} + \lambda b p/t_\mathrm{out})`.
+    - disaggregated: :math:`\tau = t`.
+    """
+    t = positive("step_seconds", step_seconds)
+    b = at_least_one("batch", batch)
+    p = non_negative("prefill_seconds_per_request", prefill_seconds_per_request)
+    n = at_least_one("output_tokens", output_tokens)
+    lam = fraction("load", load, low_open=False)  # 0 <= load <= 1
+    if scheduling == "interleaved":
+        share = lam * p / (n * t / b + p)
+        return t / (1.0 - share)
+    if scheduling == "chunked":
+        if compute_seconds is None:
+            raise ValueError("chunked scheduling needs compute_seconds, the decode step's arithmetic time")
+        c = non_negative("compute_seconds", compute_seconds)
+        return np.maximum(t, c + lam * b * p / n)
+    if scheduling == "disaggregated":
+        return np.broadcast_to(t, np.broadcast_shapes(t.shape, b.shape, p.shape, n.shape, lam.shape)).astype(float)
+    raise ValueError(f"scheduling must be one of {', '.join(PREFILL_SCHEDULES)}; got {scheduling!r}")
 
 
 def ideal_replica(accelerator: "str | Accelerator", n_devices: int) -> Accelerator:
@@ -127,8 +187,13 @@ class ReplicaConfig:
     bandwidth_utilization: float = 1.0
     reserve_fraction: float = 0.1
     max_batch: int = 4096
+    #: how prefills share the replica with decoding (:data:`PREFILL_SCHEDULES`)
+    prefill_scheduling: str = DEFAULT_PREFILL_SCHEDULING
 
     def __post_init__(self) -> None:
+        if self.prefill_scheduling not in PREFILL_SCHEDULES:
+            raise ValueError(f"prefill_scheduling must be one of {', '.join(PREFILL_SCHEDULES)}; "
+                             f"got {self.prefill_scheduling!r}")
         get_model(self.model)
         get_accelerator(self.accelerator)
         at_least_one("n_devices", self.n_devices, integer=True)
@@ -167,7 +232,7 @@ class ReplicaConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Multipliers:
-    """The seed's "hidden multipliers", each explicit.
+    """The "hidden multipliers" of Brenndoerfer's handbook (:cite:`brenndoerfer2025inference`), each explicit.
 
     Attributes
     ----------
@@ -224,7 +289,15 @@ def replica_requests_per_second(step_seconds: ArrayLike, batch: ArrayLike,
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
-    """The planner's answer; every intermediate figure is kept so it can be checked."""
+    r"""The planner's answer; every intermediate figure is kept so it can be checked.
+
+    ``step_seconds`` is the decode step alone; ``seconds_per_output_token`` is what a sequence
+    waits per token at full load under the configuration's prefill scheduling (the figure held
+    against ``max_seconds_per_output_token``). For ``"disaggregated"`` scheduling
+    ``replica_requests_per_s`` is the fleet's requests/s per replica over both pools,
+    :math:`(t_\mathrm{out} t/b + p)^{-1}`, and ``replicas_for_peak`` adds the two pools, each
+    rounded up.
+    """
 
     workload: Workload
     config: ReplicaConfig
@@ -233,6 +306,7 @@ class Plan:
     batch_limit: str
     step_seconds: float
     prefill_seconds: float
+    seconds_per_output_token: float
     replica_requests_per_s: float
     replicas_for_peak: int
     replicas: int
@@ -243,12 +317,34 @@ class Plan:
     utilization_at_average: float
 
     @property
+    def prefill_scheduling(self) -> str:
+        """The scheduling the latency target was checked under (:data:`PREFILL_SCHEDULES`)."""
+        return self.config.prefill_scheduling
+
+    @property
     def capacity_requests_per_s(self) -> float:
         """Requests/s the peak-sized fleet (before redundancy and regions) can serve."""
         return self.replicas_for_peak * self.replica_requests_per_s
 
 
-def _largest_batch(config: ReplicaConfig, ctx_mean: float, ctx_max: float) -> tuple[int, str, float]:
+def _per_token(config: ReplicaConfig, acc: Accelerator, m: ModelSpec, batches: NDArray[np.float64],
+               ctx_mean: float, prefill: float, output_tokens: float) -> tuple[NDArray, NDArray, NDArray]:
+    """Decode step, time per output token at full load, and requests/s of one replica, per batch."""
+    kw = config.roofline_kw()
+    steps = decode_step_seconds(acc, m, batches, ctx_mean, **kw)
+    comp = decode_compute_seconds(acc, m, batches, ctx_mean, weight_format=config.weight_format,
+                                  flop_utilization=config.flop_utilization)
+    tau = seconds_per_output_token(steps, batches, prefill, output_tokens, config.prefill_scheduling,
+                                   compute_seconds=comp)
+    if config.prefill_scheduling == "chunked":
+        rate = batches / (output_tokens * tau)
+    else:
+        rate = replica_requests_per_second(steps, batches, prefill, output_tokens)
+    return steps, tau, rate
+
+
+def _largest_batch(config: ReplicaConfig, ctx_mean: float, ctx_max: float, prefill: float,
+                   output_tokens: float) -> tuple[int, str, float, float, float]:
     acc, m = config.replica, get_model(config.model)
     mem_cap = int(max_batch(acc, m, ctx_max, weight_format=config.weight_format,
                             kv_format=config.kv_format, hbm_fraction=1.0 - config.reserve_fraction))
@@ -257,27 +353,36 @@ def _largest_batch(config: ReplicaConfig, ctx_mean: float, ctx_max: float) -> tu
                          f"fits beside the weights; use more devices or a smaller format")
     upper = min(mem_cap, config.max_batch)
     batches = np.arange(1, upper + 1, dtype=float)
-    steps = decode_step_seconds(acc, m, batches, ctx_mean, **config.roofline_kw())
-    ok = steps <= config.max_seconds_per_output_token
+    steps, tau, rate = _per_token(config, acc, m, batches, ctx_mean, prefill, output_tokens)
+    ok = tau <= config.max_seconds_per_output_token
     if not ok[0]:
         raise ValueError(f"{m.name} on {acc.name}: a single sequence already takes "
-                         f"{steps[0] * 1e3:.1f} ms per token, above the "
-                         f"{config.max_seconds_per_output_token * 1e3:.1f} ms target; use more "
+                         f"{tau[0] * 1e3:.1f} ms per token, above the "
+                         f"{config.max_seconds_per_output_token * 1e3:.1f} ms target "
+                         f"({config.prefill_scheduling} prefill); use more "
                          f"devices, a smaller format or a smaller model")
     b = int(np.nonzero(ok)[0][-1] + 1)
     if b == upper:
         limit = "memory" if upper == mem_cap else "max_batch"
     else:
         limit = "latency"
-    return b, limit, float(steps[b - 1])
+    return b, limit, float(steps[b - 1]), float(tau[b - 1]), float(rate[b - 1])
 
 
 def _size(rate: float, peak_rps: ArrayLike, avg_rps: ArrayLike, output_tokens: float,
-          config: ReplicaConfig, mult: Multipliers) -> dict[str, NDArray[np.float64]]:
-    """Fleet size and price for request rates (vectorized; module docstring steps 3-4)."""
+          config: ReplicaConfig, mult: Multipliers,
+          pools: tuple[float, float] | None = None) -> dict[str, NDArray[np.float64]]:
+    """Fleet size and price for request rates (vectorized; module docstring steps 3-4).
+
+    ``pools`` = (decode requests/s, prefill requests/s) of one replica for disaggregated
+    prefill: each pool is sized for the peak and rounded up on its own.
+    """
     peak = np.asarray(peak_rps, dtype=float)
     avg = np.asarray(avg_rps, dtype=float)
-    for_peak = np.maximum(1.0, np.ceil(peak * mult.peak_buffer / rate - 1e-9))
+    if pools is None:
+        for_peak = np.maximum(1.0, np.ceil(peak * mult.peak_buffer / rate - 1e-9))
+    else:
+        for_peak = sum(np.maximum(1.0, np.ceil(peak * mult.peak_buffer / r - 1e-9)) for r in pools)
     replicas = np.ceil(np.ceil(for_peak * mult.redundancy - 1e-9) * mult.regions
                        * (1.0 + mult.development) - 1e-9)
     devices = replicas * config.n_devices
@@ -302,35 +407,47 @@ def fleet(workload: Workload, config: ReplicaConfig, multipliers: Multipliers | 
     p = plan(workload, config, multipliers)
     r = non_negative("requests_per_s", workload.requests_per_s if requests_per_s is None else requests_per_s)
     out = _size(p.replica_requests_per_s, r * workload.peak_to_average, r, workload.output_tokens,
-                config, p.multipliers)
+                config, p.multipliers, _pools(p))
     out["requests_per_s"] = r
     return out
 
 
+def _pools(p: "Plan") -> tuple[float, float] | None:
+    """Per-replica rates of the decode and prefill pools of a disaggregated plan, else None."""
+    if p.config.prefill_scheduling != "disaggregated":
+        return None
+    return (p.batch / (p.workload.output_tokens * p.step_seconds), 1.0 / p.prefill_seconds)
+
+
 def plan(workload: Workload, config: ReplicaConfig, multipliers: Multipliers | None = None) -> Plan:
     """Size and price a fleet for ``workload`` (module docstring). Raises ValueError when the
-    configuration cannot meet a latency target or does not fit in memory."""
+    configuration cannot meet a latency target (per output token under its
+    ``prefill_scheduling``, or to the first token) or does not fit in memory."""
     mult = multipliers if multipliers is not None else Multipliers()
     acc, m = config.replica, get_model(config.model)
-    b, limit, step = _largest_batch(config, workload.mean_context_tokens, workload.max_context_tokens)
     kw = config.roofline_kw()
     # batched prefill is compute-bound: the weight reads are shared by many prompts
     prefill = float(prefill_compute_seconds(acc, m, max(workload.input_tokens, 1.0),
                                             weight_format=config.weight_format,
                                             flop_utilization=config.flop_utilization))
+    b, limit, step, tau, rate = _largest_batch(config, workload.mean_context_tokens,
+                                               workload.max_context_tokens, prefill,
+                                               workload.output_tokens)
     ttft = float(prefill_seconds(acc, m, max(workload.input_tokens, 1.0), **kw)) + step
     if ttft > config.max_seconds_to_first_token:
         raise ValueError(f"{m.name} on {acc.name}: time to first token {ttft:.2f} s exceeds the "
                          f"{config.max_seconds_to_first_token:.2f} s target for "
                          f"{workload.input_tokens:.0f}-token prompts")
-    rate = float(replica_requests_per_second(step, b, prefill, workload.output_tokens))
+    pools = (b / (workload.output_tokens * step), 1.0 / prefill) \
+        if config.prefill_scheduling == "disaggregated" else None
     sized = _size(rate, workload.peak_requests_per_s, workload.requests_per_s, workload.output_tokens,
-                  config, mult)
+                  config, mult, pools)
     for_peak, replicas, devices = (int(sized[k]) for k in ("replicas_for_peak", "replicas", "devices"))
     usd, usd_peak = float(sized["usd_per_month"]), float(sized["usd_per_month_peak_only"])
     per_m, util = float(sized["usd_per_million_output_tokens"]), float(sized["utilization_at_average"])
     return Plan(workload=workload, config=config, multipliers=mult, batch=b, batch_limit=limit,
-                step_seconds=step, prefill_seconds=prefill, replica_requests_per_s=rate,
+                step_seconds=step, prefill_seconds=prefill, seconds_per_output_token=tau,
+                replica_requests_per_s=rate,
                 replicas_for_peak=for_peak, replicas=replicas, devices=devices,
                 usd_per_month=usd, usd_per_month_peak_only=usd_peak,
                 usd_per_million_output_tokens=per_m, utilization_at_average=util)

@@ -130,7 +130,7 @@ def cost_ratio(accelerator: "str | Accelerator", model: "str | ModelSpec", batch
     .. math:: \\frac{t_\\mathrm{scheme}(b, \\ell)}{t_\\mathrm{base}(b, \\ell)}
 
     (same devices, same tokens per step, so the time ratio is the cost ratio). 0.5 is the
-    seed's "INT8 is 2x cheaper"; see the module docstring for when it holds.
+    folk rule "INT8 is 2x cheaper"; see the module docstring for when it holds.
     """
     s, base = get_scheme(scheme), get_scheme(baseline)
     t = decode_step_seconds(accelerator, model, batch, context_tokens, weight_format=s.weight_format,

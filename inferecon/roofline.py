@@ -38,14 +38,23 @@ __all__ = ["decode_memory_seconds", "decode_compute_seconds", "decode_step_secon
            "kv_arithmetic_intensity", "kv_weight_parity_batch", "kv_bound_context",
            "prefill_flop", "prefill_memory_seconds", "prefill_compute_seconds", "prefill_seconds",
            "prefill_mfu", "optimal_batch_table",
-           "ERDIL_FLOP_UTILIZATION", "ERDIL_BANDWIDTH_UTILIZATION",
+           "ERDIL_FLOP_UTILIZATION", "ERDIL_BANDWIDTH_UTILIZATION", "USABLE_HBM_FRACTION",
            "MISTRAL_LARGE_2", "LLAMA_2_7B", "LLAMA_2_13B", "CODE_LLAMA_34B", "LLAMA_2_70B",
-           "SEED_001_MODELS"]
+           "BRENNDOERFER_TABLE_MODELS", "SEED_001_MODELS"]
 
 #: Sustained fraction of peak FLOP/s that Erdil's paper assumes (§4; his notebook uses 1.0).
 ERDIL_FLOP_UTILIZATION = 0.70
 #: Sustained fraction of peak HBM bandwidth that Erdil's paper assumes (§4; notebook: 1.0).
 ERDIL_BANDWIDTH_UTILIZATION = 0.75
+
+#: Fraction of the device-reported HBM (:attr:`inferecon.hardware.Accelerator.hbm_bytes`) that
+#: weights and KV cache may fill, the default of :func:`max_batch` and :func:`cost_optimal_batch`.
+#: The rest holds the CUDA/ROCm context and runtime (about 0.5 GiB), activations and workspace
+#: of the largest step, CUDA graphs and fragmentation. 0.9 is vLLM's default
+#: ``gpu_memory_utilization`` :cite:`kwon2023efficient`, which caps weights, activations and KV
+#: together, so it is slightly optimistic for weights and KV alone; pass ``hbm_fraction=1.0``
+#: for the pure capacity bound.
+USABLE_HBM_FRACTION = 0.9
 
 # Models of chapter 4's worked examples, from the catalogue (kept here as names for brevity).
 MISTRAL_LARGE_2 = MODELS["mistral-large-2"]
@@ -54,8 +63,11 @@ LLAMA_2_13B = MODELS["llama-2-13b"]
 CODE_LLAMA_34B = MODELS["code-llama-34b"]
 LLAMA_2_70B = MODELS["llama-2-70b"]
 
-#: The "7B / 13B / 34B / 70B" dense models of the seed cost table, as Llama-2-family shapes.
-SEED_001_MODELS: tuple[ModelSpec, ...] = (LLAMA_2_7B, LLAMA_2_13B, CODE_LLAMA_34B, LLAMA_2_70B)
+#: The "7B / 13B / 34B / 70B" dense models of Brenndoerfer's cost table
+#: :cite:`brenndoerfer2025inference`, as Llama-2-family shapes.
+BRENNDOERFER_TABLE_MODELS: tuple[ModelSpec, ...] = (LLAMA_2_7B, LLAMA_2_13B, CODE_LLAMA_34B, LLAMA_2_70B)
+#: Former name of :data:`BRENNDOERFER_TABLE_MODELS` (kept for chapter 8).
+SEED_001_MODELS = BRENNDOERFER_TABLE_MODELS
 
 
 # ----------------------------------------------------------------------------------------
@@ -344,14 +356,16 @@ def max_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
               context_tokens: ArrayLike, *,
               weight_format: "str | NumberFormat" = "bf16",
               kv_format: "str | NumberFormat" = "bf16",
-              n_devices: ArrayLike = 1, hbm_fraction: ArrayLike = 1.0) -> NDArray[np.float64]:
+              n_devices: ArrayLike = 1,
+              hbm_fraction: ArrayLike = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
     """Largest batch whose weights and KV caches fit in the devices' HBM.
 
     .. math:: b_\\mathrm{max} = \\left\\lfloor \\frac{n\\,f\\,H - p_w N_\\mathrm{total}}
               {\\ell\\,k_\\mathrm{kv}} \\right\\rfloor
 
-    with :math:`H` HBM bytes per device and :math:`f` the fraction usable for weights and KV
-    (activations, workspace and fragmentation take the rest; vLLM's default is 0.9). Returns
+    with :math:`H` HBM bytes per device as the device reports them and :math:`f` the fraction
+    usable for weights and KV (default :data:`USABLE_HBM_FRACTION` = 0.9: the runtime context,
+    activations, workspace and fragmentation take the rest). Returns
     ``inf`` at zero context and ``0`` where not even one sequence fits.
 
     Raises
@@ -372,7 +386,7 @@ def max_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
         n_bad, f_bad = float(np.ravel(np.broadcast_to(n, free.shape))[i]), float(np.ravel(np.broadcast_to(f, free.shape))[i])
         hold = n_bad * f_bad * acc.hbm_bytes
         need_s, hold_s = format_bytes(w), format_bytes(hold)
-        if need_s == hold_s:   # e.g. 141.1 GB of weights on a 141 GB H200: show the difference
+        if need_s == hold_s:   # e.g. 141.1 GB of weights against 0.936 x 150.8 GB: show the difference
             need_s, hold_s = format_bytes(w, digits=5), format_bytes(hold, digits=5)
         raise ValueError(
             f"{m.name} weights in {wf.id} need {need_s} ({format_count(m.total_params)} "
@@ -391,7 +405,8 @@ def cost_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec
                        weight_format: "str | NumberFormat" = "bf16",
                        kv_format: "str | NumberFormat" = "bf16",
                        flop_utilization: ArrayLike = 1.0, bandwidth_utilization: ArrayLike = 1.0,
-                       n_devices: ArrayLike = 1, hbm_fraction: ArrayLike = 1.0) -> NDArray[np.float64]:
+                       n_devices: ArrayLike = 1,
+                       hbm_fraction: ArrayLike = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
     """Smallest whole batch that reaches the minimum cost per token and fits in memory.
 
     .. math:: b_\\mathrm{serve} = \\min(\\lceil b^* \\rceil,\\; b_\\mathrm{max})

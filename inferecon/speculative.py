@@ -91,8 +91,10 @@ def expected_tokens_per_step(acceptance: ArrayLike, draft_tokens: ArrayLike) -> 
 def erdil_paper_tokens_per_step(acceptance: ArrayLike, draft_tokens: ArrayLike) -> NDArray[np.float64]:
     """The expression printed in Erdil (2025) §4.1, :math:`(1 - \\alpha^{\\gamma})/(1 - \\alpha)`.
 
-    Kept only to show the off-by-one: it equals :func:`expected_tokens_per_step` minus
-    :math:`\\alpha^\\gamma`, the probability that every draft is accepted (the bonus token).
+    The mean of :math:`\\min(K + 1, \\gamma)`: the convention without a bonus token, where a
+    step emits at most :math:`\\gamma` tokens. It equals :func:`expected_tokens_per_step` (the
+    bonus-token convention of Leviathan et al. and of Erdil's notebook) minus
+    :math:`\\alpha^\\gamma`, the probability that every draft is accepted.
     """
     a, g = np.broadcast_arrays(_acceptance(acceptance), _draft_tokens(draft_tokens))
     return (1.0 - a**g) / (1.0 - a)

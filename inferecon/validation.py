@@ -68,6 +68,7 @@ from .roofline import prefill_flop, prefill_seconds
 __all__ = [
     "UNITS", "PHASES", "REGIMES", "COLUMNS", "BOUND_CONSTANTS", "BOUND_EXCEPTIONS", "BoundException",
     "LLM_VIEWER_ESTIMATES", "SOURCE_LABELS", "Measurement", "Prediction", "EfficiencyFit",
+    "EfficiencyUncertainty", "efficiency_uncertainty", "measurement_system",
     "load_measurements", "predict", "predict_all", "implied_mfu", "fit_efficiency",
     "derate_frontier", "power_law_exponent", "best_latency_device_counts",
     "scenario", "bound_value", "derated_value",
@@ -98,13 +99,16 @@ COLUMNS = ("id", "source", "evidence", "model", "accelerator", "n_chips", "weigh
 
 #: The constants of the bound: catalogue (datasheet) peaks, no utilization caps, the fastest
 #: of NCCL's three protocols per collective, no kernel-launch latency (CUDA graphs and XLA
-#: fusion remove most of it; it is software, not physics). Network hops and bandwidths stay.
+#: fusion remove most of it; it is software, not physics), no HBM traffic for the matmuls'
+#: activations (fused kernels keep them on chip). Network hops and bandwidths stay.
 BOUND_CONSTANTS = ConstantSet(
     id="bound", name="Datasheet peaks, no caps (the bound)",
     flop_utilization=1.0, bandwidth_utilization=1.0, accelerator_overrides={},
     kernel_launch_seconds=0.0, protocols=("LL", "LL128", "Simple"), preference_alpha=3.0,
+    activation_traffic=False,
     notes="Used to validate the package against measurements: every term a real system could "
-          "shave (utilization below peak, launch overhead) is removed.")
+          "shave (utilization below peak, launch overhead, the matmuls' activation reads and "
+          "writes, which fused kernels keep on chip) is removed.")
 
 #: LLM-Viewer's own estimates for the LLaMA-7B rows, as posted in issue #4 of
 #: hahnyuan/LLM-Viewer (same units as the measurement) :cite:`yuan2024llmviewer`.
@@ -575,6 +579,56 @@ def fit_efficiency(predictions: Sequence[Prediction], regime: str | None = None)
     return EfficiencyFit(regime=regime or "all", n=len(use), geometric_mean=float(np.exp(logs.mean())),
                          geometric_sd=float(np.exp(sd)), low=float(np.exp(logs.min())),
                          high=float(np.exp(logs.max())), ids=tuple(p.id for p in use))
+
+
+@dataclass(frozen=True, slots=True)
+class EfficiencyUncertainty:
+    """How well a fitted :math:`\\eta` is known, with rows and with systems as the unit.
+
+    Rows of one system (one engine, chip and model, measured by one source) share its
+    software and hardware, so they are not independent draws. ``row_low``/``row_high`` is the
+    Student-t interval of :math:`\\overline{\\ln\\eta}` that treats the rows as independent (too
+    narrow when they are not); ``system_means`` are each system's geometric mean, and
+    ``system_mean`` their geometric mean, each system weighted once.
+    """
+
+    regime: str
+    level: float
+    n_rows: int
+    row_low: float
+    row_high: float
+    systems: tuple[str, ...]
+    system_means: tuple[float, ...]
+    system_mean: float
+
+
+def measurement_system(m: Measurement) -> str:
+    """The serving system a row measures: its first source and its accelerator."""
+    return f"{m.sources[0]} on {m.accelerator}"
+
+
+def efficiency_uncertainty(predictions: Sequence[Prediction], regime: str | None = None,
+                           level: float = 0.95) -> EfficiencyUncertainty:
+    """Uncertainty of :func:`fit_efficiency`'s :math:`\\bar\\eta` (rows as used by that fit)."""
+    from scipy.stats import t as student_t
+
+    lvl = float(fraction("level", level))
+    fit = fit_efficiency(predictions, regime)
+    use = [p for p in predictions if p.id in fit.ids]
+    logs = np.log([p.efficiency for p in use])
+    if logs.size > 1:
+        half = float(student_t.ppf(0.5 + lvl / 2, logs.size - 1) * np.std(logs, ddof=1) / np.sqrt(logs.size))
+    else:
+        half = math.inf
+    groups: dict[str, list[float]] = {}
+    for p in use:
+        groups.setdefault(measurement_system(p.measurement), []).append(math.log(p.efficiency))
+    means = tuple(float(np.exp(np.mean(v))) for v in groups.values())
+    return EfficiencyUncertainty(regime=fit.regime, level=lvl, n_rows=fit.n,
+                                 row_low=float(np.exp(logs.mean() - half)),
+                                 row_high=float(np.exp(logs.mean() + half)),
+                                 systems=tuple(groups), system_means=means,
+                                 system_mean=float(np.exp(np.mean(np.log(means)))))
 
 
 def derate_frontier(frontier: Frontier, efficiency: ArrayLike) -> dict[str, NDArray[np.float64]]:

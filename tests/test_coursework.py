@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
 import re
 import shutil
 import sys
@@ -74,23 +75,53 @@ def _renderings(value: float) -> set[str]:
             and len(re.sub(r"\D", "", f).lstrip("0")) >= 3 and "e" not in f}
 
 
-def test_no_answer_value_in_the_student_edition_or_the_package(built):
-    out, _ = built
-    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted((out / "student").glob("*.ipynb"))}
-    package = ROOT / "inferecon"
-    for p in sorted(package.rglob("*")):
-        if p.suffix in (".py", ".json", ".csv", ".txt", ".typed") and "__pycache__" not in p.parts:
+def _student_text(path: Path) -> str:
+    """What a student can read in a notebook: sources, text outputs, stored prose numbers (not image bytes)."""
+    nb = nbformat.read(path, as_version=4)
+    parts = []
+    for c in nb.cells:
+        parts.append(c.source)
+        for e in c.metadata.get("user_expressions", []):
+            parts.append(e["result"].get("data", {}).get("text/plain", ""))
+        for o in c.get("outputs", []):
+            parts.append(o.get("text", ""))
+            for mime, data in o.get("data", {}).items():
+                if mime.startswith("text/"):
+                    parts.append(data if isinstance(data, str) else "".join(data))
+    return "\n".join(parts)
+
+
+def _package_text() -> dict[str, str]:
+    texts = {}
+    for p in sorted((ROOT / "inferecon").rglob("*")):
+        if p.suffix in (".py", ".csv") and "__pycache__" not in p.parts:
             texts[str(p.relative_to(ROOT))] = p.read_text(encoding="utf-8")
+    checks = json.loads((ROOT / "inferecon" / "exercises" / "checks.json").read_text(encoding="utf-8"))
+    texts["inferecon/exercises/checks.json (hints, units)"] = "\n".join(
+        f"{v['unit']}\n{v['hint']}" for v in checks.values())
+    return texts
+
+
+def test_no_answer_value_in_the_student_edition_or_the_package(built):
+    # Renderings with 4+ significant digits are searched everywhere a student can read; the
+    # shorter ones (e.g. "122") only in the exercise's own chapter, where they would give the
+    # answer away rather than coincide with an unrelated number elsewhere.
+    out, _ = built
+    student = {p.stem: _student_text(p) for p in sorted((out / "student").glob("*.ipynb"))}
+    package = _package_text()
     leaks = []
     searched = 0
     for ex, spec in sorted(ANSWERS.items(), key=lambda kv: _key(kv[0])):
+        own = next(stem for stem in student if int(stem[:2]) == _key(ex)[0])
         for form in _renderings(spec.compute()):
             searched += 1
-            pattern = re.compile(rf"(?<![\d.,]){re.escape(form)}(?![\d])")
-            for name, text in texts.items():
+            pattern = re.compile(rf"(?<![\w.,]){re.escape(form)}(?![\w]|[.,]\d)")
+            long = len(re.sub(r"\D", "", form).lstrip("0")) >= 4
+            places = {**student, **package} if long else {own: student[own]}
+            for name, text in places.items():
                 if pattern.search(text):
                     leaks.append(f"{ex}: {form!r} in {name}")
-    assert searched > 3 * len(ANSWERS)
+    assert searched >= 2 * len(ANSWERS), "too few renderings searched for a meaningful test"
     assert not leaks, "answers visible to students:\n" + "\n".join(leaks)
 
 
@@ -121,6 +152,9 @@ def grades(built, tmp_path_factory):
     cell.source = "\n".join(lines[:-1] + [f"{wrong.variable} = 1.5 * {wrong.variable} + 1", lines[-1]])
     nbformat.write(nb, path)
     csv_path = assignment.grade(subs, out)
+    keep = ROOT / "_build" / "coursework-test-grades.csv"   # for the record: what the three scored
+    keep.parent.mkdir(exist_ok=True)
+    shutil.copy(csv_path, keep)
     with csv_path.open(encoding="utf-8") as f:
         rows = {r["submission"]: r for r in csv.DictReader(f)}
     return rows, wrong.exercise, csv_path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 import numpy as np
 import pytest
 
@@ -160,13 +159,70 @@ def test_bad_input(call, match):
         call()
 
 
-def test_ch5_answers_by_hand():
-    from inferecon.exercises import check
-    # ch5-ex2: 256 x (1 - (31/32)**32) = 163.3
-    assert check("ch5-ex2", 256 * (1 - (31 / 32) ** 32)).correct
-    # ch5-ex3: batch where half of a DeepSeek-V3 layer's experts are read: ln 2 / -ln(31/32) = 21.83
-    assert check("ch5-ex3", math.log(2) / -math.log(31 / 32)).correct
-    # ch5-ex4: DeepSeek-V3 b* on an H100 (datasheet, bf16): 295.34 x 18.296 = 5,404
-    assert check("ch5-ex4", 5404).correct
-    # ch5-ex5: Mixtral b* on an H100: 295.34 x 3.653 = 1,079
-    assert check("ch5-ex5", 1079).correct
+# ------------------------------------------------------------ per-expert batching condition
+def test_tokens_per_expert_by_hand():
+    # 320 tokens x 8 experts each / 256 experts = 10 tokens per expert
+    assert float(moe.tokens_per_expert(256, 8, 320)) == pytest.approx(10.0)
+    assert float(moe.tokens_per_expert(8, 2, 100)) == pytest.approx(25.0)
+    # every token-slot lands on some expert: n x E[t_e] = b k
+    b = np.array([1.0, 17.0, 4096.0])
+    assert np.allclose(256 * moe.tokens_per_expert(256, 8, b), 8 * b)
+    with pytest.raises(ValueError, match="n_active must be <= n_experts"):
+        moe.tokens_per_expert(8, 9, 10)
+
+
+def test_tokens_per_expert_by_enumeration():
+    # 8 experts, 2 per token, 3 tokens: mean tokens routed to expert 0 over all 28^3 routings
+    subsets = list(itertools.combinations(range(8), 2))
+    mean = np.mean([sum(0 in s for s in r) for r in itertools.product(subsets, repeat=3)])
+    assert mean == pytest.approx(float(moe.tokens_per_expert(8, 2, 3)))
+
+
+def test_per_expert_optimal_batch_by_hand():
+    # H100 bf16 datasheet: 989.4e12 FLOP/s, 3.35e12 B/s -> dense b* = 2 x 989.4e12 / (2 x 3.35e12) = 295.3
+    acc = ie.get_accelerator("h100-sxm")
+    dense = 2 * acc.peak_flop_per_s("bf16") / (2 * acc.hbm_bytes_per_s)
+    assert float(moe.per_expert_optimal_batch(acc, "deepseek-v3")) == pytest.approx(32 * dense)
+    assert float(moe.per_expert_optimal_batch(acc, "mixtral-8x7b")) == pytest.approx(4 * dense)
+    # a dense model: s = 1, the dense b*
+    assert float(moe.per_expert_optimal_batch(acc, "llama-3-70b")) == pytest.approx(dense)
+    # it equals the folk rule with the routed sparsity, and caps scale it like the dense b*
+    assert float(moe.per_expert_optimal_batch(acc, "deepseek-v3", flop_utilization=0.7, bandwidth_utilization=0.75)) \
+        == pytest.approx(float(moe.naive_sparsity_optimal_batch(acc, 32, flop_utilization=0.7,
+                                                                bandwidth_utilization=0.75)))
+
+
+@pytest.mark.parametrize("acc_id", ["h100-sxm", "a100-80gb-sxm", "h200-sxm"])
+@pytest.mark.parametrize("model_id", ["deepseek-v3", "mixtral-8x7b"])
+def test_per_expert_batch_exceeds_the_layer_bstar(acc_id, model_id):
+    # N_total/N_active < s whenever weights are always read, so b*_expert > b*_MoE, and at the
+    # layer's b* each expert's share b*/s is below the dense threshold (memory-bound on its own)
+    per_expert = float(moe.per_expert_optimal_batch(acc_id, model_id))
+    layer = float(moe.moe_optimal_batch(acc_id, model_id))
+    m = ie.get_model(model_id)
+    assert per_expert > layer
+    share = float(moe.tokens_per_expert(m.n_routed_experts, m.n_active_experts, layer))
+    assert share < float(roofline.dense_optimal_batch(acc_id))
+    assert per_expert / layer == pytest.approx(m.sparsity / moe.total_to_active_ratio(m), rel=1e-3)
+
+
+def test_per_expert_symbolic_vs_numeric():
+    import sympy as sp
+    from inferecon.symbolic import moe as sm
+    from inferecon.symbolic.roofline import B, C, b, p_w, u_B, u_C
+    f = sp.lambdify((sm.s, p_w, C, B, u_C, u_B), sm.per_expert_optimal_batch())
+    for acc_id in ("h100-sxm", "a100-80gb-sxm"):
+        acc = ie.get_accelerator(acc_id)
+        for model_id in ("deepseek-v3", "mixtral-8x7b"):
+            for uc, ub in ((1.0, 1.0), (0.7, 0.75)):
+                m = ie.get_model(model_id)
+                sym = f(m.sparsity, 2.0, acc.peak_flop_per_s("bf16"), acc.hbm_bytes_per_s, uc, ub)
+                num = float(moe.per_expert_optimal_batch(acc, m, flop_utilization=uc, bandwidth_utilization=ub))
+                assert sym == pytest.approx(num, rel=1e-12)
+    # the condition balances one expert's own roofline, whatever its size N_e
+    cond = sm.per_expert_condition()
+    root = sm.per_expert_optimal_batch()
+    assert sp.simplify((cond.lhs - cond.rhs).subs(b, root)) == 0
+    assert sm.N_e not in root.free_symbols
+    g = sp.lambdify((b, sm.s), sm.expert_tokens())
+    assert g(320.0, 32.0) == pytest.approx(float(moe.tokens_per_expert(256, 8, 320)))

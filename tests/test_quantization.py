@@ -68,8 +68,9 @@ def test_capacity_doubles_with_fp8_kv():
 def test_70b_fits_one_h100_only_when_quantized():
     with pytest.raises(ValueError, match="weights in bf16 need 141 GB"):
         qz.capacity_batch("h100-sxm", "llama-3-70b", 1000, "bf16")
-    # INT8: free = 72e9 - 70.554e9 = 1.446e9 B; a 1000-token sequence holds 327.68 MB -> 4
-    assert float(qz.capacity_batch("h100-sxm", "llama-3-70b", 1000, "w8a8")) == 4.0
+    # INT8: free = 0.9 x 81,559 MiB (85.521e9 B) - 70.554e9 = 6.415e9 B; a 1000-token sequence
+    # holds 327.68 MB -> 19 (with "80 GB" read as 80e9 B it was 1.446e9 B -> 4)
+    assert float(qz.capacity_batch("h100-sxm", "llama-3-70b", 1000, "w8a8")) == 19.0
     assert float(qz.capacity_batch("h100-sxm", "llama-3-70b", 1000, "w4a16")) > 50
 
 

@@ -199,13 +199,29 @@ def test_kv_cache_and_weight_bytes_by_hand():
 
 
 def test_max_batch_by_hand():
-    # (80e9 - 70,553,706,496) / (8192 x 163,840) = 7.04 -> 7 sequences (FP8 weights and KV)
+    # capacity as the H100 reports it: 81,559 MiB = 85,520,809,984 B; 90% usable by default
+    usable = 0.9 * 81_559 * 2**20
+    assert rl.USABLE_HBM_FRACTION == 0.9
+    # (76.97e9 - 70,553,706,496) / (8192 x 163,840) = 4.78 -> 4 sequences (FP8 weights and KV)
+    assert (usable - 70_553_706_496) / (8192 * 163_840) == pytest.approx(4.78, abs=0.01)
     b = rl.max_batch(H100, "llama-3-70b", 8192, weight_format="fp8", kv_format="fp8")
-    assert float(b) == 7.0
-    # bf16 KV doubles the per-sequence bytes: 3.52 -> 3
-    assert float(rl.max_batch(H100, "llama-3-70b", 8192, weight_format="fp8")) == 3.0
-    # two H100s hold the bf16 weights: (160e9 - 141.1e9) / (8192 x 327,680) = 7.04 -> 7
-    assert float(rl.max_batch(H100, "llama-3-70b", 8192, n_devices=2)) == 7.0
+    assert float(b) == 4.0
+    # bf16 KV doubles the per-sequence bytes: 2.39 -> 2
+    assert float(rl.max_batch(H100, "llama-3-70b", 8192, weight_format="fp8")) == 2.0
+    # two H100s hold the bf16 weights: (153.94e9 - 141.1e9) / (8192 x 327,680) = 4.78 -> 4
+    assert float(rl.max_batch(H100, "llama-3-70b", 8192, n_devices=2)) == 4.0
+    # all of HBM (hbm_fraction=1): (85.52e9 - 70.55e9) / (8192 x 163,840) = 11.15 -> 11
+    assert float(rl.max_batch(H100, "llama-3-70b", 8192, weight_format="fp8", kv_format="fp8",
+                              hbm_fraction=1.0)) == 11.0
+
+
+def test_capacity_is_what_the_device_reports():
+    # issue 14 item 1: the old catalogue stored "80 GB" as 80e9 B and understated the batch.
+    # Llama 3 70B bf16 on 2 x H100 at 640 tokens, all HBM: (2 x 85.52e9 - 141.1e9) / (640 x 327,680)
+    hand = (2 * 81_559 * 2**20 - 2 * 70_553_706_496) / (640 * 327_680)
+    assert hand == pytest.approx(142.7, abs=0.1)
+    assert float(rl.max_batch(H100, "llama-3-70b", 640, n_devices=2, hbm_fraction=1.0)) == 142.0
+    assert (2 * 80e9 - 2 * 70_553_706_496) / (640 * 327_680) == pytest.approx(90.1, abs=0.1)  # the old figure
 
 
 def test_max_batch_limits():
@@ -217,22 +233,25 @@ def test_max_batch_limits():
 
 
 def test_max_batch_error_names_the_sizes():
-    with pytest.raises(ValueError, match=r"Llama 3 70B weights in bf16 need 141 GB .* hold 80 GB"):
+    # 0.9 x 85.52e9 = 77.0 GB usable on one H100
+    with pytest.raises(ValueError, match=r"Llama 3 70B weights in bf16 need 141 GB .* hold 77 GB \(hbm_fraction 0.9\)"):
         rl.max_batch(H100, "llama-3-70b", 8192)
-    # an array of device counts: the message names the first one that fails (70.6 GB > 0.5 x 80 GB)
-    with pytest.raises(ValueError, match=r"need 70.6 GB .* but 1 x H100 SXM hold 40 GB \(hbm_fraction 0.5\)"):
+    # an array of device counts: the message names the first one that fails (70.6 GB > 0.5 x 85.5 GB)
+    with pytest.raises(ValueError, match=r"need 70.6 GB .* but 1 x H100 SXM hold 42.8 GB \(hbm_fraction 0.5\)"):
         rl.max_batch(H100, "llama-3-70b", 1024, weight_format="fp8", hbm_fraction=0.5, n_devices=[2, 1])
-    # 2 x 70,553,706,496 B = 141.107 GB of bf16 weights against an H200's 141 GB: the message
-    # shows enough digits to tell them apart (not "need 141 GB ... hold 141 GB")
-    with pytest.raises(ValueError, match=r"need 141\.11 GB .* 1 x H200 SXM hold 141 GB"):
+    # 2 x 70,553,706,496 B = 141.1 GB of bf16 weights: an H200 reports 143,771 MiB = 150.75e9 B,
+    # so they fit in the device (93.6% of it) but not in vLLM's default 90% (135.7 GB)
+    with pytest.raises(ValueError, match=r"need 141 GB .* 1 x H200 SXM hold 136 GB"):
         rl.max_batch("h200-sxm", "llama-3-70b", 0)
+    assert np.isinf(rl.max_batch("h200-sxm", "llama-3-70b", 0, hbm_fraction=1.0))
+    assert 2 * 70_553_706_496 / (143_771 * 2**20) == pytest.approx(0.936, abs=1e-3)
 
 
 def test_cost_optimal_batch_is_min_of_bstar_and_capacity():
     # short context: ceil(295.34) = 296 (capacity is infinite)
     assert float(rl.cost_optimal_batch(H100, "llama-3-8b")) == 296.0
     # long context: capacity binds (b* is infinite beyond l_kv)
-    assert float(rl.cost_optimal_batch(H100, "llama-3-70b", 8192, weight_format="fp8")) == 3.0
+    assert float(rl.cost_optimal_batch(H100, "llama-3-70b", 8192, weight_format="fp8")) == 2.0
 
 
 def test_kv_weight_parity_batch_mistral_large_2():

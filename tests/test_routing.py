@@ -61,7 +61,7 @@ def test_perfect_router_savings_by_hand():
     assert float(rt.router_savings_perfect(0.6, 0.1)) == pytest.approx(0.54, rel=1e-12)
 
 
-def test_required_share_for_seed_claim():
+def test_required_share_for_the_router_claim():
     # "router saves 50-70%" at c_S/c_L = 0.1 needs 0.5/0.9 = 55.6% to 0.7/0.9 = 77.8% routed
     s = rt.required_small_share([0.5, 0.7], 0.1)
     assert np.allclose(s, [0.5 / 0.9, 0.7 / 0.9], rtol=1e-12)

@@ -124,7 +124,7 @@ def test_max_batch_symbolic_vs_numeric():
     ell = np.array([512.0, 2048.0, 8192.0, 32768.0])
     for acc_id, n in [("h100-sxm", 2), ("h200-sxm", 1), ("b200", 1)]:
         acc = ie.get_accelerator(acc_id)
-        expected = np.floor(f(n * acc.hbm_bytes, 1.0, float(m.total_params), ell, float(m.kv_bytes_per_token(1.0))))
+        expected = np.floor(f(n * rl.USABLE_HBM_FRACTION * acc.hbm_bytes, 1.0, float(m.total_params), ell, float(m.kv_bytes_per_token(1.0))))
         got = rl.max_batch(acc_id, m, ell, weight_format="fp8", kv_format="fp8", n_devices=n)
         np.testing.assert_array_equal(got, expected)
 

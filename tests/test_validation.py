@@ -11,7 +11,8 @@ import pytest
 
 import inferecon as ie
 from inferecon import frontier, roofline, validation
-from inferecon.exercises import check, ch09
+from _exercise_answers import ANSWERS
+from inferecon.exercises import check
 
 ROWS = validation.load_measurements()
 BY_ID = {m.id: m for m in ROWS}
@@ -308,13 +309,13 @@ def test_implied_mfu_errors():
 
 # ------------------------------------------------------------------------------ exercises
 @pytest.mark.parametrize("ex,lo,hi", [
-    ("ch9-ex2", 0.33, 0.345),   # hand: 3.5808e16 FLOP / (6.0 s x 64 x 275e12) = 0.339
-    ("ch9-ex3", 31.5, 31.8),    # 4 ms x sqrt(540.36 / 8.632) = 31.65 ms
-    ("ch9-ex4", 1000, 3500),    # 0.67 x the bound of ~2,900 tokens/s
-    ("ch9-ex5", 10.0, 200.0),   # bf16 at 150 tok/s costs tens of $/M, far above the $0.90 price
+    ("9.2", 0.33, 0.345),   # hand: 3.5808e16 FLOP / (6.0 s x 64 x 275e12) = 0.339
+    ("9.3", 38.1, 38.4),    # 13 ms x sqrt(540.36 / 62.50) = 13 x 2.9404 = 38.23 ms
+    ("9.4", 1000, 3500),    # 0.67 x the bound of ~2,900 tokens/s
+    ("9.5", 0.2, 0.9),      # fp8 at 150 tok/s costs less than the provider's $0.90 per million
 ])
 def test_exercise_answers(ex, lo, hi):
-    value = ch09.ANSWERS[ex].compute()
+    value = ANSWERS[ex].compute()
     assert lo < value < hi
     assert check(ex, value).correct
     assert not check(ex, value * 1.1).correct
@@ -325,4 +326,4 @@ def test_exercise_4_is_bound_times_throughput_fit():
                             n_chips=1, batch=64, prompt_tokens=512, generated_tokens=512,
                             weight_format="fp16", kv_format="fp16")
     eta = validation.fit_efficiency(PREDICTIONS, "throughput").geometric_mean
-    assert ch09.ANSWERS["ch9-ex4"].compute() == pytest.approx(eta * validation.bound_value(s), rel=1e-12)
+    assert ANSWERS["9.4"].compute() == pytest.approx(eta * validation.bound_value(s), rel=1e-12)

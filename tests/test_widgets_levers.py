@@ -23,15 +23,15 @@ def test_speculative_explorer_updates():
 
 
 def test_speculative_explorer_reports_what_does_not_fit():
-    # Llama 3.1 405B in bf16 (812 GB) plus the 8B draft (16 GB) on four H100s (288 GB usable
-    # at 90%): nothing is priced
+    # Llama 3.1 405B in bf16 (812 GB) plus the 8B draft (16 GB) on four H100s (307.9 GB usable
+    # at 90% of 4 x 81,559 MiB): nothing is priced
     ex = make_speculative_explorer(target="Llama 3.1 405B", devices=4, weight_format="bf16")
     assert "Does not fit" in ex.result.value and "828 GB" in ex.result.value and "tok/s" not in ex.result.value
-    # 70B in bf16 on four H100s: 288 - 16.1 (draft) - 141.1 GB leave 130.8 GB; a 32,000-token
-    # sequence holds 32,000 x 327,680 B = 10.49 GB of KV cache, so 12 fit
+    # 70B in bf16 on four H100s: 307.9 - 16.1 (draft) - 141.1 GB leave 150.7 GB; a 32,000-token
+    # sequence holds 32,000 x 327,680 B = 10.49 GB of KV cache, so 14 fit
     ex = make_speculative_explorer(devices=4, weight_format="bf16", batch=512, context=32000)
-    assert "Largest batch that fits here: 12" in ex.result.value
-    ex.batch.value = 12
+    assert "Largest batch that fits here: 14" in ex.result.value
+    ex.batch.value = 14
     assert "Speculative" in ex.result.value
 
 

@@ -22,10 +22,11 @@ __all__ = ["router_savings", "strategy_map", "monthly_cost_vs_traffic", "planner
 def router_savings(cost_ratios: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
                    router_cost_ratio: float = 0.0, band: tuple[float, float] = (0.5, 0.7)) -> Figure:
     """Savings of a router against the share of traffic it sends to the small model, one line
-    per price ratio :math:`c_S/c_L`; the seed's 50–70% band shaded."""
+    per price ratio :math:`c_S/c_L`; the 50–70% band claimed in Brenndoerfer's handbook
+    (:cite:`brenndoerfer2025inference`) shaded."""
     p = np.linspace(0, 1, 101)
     fig, ax = new_figure(width=6.4, height=4.0)
-    ax.axhspan(*band, color="0.85", zorder=0, label="seed: “router saves 50–70%”")
+    ax.axhspan(*band, color="0.85", zorder=0, label="claim: “router saves 50–70%”")
     for color, rho in zip(COLORS, cost_ratios):
         ax.plot(p, routing.router_savings_perfect(p, rho, router_cost_ratio), color=color,
                 label=f"c_S / c_L = {rho:g}")

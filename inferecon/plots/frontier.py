@@ -6,6 +6,7 @@ re-implements a formula) and returns a matplotlib Figure.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -14,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .. import frontier, parallelism
+from ..hardware import get_accelerator
 from ..models import get_model
 from . import COLORS, new_figure
 
@@ -206,17 +208,22 @@ def frontier_small_multiples(model: str = "llama-3-70b", accelerator: str = "h10
                              contexts: Sequence[float] = (0, 2_000, 8_000, 32_000),
                              formats: Sequence[str] = ("bf16", "fp8", "int4-g128"),
                              accelerators: Sequence[str] = ("a100-80gb-sxm", "h100-sxm", "h200-sxm", "b200"),
-                             constants: Sequence[str] = ("paper", "notebook"), **kwargs: Any) -> Figure:
+                             constants: Sequence[str] = ("paper", "notebook"),
+                             price_usd_per_hour: float | None = None, **kwargs: Any) -> Figure:
     """Four panels: how context, weight format, accelerator and constant set move the frontier.
 
     The static companion of the frontier explorer: the same sweep over the range of its
-    controls. Keyword arguments go to :func:`inferecon.frontier.sweep`.
+    controls. ``price_usd_per_hour``, if given, prices every chip of the accelerator panel on
+    that one basis (the catalogue's prices have different bases). Keyword arguments go to
+    :func:`inferecon.frontier.sweep`.
     """
     fig, axes = new_figure(ncols=2, nrows=2, width=10.0, height=7.6)
     panels = [
         ("context tokens", [(f"{c:,.0f}", dict(context_tokens=c)) for c in contexts]),
         ("weight format", [(f, dict(weight_format=f)) for f in formats]),
-        ("accelerator", [(a, dict(accelerator=a)) for a in accelerators]),
+        ("accelerator", [(a, dict(accelerator=a if price_usd_per_hour is None else
+                                  replace(get_accelerator(a), price_usd_per_hour=price_usd_per_hour)))
+                         for a in accelerators]),
         ("constant set", [(c, dict(constants=c)) for c in constants]),
     ]
     for ax, (title, variants) in zip(axes.ravel(), panels):

@@ -23,7 +23,7 @@ __all__ = ["expected_tokens", "speedup_vs_draft_length", "speculative_frontier",
 def expected_tokens(alphas: np.ndarray | None = None, gammas: Sequence[int] = (1, 2, 4, 8),
                     n_steps: int = 20_000, seed: int = 0, paper_gamma: int = 4) -> Figure:
     """Expected tokens per step against acceptance: formula (lines), Monte Carlo (dots) and
-    Erdil's printed formula (dashed) for ``paper_gamma``."""
+    the convention without a bonus token printed in Erdil's paper (dashed) for ``paper_gamma``."""
     a = np.linspace(0.0, 0.95, 96) if alphas is None else np.asarray(alphas, dtype=float)
     fig, ax = new_figure(width=6.4, height=4.0)
     a_mc = np.linspace(0.1, 0.9, 9)
@@ -34,7 +34,7 @@ def expected_tokens(alphas: np.ndarray | None = None, gammas: Sequence[int] = (1
     g = paper_gamma
     color = COLORS[list(gammas).index(g)] if g in gammas else "black"
     ax.plot(a, speculative.erdil_paper_tokens_per_step(a, g), ls="--", color=color,
-            lw=1.2, label=f"Erdil's printed formula, γ = {g}")
+            lw=1.2, label=f"no bonus token (Erdil's paper), γ = {g}")
     ax.set_xlabel("acceptance rate α")
     ax.set_ylabel("expected tokens per verification step")
     ax.set_title("(1 − α^(γ+1))/(1 − α): lines; Monte Carlo: dots")

@@ -87,8 +87,10 @@ def optimal_batch_vs_sparsity(model: "str | ModelSpec" = "deepseek-v3",
     """The MoE's optimal batch as the number of routed experts grows (active experts fixed).
 
     Three curves: the exact root (:func:`inferecon.moe.moe_optimal_batch`), the rule
-    :math:`b^*_\\mathrm{dense} N_\\mathrm{total}/N_\\mathrm{active}` and the folk rule
-    :math:`b^*_\\mathrm{dense}\\,s`, which ignores the always-read weights.
+    :math:`b^*_\\mathrm{dense} N_\\mathrm{total}/N_\\mathrm{active}` and
+    :math:`b^*_\\mathrm{dense}\\,s` (:func:`inferecon.moe.per_expert_optimal_batch`), the batch at
+    which each routed expert's own matmuls turn compute-bound; as the whole layer's :math:`b^*`
+    (the folk rule) it ignores the always-read weights.
     """
     base = get_model(model)
     s, exact, rule, naive = [], [], [], []
@@ -97,9 +99,9 @@ def optimal_batch_vs_sparsity(model: "str | ModelSpec" = "deepseek-v3",
         s.append(m.sparsity)
         exact.append(float(moe.moe_optimal_batch(accelerator, m, weight_format)))
         rule.append(float(moe.sparsity_rule_optimal_batch(accelerator, m, weight_format)))
-        naive.append(float(moe.naive_sparsity_optimal_batch(accelerator, m.sparsity, weight_format)))
+        naive.append(float(moe.per_expert_optimal_batch(accelerator, m, weight_format)))
     fig, ax = new_figure(width=6.6, height=4.2)
-    ax.loglog(s, naive, "o:", color=COLORS[1], label="folk rule: dense b* x s")
+    ax.loglog(s, naive, "o:", color=COLORS[1], label="dense b* x s: each expert's own threshold")
     ax.loglog(s, rule, "s--", color=COLORS[2], label="dense b* x total/active parameters")
     ax.loglog(s, exact, "-", color=COLORS[0], lw=2.2, label="exact root of eq. 22 roofline")
     ax.axvline(base.sparsity, color="grey", lw=0.8, ls=":")

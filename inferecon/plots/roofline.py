@@ -111,10 +111,16 @@ def kv_cache_growth(models: Sequence["str | ModelSpec"], accelerator: "str | Acc
                     batch: float, contexts: Sequence[float] | None = None, *,
                     breakdown_model: "str | ModelSpec" = "llama-3-70b",
                     weight_format: "str | NumberFormat" = "bf16",
-                    kv_format: "str | NumberFormat" = "bf16") -> Figure:
+                    kv_format: "str | NumberFormat" = "bf16",
+                    hbm_fraction: float = roofline.USABLE_HBM_FRACTION) -> Figure:
     """Left: KV cache of one sequence against context for several attention designs.
     Right: the decode step of ``breakdown_model`` at ``batch`` split into weight reads, KV
     reads and arithmetic, against context: the bottleneck moves from weights to KV.
+
+    The contexts at which ``batch`` sequences no longer fit next to the weights in one device's
+    HBM (:func:`inferecon.roofline.max_batch` with ``hbm_fraction``) are shaded grey (the
+    patch has ``gid="infeasible"``): the curves there are a bound for a device that could hold
+    the batch, not an operating point.
     """
     ctx = np.logspace(2, np.log10(131072), 200) if contexts is None else np.asarray(contexts, float)
     fig, (ax, ax2) = new_figure(ncols=2, width=10.4, height=4.3)
@@ -140,6 +146,15 @@ def kv_cache_growth(models: Sequence["str | ModelSpec"], accelerator: "str | Acc
     ax2.loglog(ctx, w_t * 1e3, color=COLORS[0], lw=1.5, ls="--", label="weight reads")
     ax2.loglog(ctx, kv_t * 1e3, color=COLORS[1], lw=1.5, ls="--", label="KV reads")
     ax2.loglog(ctx, comp * 1e3, color=COLORS[2], lw=1.5, ls=":", label="arithmetic")
+    try:
+        fits = roofline.max_batch(acc, m, ctx, weight_format=wf, kv_format=kf,
+                                  hbm_fraction=hbm_fraction) >= batch
+    except ValueError:          # not even the weights fit
+        fits = np.zeros(ctx.shape, dtype=bool)
+    if not np.all(fits):
+        first = float(ctx[np.argmin(fits)]) if fits[0] else float(ctx[0])
+        ax2.axvspan(first, float(ctx[-1]), color="0.88", zorder=0, gid="infeasible",
+                    label=f"batch {batch:.0f} does not fit in HBM")
     parity = float(roofline.kv_weight_parity_batch(m, 1.0, weight_format=wf, kv_format=kf)) / batch
     if ctx[0] <= parity <= ctx[-1]:
         ax2.axvline(parity, color="grey", lw=0.8, ls=":")

@@ -41,7 +41,7 @@ def erdil_paper_tokens() -> sp.Expr:
 
 
 def bonus_token_gap() -> sp.Expr:
-    """Correct minus printed expression; simplifies to :math:`\\alpha^\\gamma` (all drafts accepted)."""
+    """With-bonus minus without-bonus expression; simplifies to :math:`\\alpha^\\gamma` (all drafts accepted)."""
     return sp.simplify(expected_tokens() - erdil_paper_tokens())
 
 

@@ -28,6 +28,7 @@ class PlannerExplorer:
     devices: w.Dropdown
     weight_format: w.Dropdown
     tpot_ms: w.IntSlider
+    scheduling: w.Dropdown
     efficiency: w.FloatSlider
     peak_buffer: w.FloatSlider
     redundancy: w.FloatSlider
@@ -44,7 +45,8 @@ class PlannerExplorer:
                                   output_tokens=float(self.output_tokens.value))
             cfg = planner.ReplicaConfig(model=_MODELS[self.model.value], n_devices=int(self.devices.value),
                                         weight_format=self.weight_format.value,
-                                        max_seconds_per_output_token=self.tpot_ms.value / 1e3
+                                        max_seconds_per_output_token=self.tpot_ms.value / 1e3,
+                                        prefill_scheduling=self.scheduling.value,
                                         ).derated(float(self.efficiency.value))
             mult = planner.Multipliers(peak_buffer=float(self.peak_buffer.value),
                                        redundancy=float(self.redundancy.value), regions=int(self.regions.value),
@@ -54,8 +56,9 @@ class PlannerExplorer:
             self.result.value = f"<b>Not feasible:</b> {exc}"
             return
         self.result.value = (
-            f"Replica: batch <b>{p.batch}</b> (limited by {p.batch_limit}), {p.step_seconds * 1e3:.1f} ms per "
-            f"token, {p.replica_requests_per_s:,.2f} requests/s.<br>"
+            f"Replica: batch <b>{p.batch}</b> (limited by {p.batch_limit}), {p.step_seconds * 1e3:.1f} ms decode "
+            f"step, {p.seconds_per_output_token * 1e3:.1f} ms per token at full load with "
+            f"{p.prefill_scheduling} prefill, {p.replica_requests_per_s:,.2f} requests/s.<br>"
             f"Peak {wl.peak_requests_per_s:,.2f} req/s → {p.replicas_for_peak} replicas; with multipliers "
             f"<b>{p.replicas} replicas = {p.devices} GPUs</b>.<br>"
             f"<b>${p.usd_per_month:,.0f} per month</b> (bare peak fleet ${p.usd_per_month_peak_only:,.0f}); "
@@ -89,6 +92,8 @@ def make_planner_explorer(requests_per_s: float = 10.0, model: str = "Llama 3 70
                                  description="weight format", style=style, layout=layout),
         tpot_ms=w.IntSlider(value=50, min=5, max=200, description="max ms per output token", style=style,
                             layout=layout),
+        scheduling=w.Dropdown(options=list(planner.PREFILL_SCHEDULES), value=planner.DEFAULT_PREFILL_SCHEDULING,
+                              description="prefill scheduling", style=style, layout=layout),
         efficiency=w.FloatSlider(value=1.0, min=0.2, max=1.0, step=0.01, description="efficiency η (1 = bound)",
                                  style=style, layout=layout),
         peak_buffer=w.FloatSlider(value=1.0, min=1.0, max=2.0, step=0.05, description="peak buffer",
@@ -101,7 +106,7 @@ def make_planner_explorer(requests_per_s: float = 10.0, model: str = "Llama 3 70
         result=w.HTML(),
     )
     controls = (ex.requests_per_s, ex.peak_to_average, ex.input_tokens, ex.output_tokens, ex.model, ex.devices,
-                ex.weight_format, ex.tpot_ms, ex.efficiency, ex.peak_buffer, ex.redundancy, ex.regions, ex.development)
+                ex.weight_format, ex.tpot_ms, ex.scheduling, ex.efficiency, ex.peak_buffer, ex.redundancy, ex.regions, ex.development)
     for c in controls:
         c.observe(ex.update, names="value")
     ex.widget.children = (*controls, ex.result)

@@ -9,8 +9,8 @@ from . import Answer
 
 
 def _ex2() -> float:
-    # A100 80GB, bf16, with Erdil's sustained caps: b* = p u_C C / (2 u_B B)
-    return float(roofline.dense_optimal_batch("a100-80gb-sxm", "bf16",
+    # MI300X, bf16, with Erdil's sustained caps: b* = p u_C C / (2 u_B B)
+    return float(roofline.dense_optimal_batch("mi300x", "bf16",
                                               flop_utilization=roofline.ERDIL_FLOP_UTILIZATION,
                                               bandwidth_utilization=roofline.ERDIL_BANDWIDTH_UTILIZATION))
 
@@ -37,7 +37,7 @@ def _ex5() -> float:
 
 ANSWERS = {
     "4.2": Answer(_ex2, rtol=0.01, unit="sequences (batch)",
-                      hint="b* = p C/(2B) with C and B multiplied by their caps 0.70 and 0.75."),
+                      hint="b* = p C/(2B) with the dense (not sparse) C and B multiplied by their caps 0.70 and 0.75."),
     "4.3": Answer(_ex3, rtol=0.02, unit="sequences (batch)",
                       hint="MFU = b x (tokens/s per sequence) x (FLOP per token) / (8 x 989.4e12); solve for b."),
     "4.4": Answer(_ex4, rtol=1e-9, unit="sequences (a whole number)",

@@ -9,8 +9,8 @@ from . import Answer
 
 
 def _ex2() -> float:
-    # DeepSeek-V3 MoE layer (256 routed experts, 8 per token), 16 tokens: expected experts read
-    return float(moe.expected_experts_read(256, 8, 16))
+    # DeepSeek-V3 MoE layer (256 routed experts, 8 per token), 24 tokens: expected experts read
+    return float(moe.expected_experts_read(256, 8, 24))
 
 
 def _ex3() -> float:
