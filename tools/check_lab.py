@@ -59,6 +59,10 @@ def write_student_config(config_dir: Path) -> Path:
     settings = config_dir / "lab-user-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps(NO_NEWS), encoding="utf-8")
+    # render every cell (no virtual scrolling), so the whole chapter is in the page
+    notebook = config_dir / "lab-user-settings" / "@jupyterlab" / "notebook-extension"
+    notebook.mkdir(parents=True, exist_ok=True)
+    (notebook / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}), encoding="utf-8")
     (config_dir / "labconfig").mkdir(parents=True, exist_ok=True)
     (config_dir / "jupyter_server_config.json").write_text(json.dumps(SERVER_CONFIG, indent=1), encoding="utf-8")
     (config_dir / "labconfig" / "page_config.json").write_text(json.dumps(PAGE_CONFIG, indent=1), encoding="utf-8")
@@ -103,6 +107,17 @@ def _cells_equal(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
             if vx != vy:
                 diffs.append(f"cell {i}: {key} changed")
     return diffs
+
+
+def _raw_text(page: Any, settle_seconds: float) -> list[str]:
+    """Raw role text still visible after the notebook had ``settle_seconds`` to render."""
+    deadline = time.time() + settle_seconds
+    while True:
+        page.wait_for_timeout(1000)
+        text = page.inner_text(".jp-Notebook")
+        found = [raw for raw in RAW if raw in text]
+        if not found or time.time() > deadline:
+            return found
 
 
 JS_RUN_STATE = """() => {
@@ -158,12 +173,10 @@ def check(outdir: Path, only: str = "") -> list[str]:
                 page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
                                        "&& window.jupyterapp.shell.currentWidget.context "
                                        "&& window.jupyterapp.shell.currentWidget.context.isReady", timeout=120_000)
-                page.wait_for_timeout(3000)
-                # 1. before running: the stored numbers show
-                text = page.inner_text(".jp-Notebook")
-                for raw in RAW:
-                    if raw in text:
-                        problems.append(f"{name}: raw {raw!r} visible before running")
+                # 1. before running: the stored numbers show (once the page has settled: markdown
+                # cells render one after another, so allow up to 30 s)
+                for raw in _raw_text(page, 30.0):
+                    problems.append(f"{name}: raw {raw!r} visible before running")
                 # opening and saving must leave every cell as committed
                 page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
                 page.wait_for_timeout(1500)
@@ -190,10 +203,8 @@ def check(outdir: Path, only: str = "") -> list[str]:
                 shown = page.locator(".jp-RenderedImage img").count()
                 if images < n_images or shown < n_images:
                     problems.append(f"{name}: {n_images} figures committed, {images} produced, {shown} displayed")
-                text = page.inner_text(".jp-Notebook")
-                for raw in RAW:
-                    if raw in text:
-                        problems.append(f"{name}: raw {raw!r} visible after running")
+                for raw in _raw_text(page, 30.0):
+                    problems.append(f"{name}: raw {raw!r} visible after running")
                 for i, c in enumerate(model["cells"]):
                     for e in c.get("metadata", {}).get("user_expressions", []):
                         if e.get("result", {}).get("status") != "ok":
