@@ -41,7 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validate import at_least_one, fraction, non_negative, positive
 from .hardware import Accelerator, get_accelerator
 from .models import ModelSpec, get_model
-from .precision import NumberFormat, get_format
+from .precision import get_format
 from .costs import monthly_usd
 from .roofline import decode_compute_seconds, decode_step_seconds, max_batch, prefill_compute_seconds, prefill_seconds
 from .units import HOUR_S, MONTH_S

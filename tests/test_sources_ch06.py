@@ -20,6 +20,8 @@ import inferecon as ie
 from inferecon import frontier
 from inferecon import parallelism as par
 
+from _chapters import prose, stored_value
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src" / "chapters" / "06_parallelism_frontier.md"
 NOTEBOOK = ROOT / "chapters" / "06_parallelism_frontier.ipynb"
@@ -35,18 +37,11 @@ L3_70B_TOTAL = L3_70B_MATMUL + VOCAB * D + (2 * L + 1) * D   # 70,553,706,496: +
 
 
 def _prose(text: str) -> str:
-    return re.sub(r"```\{code-cell\}.*?```", "", text, flags=re.S)
+    return prose(text)
 
 
-def _stored(expr_part: str) -> str:
-    """The stored value of the first {eval} expression of the executed chapter containing ``expr_part``."""
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        for e in cell.get("metadata", {}).get("user_expressions", []):
-            if expr_part in e["expression"]:
-                return e["result"]["data"]["text/plain"].strip("'\"")
-    raise KeyError(expr_part)
-
+def _stored(expression: str) -> str:
+    return stored_value(NOTEBOOK, expression, partial=True)
 
 def test_parameter_counts_by_hand():
     m = ie.get_model("llama-3-70b")

@@ -8,7 +8,6 @@ deployment), 11 (the two conventions for speculative decoding's tokens per step)
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -18,6 +17,8 @@ import pytest
 
 import inferecon as ie
 from inferecon import planner, quantization, speculative
+
+from _chapters import prose, stored_value
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src" / "chapters" / "07_cheaper_tokens.md"
@@ -32,19 +33,6 @@ KV_BF16 = 2 * 8 * 128 * 80 * 2         # 327,680 bytes per token
 CTX = 2000
 
 
-def _prose(text: str) -> str:
-    return re.sub(r"```\{code-cell\}.*?```", "", text, flags=re.S)
-
-
-def _stored(expr_part: str) -> str:
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        for e in cell.get("metadata", {}).get("user_expressions", []):
-            if expr_part in e["expression"]:
-                return e["result"]["data"]["text/plain"].strip("'\"")
-    raise KeyError(expr_part)
-
-
 # ---------------------------------------------------------------------------------------------
 # Issue 14 item 10. The chapter said "the INT8 deployment is 27.7 times cheaper per token, not 2",
 # comparing BF16 and INT8 weights of Llama 3 70B on the same 2-GPU group, where BF16 barely fits.
@@ -57,6 +45,13 @@ def _cost_per_token(n: int, weight_bytes: float) -> tuple[int, float]:
     t = (weight_bytes * L3_70B_MATMUL + b * CTX * KV_BF16) / (n * H100_BPS)
     return b, n * t / b
 
+
+def _prose(text: str) -> str:
+    return prose(text)
+
+
+def _stored(expression: str) -> str:
+    return stored_value(NOTEBOOK, expression, partial=True)
 
 def test_int8_against_bf16_at_each_formats_best_deployment():
     best = {p: min(_cost_per_token(n, p)[1] for n in (2, 4, 8) if _cost_per_token(n, p)[0] >= 1) for p in (2, 1)}

@@ -14,25 +14,13 @@ from pathlib import Path
 
 import pytest
 
-import inferecon as ie
 from inferecon import planner
+
+from _chapters import prose, stored_value
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = (ROOT / "src" / "chapters" / "08_choosing_deployment.md").read_text(encoding="utf-8")
 NOTEBOOK = json.loads((ROOT / "chapters" / "08_choosing_deployment.ipynb").read_text(encoding="utf-8"))
-
-
-def _stored(expression: str) -> str:
-    """The value the chapter shows for an {eval} expression (as stored in the notebook)."""
-    for c in NOTEBOOK["cells"]:
-        for e in c["metadata"].get("user_expressions", []):
-            if e["expression"] == expression:
-                return e["result"]["data"]["text/plain"].strip("'\"")
-    raise KeyError(expression)
-
-
-def _prose(text: str) -> str:
-    return re.sub(r"```\{code-cell\}.*?```", "", text, flags=re.S)
 
 
 # ------------------------------------------------------------------------------------------
@@ -43,6 +31,13 @@ TEXT_USD_PER_M, TEXT_MONTH = 0.028, 140.0
 A100_BF16 = 312e12                    # FLOP/s, dense
 L2_7B_MATMUL = 6_607_077_376          # Llama 2 7B minus its 32,000 x 4,096 input embedding
 
+
+def _prose(text: str) -> str:
+    return prose(text)
+
+
+def _stored(expression: str) -> str:
+    return stored_value(NOTEBOOK, expression, partial=False)
 
 def test_table_implies_four_dollars_per_gpu_hour():
     # $7.78 per 1e6 tokens x 143 tokens/s x 3,600 s = $4.005 per hour

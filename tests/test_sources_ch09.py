@@ -17,6 +17,8 @@ import pytest
 
 from inferecon import validation
 
+from _chapters import prose, stored_value
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = (ROOT / "src" / "chapters" / "09_validation.md").read_text(encoding="utf-8")
 NOTEBOOK = json.loads((ROOT / "chapters" / "09_validation.ipynb").read_text(encoding="utf-8"))
@@ -26,17 +28,16 @@ H100_BW, H100_BF16, H100_USD_H = 3.35e12, 989.4e12, 2.00
 PRICE, SPEED = 0.90, 150.0            # the provider point: $ per million output tokens, tokens/s
 
 
-def _stored(expression: str) -> str:
-    for c in NOTEBOOK["cells"]:
-        for e in c["metadata"].get("user_expressions", []):
-            if e["expression"] == expression:
-                return e["result"]["data"]["text/plain"].strip("'\"")
-    raise KeyError(expression)
-
-
 def _cost_per_m(step_s: float, batch: int, gpus: int) -> float:
     return gpus * H100_USD_H / 3600 * step_s / batch * 1e6
 
+
+def _prose(text: str) -> str:
+    return prose(text)
+
+
+def _stored(expression: str) -> str:
+    return stored_value(NOTEBOOK, expression, partial=False)
 
 def test_communication_free_node_serves_the_point_by_hand():
     # 8 H100s as one device, context 0: the step reads 2 x 69.50e9 B at 8 x 3.35 TB/s = 5.187 ms

@@ -17,7 +17,6 @@ Exits non-zero listing every problem found.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
