@@ -48,13 +48,13 @@ def training_flop(params: ArrayLike, tokens: ArrayLike) -> NDArray[np.float64]:
 
 def inference_flop(params: ArrayLike, tokens: ArrayLike,
                    attention_flop_per_token: ArrayLike = 0.0) -> NDArray[np.float64]:
-    """Inference compute :math:`C_\\mathrm{inf} = (2N + a)\\,T` in FLOP.
+    """Inference compute :math:`C_\\mathrm{inf} = (2N + a\\ell)\\,T` in FLOP.
 
     Parameters
     ----------
     params : parameters :math:`N` used per token (active parameters for an MoE).
     tokens : tokens processed :math:`T` (prompt plus generated, >= 0).
-    attention_flop_per_token : extra attention FLOPs per token :math:`a` (e.g.
+    attention_flop_per_token : extra attention FLOPs per token :math:`a\\ell` (e.g.
         ``model.attention_flop_per_context_token * mean_context``); 0 ignores attention.
     """
     n = positive("params", params)
@@ -67,7 +67,7 @@ def crossover_tokens(training_tokens: ArrayLike, params: ArrayLike | None = None
                      attention_flop_per_token: ArrayLike = 0.0) -> NDArray[np.float64]:
     """Inference tokens at which serving compute equals training compute.
 
-    .. math:: 6ND = (2N + a)\\,T^\\times \\;\\Rightarrow\\; T^\\times = \\frac{6ND}{2N + a}
+    .. math:: 6ND = (2N + a\\ell)\\,T^\\times \\;\\Rightarrow\\; T^\\times = \\frac{6ND}{2N + a\\ell}
               \\xrightarrow{a = 0} 3D
 
     With no attention term the answer is :math:`3D` whatever :math:`N`; ``params`` is only

@@ -26,14 +26,14 @@ __all__ = ["N", "p", "B", "C", "L", "n_r", "t_hop", "N_gpu", "b", "c_L",
 
 N = sp.Symbol("N", positive=True)                            # parameters read per step
 p = sp.Symbol("p", positive=True)                            # bytes per parameter
-B = sp.Symbol(r"B_\mathrm{HBM}", positive=True)              # HBM bytes/s per GPU
+B = sp.Symbol("B", positive=True)                              # HBM bytes/s per GPU
 C = sp.Symbol("C", positive=True)                            # FLOP/s per GPU
 L = sp.Symbol(r"n_\mathrm{layers}", positive=True)           # layers
-n_r = sp.Symbol(r"n_\mathrm{reduce}", positive=True)         # sequential all-reduces per layer
+n_r = sp.Symbol(r"n_r", positive=True)                        # sequential all-reduces per layer
 t_hop = sp.Symbol(r"t_\mathrm{hop}", positive=True)          # ring hop latency
 N_gpu = sp.Symbol(r"N_\mathrm{GPU}", positive=True)          # GPUs
 b = sp.Symbol("b", positive=True)                            # batch
-c_L = sp.Symbol(r"c_L", positive=True)                       # L = c_L N^{1/4}
+c_L = sp.Symbol(r"c_\mathrm{layers}", positive=True)                     # L = c_L N^{1/4}
 
 
 def token_latency() -> sp.Expr:

@@ -18,7 +18,7 @@ __all__ = ["p_w", "N", "C", "B", "b", "ell", "k", "a", "u_C", "u_B", "n", "P", "
            "memory_bound_cost_per_million_tokens", "tokens_per_second_batch1", "max_batch",
            "prefill_flop"]
 
-p_w = sp.Symbol("p_w", positive=True)                     # bytes per weight
+p_w = sp.Symbol("p", positive=True)                            # bytes per weight
 N = sp.Symbol("N", positive=True)                         # matmul parameters
 C = sp.Symbol("C", positive=True)                         # FLOP/s per device
 B = sp.Symbol("B", positive=True)                         # HBM bytes/s per device
@@ -28,7 +28,7 @@ k = sp.Symbol(r"k_\mathrm{kv}", positive=True)           # KV bytes per cached t
 a = sp.Symbol("a", nonnegative=True)                      # attention FLOP per context token
 u_C = sp.Symbol("u_C", positive=True)                     # FLOP/s utilization cap
 u_B = sp.Symbol("u_B", positive=True)                     # bandwidth utilization cap
-n = sp.Symbol("n", positive=True)                         # devices
+n = sp.Symbol(r"N_\mathrm{GPU}", positive=True)           # devices
 P = sp.Symbol("P", positive=True)                         # prompt tokens
 H = sp.Symbol("H", positive=True)                         # usable HBM bytes (all devices)
 price = sp.Symbol(r"\pi", positive=True)                  # $ per device-hour

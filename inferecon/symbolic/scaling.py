@@ -23,14 +23,14 @@ __all__ = [
 
 N = sp.Symbol("N", positive=True)                 # parameters
 D = sp.Symbol("D", positive=True)                 # training tokens
-C = sp.Symbol("C", positive=True)                 # training FLOP
+C = sp.Symbol(r"C_\mathrm{train}", positive=True)  # training FLOP (C is the accelerator FLOP/s)
 T = sp.Symbol(r"T_\mathrm{inf}", positive=True)   # lifetime inference tokens
 E = sp.Symbol("E", positive=True)
-A = sp.Symbol("A", positive=True)
-B = sp.Symbol("B", positive=True)
+A = sp.Symbol("A_N", positive=True)
+B = sp.Symbol("B_D", positive=True)
 alpha = sp.Symbol("alpha", positive=True)
 beta = sp.Symbol("beta", positive=True)
-ell = sp.Symbol(r"\ell", positive=True)           # target loss
+ell = sp.Symbol(r"L_\mathrm{target}", positive=True)  # target loss (\ell is context length)
 lam = sp.Symbol("lambda")                         # Lagrange multiplier
 N_1, D_1, N_2, D_2 = sp.symbols("N_1 D_1 N_2 D_2", positive=True)
 c_tr = sp.Symbol(r"c_\mathrm{tr}", positive=True)     # USD per peak FLOP, training hardware

@@ -13,7 +13,7 @@ __all__ = ["alpha", "gamma", "c", "i", "expected_tokens_sum", "expected_tokens",
            "erdil_paper_tokens", "bonus_token_gap", "leviathan_speedup", "limit_alpha_zero",
            "limit_alpha_one", "step_time", "speculative_speedup", "t_P", "t_Q", "t_V"]
 
-alpha = sp.Symbol(r"\alpha", positive=True)          # per-token acceptance probability
+alpha = sp.Symbol(r"\alpha_\mathrm{acc}", positive=True)       # per-token acceptance probability
 gamma = sp.Symbol(r"\gamma", integer=True, nonnegative=True)  # draft length
 i = sp.Symbol("i", integer=True, nonnegative=True)
 c = sp.Symbol("c", positive=True)                    # draft step time / target step time
