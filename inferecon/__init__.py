@@ -1,87 +1,128 @@
 """inferecon: the economics of serving large language models.
 
-One module per step of the course's argument, all importing only numpy:
+The package follows the course's thread, one floor on top of the one below:
 
-=================  ==============================================================
-``hardware``       accelerator specs (dense FLOP/s, HBM, interconnect, price)
-``models``         architectures; parameters, KV bytes and FLOPs derived from them
-``precision``      number formats (bytes per weight / KV element)
-``lifecycle``      training 6ND vs inference 2N per token; the crossover
-``scaling``        Chinchilla loss laws, compute-optimal and lifetime-optimal sizing
-``roofline``       single-accelerator decode and prefill time, b*, capacity
-``costs``          dollars per token, utilization, monthly cost
-``moe``            mixture of experts: expected weights read per step
-``parallelism``    tensor / pipeline / expert parallel step time with network terms
-``frontier``       configuration sweeps and the Pareto frontier of cost vs speed
-``speculative``    speculative decoding
-``quantization``   quantization decisions
-``distillation``   the lifetime accounting of distillation
-``routing``        routers and cascades between a small and a large model
-``planner``        fleet sizing and monthly cost for a workload
-``validation``     published measurements against the model's bounds
-=================  ==============================================================
+===============  =================================================================================
+``specs``        what things are: accelerators (``hardware``), architectures (``models``), number
+                 formats (``precision``), and one :class:`~inferecon.specs.deployment.Deployment`
+                 that holds them together
+``training``     training 6ND against serving 2N per token (``lifecycle``), Chinchilla laws
+                 (``scaling``), fitting them (``fitting``), lifetime sizing (``lifetime``),
+                 ``distillation``
+``serving``      the roofline of a decode step (``roofline``), mixtures of experts (``moe``,
+                 ``moe_batching``), networks and collectives (``network``), parallel layouts
+                 (``parallelism``), Erdil's constants and closed forms (``constants``,
+                 ``closed_forms``), dollars per token (``costs``), the Pareto ``frontier``
+``levers``       ``speculative`` decoding, ``quantization``, ``routing`` and cascades
+``planning``     fleet size and monthly cost for a workload (``planner``)
+``validation``   published ``measurements`` and the model's ``predictions`` next to them
+===============  =================================================================================
 
-Heavier parts are separate subpackages, imported on demand: :mod:`inferecon.symbolic`
-(sympy), :mod:`inferecon.plots` (matplotlib), :mod:`inferecon.widgets` (ipywidgets),
+Presentation sits on top and imports nothing above it: :mod:`inferecon.symbolic` (sympy),
+:mod:`inferecon.plots` (matplotlib), :mod:`inferecon.widgets` (ipywidgets),
 :mod:`inferecon.exercises` (answer checks).
+
+``import inferecon`` is light: the subpackages and the names below are imported on first use.
 """
 
 from __future__ import annotations
 
-from . import (
-    costs, distillation, frontier, hardware, lifecycle, models, moe, parallelism, planner, precision,
-    quantization, roofline, routing, scaling, speculative, tables, units, validation,
-)
-from .costs import (
-    decode_usd_per_million_tokens, model_flop_utilization, monthly_usd, prefill_usd_per_million_tokens,
-    tokens_per_second, usd_per_million_tokens,
-)
-from .frontier import pareto_mask, sweep
-from .hardware import ACCELERATORS, Accelerator, get_accelerator
-from .lifecycle import (
-    SCENARIOS, Scenario, cost_crossover_tokens, crossover_days, crossover_requests, crossover_tokens,
-    inference_factor, inference_flop, strategy_for, training_flop,
-)
-from .models import MODELS, ModelSpec, get_model
-from .moe import expert_read_fraction, params_read_per_step
-from .parallelism import get_constants, token_latency_seconds
-from .planner import Multipliers, ReplicaConfig, Workload, fleet, plan
-from .precision import FORMATS, NumberFormat, get_format
-from .roofline import (
-    decode_compute_seconds, decode_memory_seconds, decode_step_seconds, dense_optimal_batch, max_batch,
-    optimal_batch, prefill_seconds,
-)
-from .scaling import (
-    BESIROGLU_2024, HOFFMANN_2022, SARDANA_2024, break_even_inference_tokens, compute_optimal_params,
-    compute_optimal_tokens, get_fit, lifetime_optimal, loss,
-)
-from .speculative import expected_tokens_per_step, optimal_draft_tokens
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-__all__ = [
-    # modules
-    "costs", "distillation", "frontier", "hardware", "lifecycle", "models", "moe", "parallelism",
-    "planner", "precision", "quantization", "roofline", "routing", "scaling", "speculative", "tables",
-    "units", "validation",
-    # catalogues
-    "ACCELERATORS", "Accelerator", "get_accelerator", "MODELS", "ModelSpec", "get_model",
-    "FORMATS", "NumberFormat", "get_format",
-    # lifecycle
-    "SCENARIOS", "Scenario", "cost_crossover_tokens", "crossover_days", "crossover_requests",
-    "crossover_tokens", "inference_factor", "inference_flop", "strategy_for", "training_flop",
-    # scaling
-    "BESIROGLU_2024", "HOFFMANN_2022", "SARDANA_2024", "break_even_inference_tokens",
-    "compute_optimal_params", "compute_optimal_tokens", "get_fit", "lifetime_optimal", "loss",
-    # roofline and costs
-    "decode_compute_seconds", "decode_memory_seconds", "decode_step_seconds", "dense_optimal_batch",
-    "max_batch", "optimal_batch", "prefill_seconds",
-    "decode_usd_per_million_tokens", "model_flop_utilization", "monthly_usd",
-    "prefill_usd_per_million_tokens", "tokens_per_second", "usd_per_million_tokens",
-    # moe, parallelism, frontier
-    "expert_read_fraction", "params_read_per_step", "get_constants", "token_latency_seconds",
-    "pareto_mask", "sweep",
-    # levers and planning
-    "expected_tokens_per_step", "optimal_draft_tokens", "Multipliers", "ReplicaConfig", "Workload",
-    "fleet", "plan",
-]
+_SUBPACKAGES = ("specs", "training", "serving", "levers", "planning", "validation", "symbolic", "plots",
+                "widgets", "exercises", "units", "tables")
+
+#: Convenience names at the top level, and the module each lives in (imported on first use).
+_LAZY: dict[str, str] = {
+    "decode_usd_per_million_tokens": "inferecon.serving.costs",
+    "model_flop_utilization": "inferecon.serving.costs",
+    "monthly_usd": "inferecon.serving.costs",
+    "prefill_usd_per_million_tokens": "inferecon.serving.costs",
+    "tokens_per_second": "inferecon.serving.costs",
+    "usd_per_million_tokens": "inferecon.serving.costs",
+    "pareto_mask": "inferecon.serving.frontier",
+    "sweep": "inferecon.serving.frontier",
+    "ACCELERATORS": "inferecon.specs.hardware",
+    "Accelerator": "inferecon.specs.hardware",
+    "get_accelerator": "inferecon.specs.hardware",
+    "SCENARIOS": "inferecon.training.lifecycle",
+    "Scenario": "inferecon.training.lifecycle",
+    "cost_crossover_tokens": "inferecon.training.lifecycle",
+    "crossover_days": "inferecon.training.lifecycle",
+    "crossover_requests": "inferecon.training.lifecycle",
+    "crossover_tokens": "inferecon.training.lifecycle",
+    "inference_factor": "inferecon.training.lifecycle",
+    "inference_flop": "inferecon.training.lifecycle",
+    "strategy_for": "inferecon.training.lifecycle",
+    "training_flop": "inferecon.training.lifecycle",
+    "MODELS": "inferecon.specs.models",
+    "ModelSpec": "inferecon.specs.models",
+    "get_model": "inferecon.specs.models",
+    "expert_read_fraction": "inferecon.serving.moe",
+    "params_read_per_step": "inferecon.serving.moe",
+    "get_constants": "inferecon.serving.constants",
+    "token_latency_seconds": "inferecon.serving.parallelism",
+    "Multipliers": "inferecon.planning.planner",
+    "ReplicaConfig": "inferecon.planning.planner",
+    "Workload": "inferecon.planning.planner",
+    "fleet": "inferecon.planning.planner",
+    "plan": "inferecon.planning.planner",
+    "FORMATS": "inferecon.specs.precision",
+    "NumberFormat": "inferecon.specs.precision",
+    "get_format": "inferecon.specs.precision",
+    "decode_compute_seconds": "inferecon.serving.roofline",
+    "decode_memory_seconds": "inferecon.serving.roofline",
+    "decode_step_seconds": "inferecon.serving.roofline",
+    "dense_optimal_batch": "inferecon.serving.roofline",
+    "max_batch": "inferecon.serving.roofline",
+    "optimal_batch": "inferecon.serving.roofline",
+    "prefill_seconds": "inferecon.serving.roofline",
+    "BESIROGLU_2024": "inferecon.training.scaling",
+    "HOFFMANN_2022": "inferecon.training.scaling",
+    "SARDANA_2024": "inferecon.training.scaling",
+    "break_even_inference_tokens": "inferecon.training.lifetime",
+    "compute_optimal_params": "inferecon.training.scaling",
+    "compute_optimal_tokens": "inferecon.training.scaling",
+    "get_fit": "inferecon.training.scaling",
+    "lifetime_optimal": "inferecon.training.lifetime",
+    "loss": "inferecon.training.scaling",
+    "expected_tokens_per_step": "inferecon.levers.speculative",
+    "optimal_draft_tokens": "inferecon.levers.speculative",
+}
+
+__all__ = [*_SUBPACKAGES, *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"inferecon.{name}")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'inferecon' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from inferecon import exercises, levers, planning, plots, serving, specs, symbolic, tables, training, units, validation, widgets
+    from inferecon.serving.costs import decode_usd_per_million_tokens, model_flop_utilization, monthly_usd, prefill_usd_per_million_tokens, tokens_per_second, usd_per_million_tokens
+    from inferecon.serving.frontier import pareto_mask, sweep
+    from inferecon.specs.hardware import ACCELERATORS, Accelerator, get_accelerator
+    from inferecon.training.lifecycle import SCENARIOS, Scenario, cost_crossover_tokens, crossover_days, crossover_requests, crossover_tokens, inference_factor, inference_flop, strategy_for, training_flop
+    from inferecon.specs.models import MODELS, ModelSpec, get_model
+    from inferecon.serving.moe import expert_read_fraction, params_read_per_step
+    from inferecon.serving.constants import get_constants
+    from inferecon.serving.parallelism import token_latency_seconds
+    from inferecon.planning.planner import Multipliers, ReplicaConfig, Workload, fleet, plan
+    from inferecon.specs.precision import FORMATS, NumberFormat, get_format
+    from inferecon.serving.roofline import decode_compute_seconds, decode_memory_seconds, decode_step_seconds, dense_optimal_batch, max_batch, optimal_batch, prefill_seconds
+    from inferecon.training.scaling import BESIROGLU_2024, HOFFMANN_2022, SARDANA_2024, compute_optimal_params, compute_optimal_tokens, get_fit, loss
+    from inferecon.training.lifetime import break_even_inference_tokens, lifetime_optimal
+    from inferecon.levers.speculative import expected_tokens_per_step, optimal_draft_tokens

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import costs, roofline as rl
+from inferecon.serving import costs, roofline as rl
 
 H100 = ie.get_accelerator("h100-sxm")
 A100 = ie.get_accelerator("a100-80gb-sxm")

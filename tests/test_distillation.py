@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from inferecon import distillation as ds
+from inferecon.training import distillation as ds
 
 
 def test_training_cost_by_hand():

@@ -1,6 +1,6 @@
 """Answer checks of chapter 2 against hand calculations from the published constants.
 
-The constants are typed here from the papers (not read from ``inferecon.scaling``), so these
+The constants are typed here from the papers (not read from ``inferecon.training.scaling``), so these
 tests are a second route to each expected answer.
 """
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-import inferecon.scaling as sc
+import inferecon.training.scaling as sc
 from inferecon.exercises import check, exercise_ids
 from _exercise_answers import ANSWERS, chapter
 from _student_visible import leaked

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import frontier
+from inferecon.serving import frontier
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_pareto_mask_matches_brute_force():
 
 def test_pareto_mask_large_input_uses_exact_prepass():
     # above 20,000 points a sample frontier prunes first; the result must not change
-    from inferecon.frontier import _pareto_sorted
+    from inferecon.serving.frontier import _pareto_sorted
     rng = np.random.default_rng(3)
     v = np.round(rng.uniform(0, 100, 120_000), 2)
     c = np.round(rng.lognormal(0, 1, 120_000), 3)

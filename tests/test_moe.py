@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import moe, roofline
+from inferecon.serving import moe, roofline
+from inferecon.serving import moe_batching
 
 
 def _enumerated_mean_experts(n: int, k: int, b: int) -> float:
@@ -97,7 +98,7 @@ def test_total_to_active_ratio_by_hand():
 
 def test_moe_optimal_batch_balances_the_roofline():
     for mid in ("mixtral-8x7b", "deepseek-v3"):
-        b = float(moe.moe_optimal_batch("h100-sxm", mid))
+        b = float(moe_batching.moe_optimal_batch("h100-sxm", mid))
         mem = float(roofline.decode_memory_seconds("h100-sxm", mid, b))
         comp = float(roofline.decode_compute_seconds("h100-sxm", mid, b))
         assert mem == pytest.approx(comp, rel=1e-9)
@@ -105,14 +106,14 @@ def test_moe_optimal_batch_balances_the_roofline():
 
 def test_moe_optimal_batch_dense_and_rule():
     # dense: b* = 2 x 989.4e12 / (2 x 3.35e12) = 295.34 on H100 SXM in bf16
-    assert float(moe.moe_optimal_batch("h100-sxm", "llama-3-70b")) == pytest.approx(295.34, rel=1e-4)
+    assert float(moe_batching.moe_optimal_batch("h100-sxm", "llama-3-70b")) == pytest.approx(295.34, rel=1e-4)
     # DeepSeek-V3: b* >> s = 32, so every expert is read at b* and the rule is exact:
     # 295.34 x 670.10 / 36.62 = 5,404
-    exact = float(moe.moe_optimal_batch("h100-sxm", "deepseek-v3"))
+    exact = float(moe_batching.moe_optimal_batch("h100-sxm", "deepseek-v3"))
     assert exact == pytest.approx(5404, rel=1e-3)
-    assert exact == pytest.approx(float(moe.sparsity_rule_optimal_batch("h100-sxm", "deepseek-v3")), rel=1e-6)
+    assert exact == pytest.approx(float(moe_batching.sparsity_rule_optimal_batch("h100-sxm", "deepseek-v3")), rel=1e-6)
     # the folk "sparsity 8" figure, 295.34 x 8 = 2,363, is off by more than 2x
-    naive = float(moe.naive_sparsity_optimal_batch("h100-sxm", 8))
+    naive = float(moe_batching.naive_sparsity_optimal_batch("h100-sxm", 8))
     assert naive == pytest.approx(2362.7, rel=1e-3)
     assert exact / naive > 2.2
 
@@ -122,8 +123,8 @@ def test_rule_overestimates_when_b_star_is_near_s():
     # tokens, comparable to s = 4: not every expert is read at b*, so the exact root lies
     # strictly between the dense b* and the all-experts rule 1.48 x 3.65 = 5.4.
     kw = dict(flop_utilization=0.005)
-    exact = float(moe.moe_optimal_batch("h100-sxm", "mixtral-8x7b", **kw))
-    rule = float(moe.sparsity_rule_optimal_batch("h100-sxm", "mixtral-8x7b", **kw))
+    exact = float(moe_batching.moe_optimal_batch("h100-sxm", "mixtral-8x7b", **kw))
+    rule = float(moe_batching.sparsity_rule_optimal_batch("h100-sxm", "mixtral-8x7b", **kw))
     dense = float(roofline.dense_optimal_batch("h100-sxm", **kw))
     assert dense == pytest.approx(295.34 * 0.005, rel=1e-4)
     assert dense < exact < rule
@@ -137,22 +138,22 @@ def test_rule_overestimates_when_b_star_is_near_s():
 def test_dense_counterparts():
     for mid in ("mixtral-8x7b", "deepseek-v3"):
         m = ie.get_model(mid)
-        act, tot = moe.dense_counterpart(m, "active"), moe.dense_counterpart(m, "total")
+        act, tot = moe_batching.dense_counterpart(m, "active"), moe_batching.dense_counterpart(m, "total")
         assert not act.is_moe and not tot.is_moe
         assert act.matmul_params == pytest.approx(m.active_matmul_params, rel=1e-4)
         assert tot.matmul_params == pytest.approx(m.matmul_params, rel=1e-4)
         assert act.kv_elements_per_token == m.kv_elements_per_token
     # Mixtral: two experts of width 14336 per layer = one dense FFN of width 28,672 (+ router)
-    assert abs(moe.dense_counterpart("mixtral-8x7b", "active").d_ff - 28_672) <= 4
+    assert abs(moe_batching.dense_counterpart("mixtral-8x7b", "active").d_ff - 28_672) <= 4
 
 
 @pytest.mark.parametrize("call,match", [
     (lambda: moe.expected_experts_read(4, 5, 1), "n_active must be <= n_experts"),
     (lambda: moe.expert_read_fraction(0.5, 3), "sparsity must be >= 1"),
     (lambda: moe.expert_read_fraction(4, 0), "batch_tokens must be >= 1"),
-    (lambda: moe.dense_counterpart("llama-3-70b"), "already dense"),
-    (lambda: moe.dense_counterpart("mixtral-8x7b", "half"), "match must be 'active' or 'total'"),
-    (lambda: moe.moe_optimal_batch("h100-sxm", "deepseek-v3", flop_utilization=1.5), "flop_utilization must lie in"),
+    (lambda: moe_batching.dense_counterpart("llama-3-70b"), "already dense"),
+    (lambda: moe_batching.dense_counterpart("mixtral-8x7b", "half"), "match must be 'active' or 'total'"),
+    (lambda: moe_batching.moe_optimal_batch("h100-sxm", "deepseek-v3", flop_utilization=1.5), "flop_utilization must lie in"),
 ])
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
@@ -182,13 +183,13 @@ def test_per_expert_optimal_batch_by_hand():
     # H100 bf16 datasheet: 989.4e12 FLOP/s, 3.35e12 B/s -> dense b* = 2 x 989.4e12 / (2 x 3.35e12) = 295.3
     acc = ie.get_accelerator("h100-sxm")
     dense = 2 * acc.peak_flop_per_s("bf16") / (2 * acc.hbm_bytes_per_s)
-    assert float(moe.per_expert_optimal_batch(acc, "deepseek-v3")) == pytest.approx(32 * dense)
-    assert float(moe.per_expert_optimal_batch(acc, "mixtral-8x7b")) == pytest.approx(4 * dense)
+    assert float(moe_batching.per_expert_optimal_batch(acc, "deepseek-v3")) == pytest.approx(32 * dense)
+    assert float(moe_batching.per_expert_optimal_batch(acc, "mixtral-8x7b")) == pytest.approx(4 * dense)
     # a dense model: s = 1, the dense b*
-    assert float(moe.per_expert_optimal_batch(acc, "llama-3-70b")) == pytest.approx(dense)
+    assert float(moe_batching.per_expert_optimal_batch(acc, "llama-3-70b")) == pytest.approx(dense)
     # it equals the folk rule with the routed sparsity, and caps scale it like the dense b*
-    assert float(moe.per_expert_optimal_batch(acc, "deepseek-v3", flop_utilization=0.7, bandwidth_utilization=0.75)) \
-        == pytest.approx(float(moe.naive_sparsity_optimal_batch(acc, 32, flop_utilization=0.7,
+    assert float(moe_batching.per_expert_optimal_batch(acc, "deepseek-v3", flop_utilization=0.7, bandwidth_utilization=0.75)) \
+        == pytest.approx(float(moe_batching.naive_sparsity_optimal_batch(acc, 32, flop_utilization=0.7,
                                                                 bandwidth_utilization=0.75)))
 
 
@@ -197,8 +198,8 @@ def test_per_expert_optimal_batch_by_hand():
 def test_per_expert_batch_exceeds_the_layer_bstar(acc_id, model_id):
     # N_total/N_active < s whenever weights are always read, so b*_expert > b*_MoE, and at the
     # layer's b* each expert's share b*/s is below the dense threshold (memory-bound on its own)
-    per_expert = float(moe.per_expert_optimal_batch(acc_id, model_id))
-    layer = float(moe.moe_optimal_batch(acc_id, model_id))
+    per_expert = float(moe_batching.per_expert_optimal_batch(acc_id, model_id))
+    layer = float(moe_batching.moe_optimal_batch(acc_id, model_id))
     m = ie.get_model(model_id)
     assert per_expert > layer
     share = float(moe.tokens_per_expert(m.n_routed_experts, m.n_active_experts, layer))
@@ -217,7 +218,7 @@ def test_per_expert_symbolic_vs_numeric():
             for uc, ub in ((1.0, 1.0), (0.7, 0.75)):
                 m = ie.get_model(model_id)
                 sym = f(m.sparsity, 2.0, acc.peak_flop_per_s("bf16"), acc.hbm_bytes_per_s, uc, ub)
-                num = float(moe.per_expert_optimal_batch(acc, m, flop_utilization=uc, bandwidth_utilization=ub))
+                num = float(moe_batching.per_expert_optimal_batch(acc, m, flop_utilization=uc, bandwidth_utilization=ub))
                 assert sym == pytest.approx(num, rel=1e-12)
     # the condition balances one expert's own roofline, whatever its size N_e
     cond = sm.per_expert_condition()

@@ -9,7 +9,9 @@ import pytest
 from dataclasses import replace
 
 import inferecon as ie
-from inferecon import frontier, parallelism as par
+from inferecon.serving import frontier, parallelism as par
+from inferecon.serving import closed_forms
+from inferecon.serving import network
 
 US = 1e-6
 
@@ -17,17 +19,17 @@ US = 1e-6
 # ----------------------------------------------------------------------------- collectives
 def test_nccl_ll_latency_fit_by_hand():
     # Erdil eq. 23: 6.8 us + 1.2 us (ranks/node - 1) + 10 us log2(nodes)
-    assert float(par.collective_seconds("allreduce", 8, 1, 0.0)) == pytest.approx(15.2 * US, rel=1e-12)
-    assert float(par.collective_seconds("allreduce", 16, 2, 0.0)) == pytest.approx((6.8 + 8.4 + 10) * US, rel=1e-12)
-    assert float(par.collective_seconds("allreduce", 64, 8, 0.0)) == pytest.approx((6.8 + 8.4 + 30) * US, rel=1e-12)
-    assert float(par.collective_seconds("allreduce", 1, 1, 1e9)) == 0.0   # one rank: nothing to do
+    assert float(network.collective_seconds("allreduce", 8, 1, 0.0)) == pytest.approx(15.2 * US, rel=1e-12)
+    assert float(network.collective_seconds("allreduce", 16, 2, 0.0)) == pytest.approx((6.8 + 8.4 + 10) * US, rel=1e-12)
+    assert float(network.collective_seconds("allreduce", 64, 8, 0.0)) == pytest.approx((6.8 + 8.4 + 30) * US, rel=1e-12)
+    assert float(network.collective_seconds("allreduce", 1, 1, 1e9)) == 0.0   # one rank: nothing to do
 
 
 def test_allreduce_bandwidth_matches_erdil_eq24():
     # Erdil eq. 24: d_model 10,000, per-GPU batch 100, 2-byte activations, 8 GPUs, LL at
     # 112 GB/s algorithm bandwidth: 2 x 10,000 x 100 x 7 / (8 x 112e9) = 15.6 us ("about 16 us").
     s = 2.0 * 10_000 * 100
-    bw_only = float(par.collective_seconds("allreduce", 8, 1, s)) - 15.2 * US
+    bw_only = float(network.collective_seconds("allreduce", 8, 1, s)) - 15.2 * US
     assert bw_only == pytest.approx(2 * 10_000 * 100 * 7 / (8 * 112.5e9), rel=1e-9)
     assert bw_only == pytest.approx(16 * US, rel=0.03)
 
@@ -36,7 +38,7 @@ def test_internode_bandwidth_term_by_hand():
     # 16 ranks in 2 nodes, S = 1 MB, LL (factor 0.5): intra 2(7/8) S / 450e9, inter 2(1/2) S / (8 x 50e9)
     s = 1e6
     bw = (2 * 7 / 8 * s / 450e9 + 2 * 1 / 2 * s / (8 * 50e9)) / 0.5
-    assert float(par.collective_seconds("allreduce", 16, 2, s)) == pytest.approx(25.2 * US + bw, rel=1e-12)
+    assert float(network.collective_seconds("allreduce", 16, 2, s)) == pytest.approx(25.2 * US + bw, rel=1e-12)
 
 
 def test_notebook_set_takes_the_fastest_protocol():
@@ -46,19 +48,19 @@ def test_notebook_set_takes_the_fastest_protocol():
     ll = 6.8e-6 + 2 * 0.6e-6 * 7 + bw / 0.5
     ll128 = 14e-6 + 2 * 1.25e-6 * 7 + bw / 0.95
     simple = 2 * 28e-6 * 7 + bw / 1.0
-    got = float(par.collective_seconds("allreduce", 8, 1, s, constants="notebook"))
+    got = float(network.collective_seconds("allreduce", 8, 1, s, constants="notebook"))
     assert got == pytest.approx(min(ll, ll128, simple), rel=1e-12)
     assert got == pytest.approx(ll128, rel=1e-12)
     # a tiny message: LL wins
-    assert float(par.collective_seconds("allreduce", 8, 1, 0.0, constants="notebook")) == pytest.approx(15.2 * US)
+    assert float(network.collective_seconds("allreduce", 8, 1, 0.0, constants="notebook")) == pytest.approx(15.2 * US)
 
 
 def test_p2p_and_tpu_ring_by_hand():
     # a send inside a node: 6.8 + 0.6 us; across nodes: 6.8 + 5 us; plus S / bandwidth / 0.5
-    assert float(par.collective_seconds("p2p", 2, 1, 0.0)) == pytest.approx(7.4 * US)
-    assert float(par.collective_seconds("p2p", 2, 2, 1e6)) == pytest.approx(11.8 * US + 1e6 / 50e9 / 0.5)
+    assert float(network.collective_seconds("p2p", 2, 1, 0.0)) == pytest.approx(7.4 * US)
+    assert float(network.collective_seconds("p2p", 2, 2, 1e6)) == pytest.approx(11.8 * US + 1e6 / 50e9 / 0.5)
     # TPU v4 ring: 2 (r - 1) hops of 1 us, plus (r - 1)/r S / 270e9
-    assert float(par.collective_seconds("allreduce", 4, 1, 1e6, accelerator="tpu-v4")) == pytest.approx(
+    assert float(network.collective_seconds("allreduce", 4, 1, 1e6, accelerator="tpu-v4")) == pytest.approx(
         6 * US + 0.75 * 1e6 / 270e9)
 
 
@@ -71,7 +73,7 @@ def test_p2p_and_tpu_ring_by_hand():
 ])
 def test_collective_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        par.collective_seconds(**kwargs)
+        network.collective_seconds(**kwargs)
 
 
 # ----------------------------------------------------------------------------- the step model by hand
@@ -235,25 +237,25 @@ _L70 = dict(params=69.5e9, bytes_per_param=2.0, n_layers=80, n_reduce=4, hbm_byt
 def test_closed_form_by_hand():
     k = 80 * 4 * 1e-6                         # L n_r t_hop = 0.32 ms
     mm = 2 * 69.5e9 / (0.75 * 3.3e12)         # pN/B = 56.16 ms
-    assert float(par.min_latency_gpu_count(**_L70)) == pytest.approx((mm / k) ** (2 / 3), rel=1e-12)
-    assert float(par.min_latency_gpu_count(**_L70)) == pytest.approx(31.35, rel=1e-3)
+    assert float(closed_forms.min_latency_gpu_count(**_L70)) == pytest.approx((mm / k) ** (2 / 3), rel=1e-12)
+    assert float(closed_forms.min_latency_gpu_count(**_L70)) == pytest.approx(31.35, rel=1e-3)
     t = 3 * k ** (2 / 3) * mm ** (1 / 3) - 2 * k
-    assert float(par.min_token_latency_seconds(**_L70)) == pytest.approx(t, rel=1e-12)
-    assert float(par.min_token_latency_seconds(**_L70)) == pytest.approx(4.735e-3, rel=1e-3)
+    assert float(closed_forms.min_token_latency_seconds(**_L70)) == pytest.approx(t, rel=1e-12)
+    assert float(closed_forms.min_token_latency_seconds(**_L70)) == pytest.approx(4.735e-3, rel=1e-3)
 
 
 def test_closed_form_is_the_minimum_of_eq9():
     ng = np.geomspace(1, 400, 400_001)
     for params, layers in ((8e9, 32), (69.5e9, 80), (405e9, 126), (1.8e12, 120)):
         kw = dict(_L70, params=params, n_layers=layers)
-        t = par.simple_token_latency_seconds(ng, **kw)
+        t = closed_forms.simple_token_latency_seconds(ng, **kw)
         i = int(np.argmin(t))
-        assert float(par.min_token_latency_seconds(**kw)) == pytest.approx(float(t[i]), rel=1e-8)
-        assert float(par.min_latency_gpu_count(**kw)) == pytest.approx(float(ng[i]), rel=1e-3)
+        assert float(closed_forms.min_token_latency_seconds(**kw)) == pytest.approx(float(t[i]), rel=1e-8)
+        assert float(closed_forms.min_latency_gpu_count(**kw)) == pytest.approx(float(ng[i]), rel=1e-3)
 
 
 def test_min_latency_cost_is_about_three_times_arithmetic():
-    gs = float(par.min_latency_gpu_seconds_per_token(params=69.5e9, flop_per_s=0.7e15, bytes_per_param=2,
+    gs = float(closed_forms.min_latency_gpu_seconds_per_token(params=69.5e9, flop_per_s=0.7e15, bytes_per_param=2,
                                                      n_layers=80, n_reduce=4, hbm_bytes_per_s=0.75 * 3.3e12))
     floor = 2 * 69.5e9 / 0.7e15
     assert 2.0 < gs / floor < 3.0            # eq. 17: 3 - 2 (L n t B / pN)^(1/3) = 2.64 here
@@ -263,23 +265,23 @@ def test_min_latency_cost_is_about_three_times_arithmetic():
 def test_closed_form_degenerate_case_one_gpu():
     # a tiny model whose weights read faster than one hop: N* = 1 and T = pN/B
     kw = dict(params=1e6, bytes_per_param=2, n_layers=80, n_reduce=4, hbm_bytes_per_s=3.3e12)
-    assert float(par.min_latency_gpu_count(**kw)) == 1.0
-    assert float(par.min_token_latency_seconds(**kw)) == pytest.approx(2e6 / 3.3e12)
+    assert float(closed_forms.min_latency_gpu_count(**kw)) == 1.0
+    assert float(closed_forms.min_token_latency_seconds(**kw)) == pytest.approx(2e6 / 3.3e12)
 
 
 def test_sqrt_law_erdil_and_pope():
     # Erdil: 400 tok/s for Llama 3 8B -> 400 sqrt(8/70) = 135 and 400 sqrt(8/405) = 56 tok/s
-    assert float(par.sqrt_law_tokens_per_second(400, 8e9, 70e9)) == pytest.approx(135.2, rel=1e-3)
-    assert float(par.sqrt_law_tokens_per_second(400, 8e9, 405e9)) == pytest.approx(56.2, rel=1e-3)
+    assert float(closed_forms.sqrt_law_tokens_per_second(400, 8e9, 70e9)) == pytest.approx(135.2, rel=1e-3)
+    assert float(closed_forms.sqrt_law_tokens_per_second(400, 8e9, 405e9)) == pytest.approx(56.2, rel=1e-3)
     # Pope et al. best latencies 4, 13, 32 ms (PaLM 8B, 62B, 540B): sqrt law from 8B within 15%
-    pred = par.sqrt_law_latency_seconds(4e-3, 8e9, np.array([62e9, 540e9]))
+    pred = closed_forms.sqrt_law_latency_seconds(4e-3, 8e9, np.array([62e9, 540e9]))
     np.testing.assert_allclose(pred, [13e-3, 32e-3], rtol=0.15)
 
 
 def test_model_closed_form_on_palm_orders_like_pope():
     # PaLM uses parallel layers (2 all-reduces per layer); the closed form on TPU v4 must
     # grow about like sqrt(N) across 8B -> 62B -> 540B: measured ratios 3.25 and 8.0.
-    t = [par.model_min_token_latency_seconds(m, "tpu-v4", "int8") for m in ("palm-8b", "palm-62b", "palm-540b")]
+    t = [closed_forms.model_min_token_latency_seconds(m, "tpu-v4", "int8") for m in ("palm-8b", "palm-62b", "palm-540b")]
     assert 2.5 < t[1] / t[0] < 4.0
     assert 6.5 < t[2] / t[0] < 11.0
     # and the analytic model is a bound: faster than the measured 4 / 13 / 32 ms
@@ -288,9 +290,9 @@ def test_model_closed_form_on_palm_orders_like_pope():
 
 def test_closed_form_bad_input():
     with pytest.raises(ValueError, match="n_gpu must be >= 1"):
-        par.simple_token_latency_seconds(0.5, **_L70)
+        closed_forms.simple_token_latency_seconds(0.5, **_L70)
     with pytest.raises(ValueError, match="hop_seconds must be > 0"):
-        par.min_token_latency_seconds(**_L70, hop_seconds=0)
+        closed_forms.min_token_latency_seconds(**_L70, hop_seconds=0)
 
 
 def test_constant_sets():

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from inferecon import planner as pl
-from inferecon.roofline import decode_compute_seconds, decode_step_seconds
+from inferecon.planning import planner as pl
+from inferecon.serving.roofline import decode_compute_seconds, decode_step_seconds
 
 
 def test_hours_per_month():

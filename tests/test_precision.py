@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import inferecon as ie
-from inferecon import precision as pr
+from inferecon.specs import precision as pr
 
 BIB = (Path(__file__).resolve().parent.parent / "references.bib").read_text(encoding="utf-8")
 

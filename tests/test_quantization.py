@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import quantization as qz
+from inferecon.levers import quantization as qz
 
 
 def test_int8_halves_cost_when_weights_dominate():

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import moe, roofline as rl
+from inferecon.serving import moe, roofline as rl
+from inferecon.serving import moe_batching
 
 H100 = ie.get_accelerator("h100-sxm")
 
@@ -113,8 +114,8 @@ def test_gqa_intensity_is_2g_over_p():
 @pytest.mark.parametrize("model_id", ["mixtral-8x7b", "deepseek-v3"])
 def test_moe_optimal_batch_matches_independent_solver_and_balances(model_id):
     b = float(rl.optimal_batch(H100, model_id))
-    # moe.moe_optimal_batch (chapter 5) solves the same balance with its own code
-    assert b == pytest.approx(float(moe.moe_optimal_batch(H100, model_id)), rel=1e-9)
+    # moe_batching.moe_optimal_batch (chapter 5) solves the same balance with its own code
+    assert b == pytest.approx(float(moe_batching.moe_optimal_batch(H100, model_id)), rel=1e-9)
     mem = float(ie.decode_memory_seconds(H100, model_id, b))
     comp = float(ie.decode_compute_seconds(H100, model_id, b))
     assert mem == pytest.approx(comp, rel=1e-9)

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from inferecon import routing as rt
+from inferecon.levers import routing as rt
 
 
 def _enumerate(kind, e, ke, kh, acc, cs, cl, overhead):

@@ -5,9 +5,11 @@ import math
 import numpy as np
 import pytest
 
-import inferecon.scaling as sc
+import inferecon.training.scaling as sc
+from inferecon.training import fitting
+from inferecon.training import lifetime
 from inferecon.exercises import check
-from inferecon.models import ModelSpec
+from inferecon.specs.models import ModelSpec
 
 HOFF, TEX, SARD, BES = sc.HOFFMANN_2022, sc.HOFFMANN_2022_TEX, sc.SARDANA_2024, sc.BESIROGLU_2024
 
@@ -230,47 +232,47 @@ def test_overtraining_vs_fit_is_one_at_the_optimum():
 # ---------------------------------------------------------------- break-even
 def test_break_even_hand_worked():
     # 6*10*100 + 2*10*T = 6*5*300 + 2*5*T -> 6000 + 20T = 9000 + 10T -> T = 300
-    assert float(sc.break_even_inference_tokens(10, 100, 5, 300)) == pytest.approx(300.0)
+    assert float(lifetime.break_even_inference_tokens(10, 100, 5, 300)) == pytest.approx(300.0)
     # order of the options does not matter
-    assert float(sc.break_even_inference_tokens(5, 300, 10, 100)) == pytest.approx(300.0)
+    assert float(lifetime.break_even_inference_tokens(5, 300, 10, 100)) == pytest.approx(300.0)
 
 
 def test_break_even_smaller_and_cheaper_is_zero():
     # 7B/4T costs 1.68e23 to train, less than 70B/1.4T (5.88e23): the formula is negative
-    assert float(sc.break_even_inference_tokens(70e9, 1.4e12, 7e9, 4e12)) == 0.0
+    assert float(lifetime.break_even_inference_tokens(70e9, 1.4e12, 7e9, 4e12)) == 0.0
 
 
 def test_break_even_equal_sizes_raise():
     with pytest.raises(ValueError, match=r"params_1 and params_2 are equal \(7e\+09\)"):
-        sc.break_even_inference_tokens(7e9, 1e12, 7e9, 2e12)
+        lifetime.break_even_inference_tokens(7e9, 1e12, 7e9, 2e12)
     with pytest.raises(ValueError, match="are equal"):
-        sc.compare_break_even(7e9, 1e12, 7e9, 2e12)
+        lifetime.compare_break_even(7e9, 1e12, 7e9, 2e12)
 
 
 def test_brenndoerfer_example_is_unmatched():
     # Brenndoerfer 2025 (brenndoerfer2025inference): 70B on 1.4T against 7B on 4T; see test_sources_ch03.py
-    example = sc.compare_break_even(70e9, 1.4e12, 7e9, 4e12, fit=HOFF)
+    example = lifetime.compare_break_even(70e9, 1.4e12, 7e9, 4e12, fit=HOFF)
     assert example.training_flop_large == pytest.approx(5.88e23)
     assert example.training_flop_small == pytest.approx(1.68e23)
     assert example.extra_training_flop == pytest.approx(-4.2e23)   # cheaper to train, as the source says
     assert example.case == "smaller-is-worse"
     assert example.loss_small > example.loss_large
     assert "3.96e+13 tokens" in example.message
-    refit = sc.compare_break_even(70e9, 1.4e12, 7e9, 4e12, fit=BES)
+    refit = lifetime.compare_break_even(70e9, 1.4e12, 7e9, 4e12, fit=BES)
     assert refit.case == "smaller-is-worse" and refit.inference_tokens == math.inf
     assert "no amount of data can close the gap" in refit.message
-    plain = sc.compare_break_even(70e9, 1.4e12, 7e9, 4e12)
+    plain = lifetime.compare_break_even(70e9, 1.4e12, 7e9, 4e12)
     assert plain.case == "smaller-always-cheaper" and plain.inference_tokens == 0.0
 
 
 def test_matched_loss_break_even():
-    d35 = float(sc.matched_loss_tokens(BES, 70e9, 1.4e12, 35e9))
-    be = sc.compare_break_even(70e9, 1.4e12, 35e9, d35, fit=BES)
+    d35 = float(lifetime.matched_loss_tokens(BES, 70e9, 1.4e12, 35e9))
+    be = lifetime.compare_break_even(70e9, 1.4e12, 35e9, d35, fit=BES)
     assert be.case == "break-even"
     assert be.loss_small == pytest.approx(be.loss_large, abs=1e-12)
     # at T* both options cost the same
     t = be.inference_tokens
-    assert float(sc.lifetime_flop(70e9, 1.4e12, t)) == pytest.approx(float(sc.lifetime_flop(35e9, d35, t)), rel=1e-12)
+    assert float(lifetime.lifetime_flop(70e9, 1.4e12, t)) == pytest.approx(float(lifetime.lifetime_flop(35e9, d35, t)), rel=1e-12)
     # T* = (6*35e9*3.654e12 - 5.88e23) / (2*35e9) = (7.673e23 - 5.88e23) / 7e10 = 2.56e12
     assert t == pytest.approx((6 * 35e9 * d35 - 5.88e23) / 7e10, rel=1e-12)
     assert t == pytest.approx(2.54e12, rel=0.01)
@@ -281,7 +283,7 @@ def test_sardana_worked_example():
     # Sardana et al. Fig. 1: Chinchilla-13B quality, 2e12 inference tokens -> ~7B, 1.7e22 FLOPs (17%)
     # saved. "Chinchilla-13B" = 13B at its compute-optimal token count under the same constants
     # (their chinchilla_tokens_from_params: 576B tokens, 44 tokens/param), not 20 tokens/param.
-    cmp = sc.compare_lifetime_optimal(SARD, 13e9, 2e12)
+    cmp = lifetime.compare_lifetime_optimal(SARD, 13e9, 2e12)
     assert cmp.baseline_tokens == pytest.approx(5.765e11, rel=1e-3)
     assert cmp.optimal_params == pytest.approx(7e9, rel=0.01)
     assert cmp.fraction_saved == pytest.approx(0.17, abs=0.006)
@@ -292,13 +294,13 @@ def test_sardana_readme_compute_optimal():
     # README: compute_optimal.py --loss 1.947 --inference_tokens 2e12 -> 2.418e10 params,
     # 2.657e12 tokens; 70.96% of the params, 146.77% of the tokens, 95.22% of the FLOPs of the
     # equal-quality Chinchilla-style model
-    n, d = sc.lifetime_optimal(SARD, 1.947, 2e12)
+    n, d = lifetime.lifetime_optimal(SARD, 1.947, 2e12)
     assert float(n) == pytest.approx(2.418e10, rel=5e-4)
     assert float(d) == pytest.approx(2.657e12, rel=5e-4)
     n0, d0 = sc.compute_optimal_for_loss(SARD, 1.947)
     assert float(n / n0) == pytest.approx(0.7096, abs=1e-4)
     assert float(d / d0) == pytest.approx(1.4677, abs=1e-4)
-    ratio = sc.lifetime_flop(n, d, 2e12) / sc.lifetime_flop(n0, d0, 2e12)
+    ratio = lifetime.lifetime_flop(n, d, 2e12) / lifetime.lifetime_flop(n0, d0, 2e12)
     assert float(ratio) == pytest.approx(0.9522, abs=1e-4)
 
 
@@ -307,23 +309,23 @@ def test_sardana_readme_cost_optimal():
     # A100-80 at $1.40/h bf16 (3.12e14), inference on A100-40 at $0.60/h int8 (6.24e14),
     # MFU 0.5 / 0.4 / 0.2 -> 2.053e10 params, 3.302e12 tokens, 88.76% of the cost,
     # 60.23% of the params, 182.41% of the tokens
-    kw = dict(training_usd_per_flop=sc.usd_per_flop(1.40, 3.12e14),
-              inference_usd_per_flop=sc.usd_per_flop(0.60, 6.24e14),
+    kw = dict(training_usd_per_flop=lifetime.usd_per_flop(1.40, 3.12e14),
+              inference_usd_per_flop=lifetime.usd_per_flop(0.60, 6.24e14),
               training_mfu=0.5, prefill_mfu=0.4, decode_mfu=0.2)
-    n, d = sc.lifetime_cost_optimal(SARD, 1.947, 1e13, 2.5e12, **kw)
+    n, d = lifetime.lifetime_cost_optimal(SARD, 1.947, 1e13, 2.5e12, **kw)
     assert float(n) == pytest.approx(2.053e10, rel=5e-4)
     assert float(d) == pytest.approx(3.302e12, rel=5e-4)
     n0, d0 = sc.compute_optimal_for_loss(SARD, 1.947)
     assert float(n / n0) == pytest.approx(0.6023, abs=1e-4)
     assert float(d / d0) == pytest.approx(1.8241, abs=1e-4)
-    cost = sc.lifetime_cost_usd(n, d, 1e13, 2.5e12, **kw) / sc.lifetime_cost_usd(n0, d0, 1e13, 2.5e12, **kw)
+    cost = lifetime.lifetime_cost_usd(n, d, 1e13, 2.5e12, **kw) / lifetime.lifetime_cost_usd(n0, d0, 1e13, 2.5e12, **kw)
     assert float(cost) == pytest.approx(0.8876, abs=1e-4)
 
 
 def test_lifetime_optimal_properties():
     target = 2.0
     t = np.array([0.0, 1e10, 1e12, 1e14, 1e16])
-    n, d = sc.lifetime_optimal(BES, target, t)
+    n, d = lifetime.lifetime_optimal(BES, target, t)
     n0, d0 = sc.compute_optimal_for_loss(BES, target)
     assert float(n[0]) == pytest.approx(float(n0), rel=1e-9)   # T = 0: compute-optimal
     assert float(d[0]) == pytest.approx(float(d0), rel=1e-9)
@@ -334,18 +336,18 @@ def test_lifetime_optimal_properties():
 
 def test_lifetime_optimal_is_a_minimum_along_the_iso_loss_curve():
     target, t = 1.98, 3e13
-    n, d = (float(x) for x in sc.lifetime_optimal(BES, target, t))
-    best = float(sc.lifetime_flop(n, d, t))
+    n, d = (float(x) for x in lifetime.lifetime_optimal(BES, target, t))
+    best = float(lifetime.lifetime_flop(n, d, t))
     for k in (0.9, 0.98, 1.02, 1.1):
         nk = k * n
         dk = float(sc.tokens_to_reach_loss(BES, nk, target))
-        assert float(sc.lifetime_flop(nk, dk, t)) > best
+        assert float(lifetime.lifetime_flop(nk, dk, t)) > best
 
 
 def test_lifetime_optimal_vectorized_grid():
     target = np.array([1.95, 2.0, 2.1])[:, None]
     t = np.geomspace(1e9, 1e16, 6)[None, :]
-    n, d = sc.lifetime_optimal(BES, target, t)
+    n, d = lifetime.lifetime_optimal(BES, target, t)
     assert n.shape == d.shape == (3, 6)
     assert np.allclose(sc.loss(BES, n, d), np.broadcast_to(target, (3, 6)), rtol=1e-10)
 
@@ -354,26 +356,26 @@ def test_effective_inference_tokens():
     # equal prices and MFUs: T_eff = T_in + T_out
     kw = dict(training_usd_per_flop=1e-18, inference_usd_per_flop=1e-18, training_mfu=0.4,
               prefill_mfu=0.4, decode_mfu=0.4)
-    assert float(sc.effective_inference_tokens(70.0, 215.0, **kw)) == pytest.approx(285.0)
+    assert float(lifetime.effective_inference_tokens(70.0, 215.0, **kw)) == pytest.approx(285.0)
     # decode at 1% MFU, prefill and training at 50%, same $/FLOP: 70 + 215 * 50 = 10,820
     kw.update(training_mfu=0.5, prefill_mfu=0.5, decode_mfu=0.01)
-    assert float(sc.effective_inference_tokens(70.0, 215.0, **kw)) == pytest.approx(10820.0)
+    assert float(lifetime.effective_inference_tokens(70.0, 215.0, **kw)) == pytest.approx(10820.0)
     with pytest.raises(ValueError, match=r"decode_mfu must lie in \(0, 1\]"):
-        sc.effective_inference_tokens(1.0, 1.0, **{**kw, "decode_mfu": 1.5})
+        lifetime.effective_inference_tokens(1.0, 1.0, **{**kw, "decode_mfu": 1.5})
     # usd_per_flop: $2/h at 1e15 FLOP/s = 2 / 3.6e18 = 5.56e-19 $/FLOP
-    assert float(sc.usd_per_flop(2.0, 1e15)) == pytest.approx(5.5556e-19, rel=1e-4)
+    assert float(lifetime.usd_per_flop(2.0, 1e15)) == pytest.approx(5.5556e-19, rel=1e-4)
 
 
 def test_lifetime_rejects_bad_input():
     with pytest.raises(ValueError, match="inference_tokens must be >= 0"):
-        sc.lifetime_optimal(BES, 2.0, -1.0)
+        lifetime.lifetime_optimal(BES, 2.0, -1.0)
     with pytest.raises(ValueError, match="must exceed the irreducible loss"):
-        sc.lifetime_optimal(BES, 1.5, 1e12)
+        lifetime.lifetime_optimal(BES, 1.5, 1e12)
 
 
 # ------------------------------------------------------------------- fitting
 def _runs(noise_sd, seed=0):
-    return sc.synthetic_runs(BES, np.geomspace(7e7, 1.6e10, 10), np.geomspace(5, 200, 8),
+    return fitting.synthetic_runs(BES, np.geomspace(7e7, 1.6e10, 10), np.geomspace(5, 200, 8),
                              noise_sd=noise_sd, seed=seed)
 
 
@@ -382,7 +384,7 @@ SMALL_GRID = {"alpha": (0.2, 0.8), "beta": (0.2,), "e": (0.5,), "a": (3.0,), "b"
 
 def test_fit_recovers_noise_free_parameters():
     n, d, l_ = _runs(0.0)
-    res = sc.fit_approach3(n, d, l_, initial_grid=SMALL_GRID)
+    res = fitting.fit_approach3(n, d, l_, initial_grid=SMALL_GRID)
     assert res.n_starts == 2
     f = res.fit
     for got, want in zip(f.as_tuple(), BES.as_tuple()):
@@ -394,8 +396,8 @@ def test_screened_fit_equals_tight_fit_from_every_start():
     # every start to tight tolerances
     n, d, l_ = _runs(0.005)
     grid = {"alpha": (0.2, 0.8), "beta": (0.2, 0.8), "e": (0.5,), "a": (3.0,), "b": (10.0,)}
-    screened = sc.fit_approach3(n, d, l_, initial_grid=grid)
-    tight = sc.fit_approach3(n, d, l_, initial_grid=grid, options=sc.TIGHT_OPTIONS)
+    screened = fitting.fit_approach3(n, d, l_, initial_grid=grid)
+    tight = fitting.fit_approach3(n, d, l_, initial_grid=grid, options=fitting.TIGHT_OPTIONS)
     assert screened.objective == pytest.approx(tight.objective, rel=1e-9)
     for got, want in zip(screened.fit.as_tuple(), tight.fit.as_tuple()):
         assert got == pytest.approx(want, rel=1e-4)
@@ -403,7 +405,7 @@ def test_screened_fit_equals_tight_fit_from_every_start():
 
 def test_fit_recovers_noisy_parameters():
     n, d, l_ = _runs(0.002, seed=1)
-    res = sc.fit_approach3(n, d, l_)
+    res = fitting.fit_approach3(n, d, l_)
     f = res.fit
     assert res.n_points == 80 and res.n_starts == 32
     assert f.alpha == pytest.approx(BES.alpha, abs=0.02)
@@ -414,15 +416,15 @@ def test_fit_recovers_noisy_parameters():
 
 def test_bootstrap_spread_covers_the_truth():
     n, d, l_ = _runs(0.005)
-    est = sc.fit_approach3(n, d, l_, initial_grid=SMALL_GRID).fit
-    boot = sc.bootstrap_approach3(n, d, l_, n_boot=6, seed=0, start=est)
+    est = fitting.fit_approach3(n, d, l_, initial_grid=SMALL_GRID).fit
+    boot = fitting.bootstrap_approach3(n, d, l_, n_boot=6, seed=0, start=est)
     assert boot.shape == (6, 5)
     sd = boot.std(axis=0)
     assert np.all(sd > 0)
     for col, truth in ((0, BES.E), (3, BES.alpha), (4, BES.beta)):
         assert abs(boot[:, col].mean() - truth) < 4 * sd[col] + 0.01
     # reproducible with the same seed
-    again = sc.bootstrap_approach3(n, d, l_, n_boot=6, seed=0, start=est)
+    again = fitting.bootstrap_approach3(n, d, l_, n_boot=6, seed=0, start=est)
     assert np.array_equal(boot, again)
 
 
@@ -435,8 +437,8 @@ def test_averaged_loss_with_default_tolerances_stops_early(seed):
     # kernel tried) and with an exponent alpha more than 0.1 from the truth, while the summed
     # fit recovers alpha within 0.03.
     n, d, l_ = _runs(0.005, seed=seed)
-    good = sc.fit_approach3(n, d, l_)
-    early = sc.fit_approach3(n, d, l_, mean_loss=True, options={})
+    good = fitting.fit_approach3(n, d, l_)
+    early = fitting.fit_approach3(n, d, l_, mean_loss=True, options={})
     assert early.objective > 3 * good.objective
     assert abs(early.fit.alpha - BES.alpha) > 0.1
     assert abs(good.fit.alpha - BES.alpha) < 0.03
@@ -452,13 +454,13 @@ def test_synthetic_runs_are_seeded_and_noise_free_when_asked():
 
 def test_fit_rejects_bad_runs():
     with pytest.raises(ValueError, match="need at least 5 runs"):
-        sc.fit_approach3([1e9, 2e9], [1e10, 2e10], [3.0, 2.9])
+        fitting.fit_approach3([1e9, 2e9], [1e10, 2e10], [3.0, 2.9])
     with pytest.raises(ValueError, match="same length"):
-        sc.fit_approach3([1e9] * 6, [1e10] * 5, [3.0] * 6)
+        fitting.fit_approach3([1e9] * 6, [1e10] * 5, [3.0] * 6)
     with pytest.raises(ValueError, match="losses must be > 0"):
-        sc.fit_approach3([1e9] * 6, [1e10] * 6, [3.0] * 5 + [-1.0])
+        fitting.fit_approach3([1e9] * 6, [1e10] * 6, [3.0] * 5 + [-1.0])
     with pytest.raises(ValueError, match="needs a non-empty 'beta' entry"):
-        sc.fit_approach3(*_runs(0.0), initial_grid={"alpha": (0.3,), "e": (0.0,), "a": (5.0,), "b": (5.0,)})
+        fitting.fit_approach3(*_runs(0.0), initial_grid={"alpha": (0.3,), "e": (0.0,), "a": (5.0,), "b": (5.0,)})
 
 
 def test_scaling_fit_from_tuple():
@@ -481,10 +483,10 @@ def test_chapter2_answer_checks():
 
 def test_lifetime_saving_fraction():
     t = np.array([0.0, 2e12, 1e14])
-    saved = sc.lifetime_saving_fraction(SARD, 13e9, t)
+    saved = lifetime.lifetime_saving_fraction(SARD, 13e9, t)
     assert saved[0] == pytest.approx(0.0, abs=1e-9)
     # Sardana's example at 2e12 tokens: 17%
-    assert saved[1] == pytest.approx(sc.compare_lifetime_optimal(SARD, 13e9, 2e12).fraction_saved, rel=1e-9)
+    assert saved[1] == pytest.approx(lifetime.compare_lifetime_optimal(SARD, 13e9, 2e12).fraction_saved, rel=1e-9)
     assert np.all(np.diff(saved) > 0) and np.all(saved < 1)
 
 
@@ -508,14 +510,14 @@ def test_plots_return_figures():
 
 
 def sc_lifecycle_scenarios():
-    from inferecon.lifecycle import SCENARIOS
+    from inferecon.training.lifecycle import SCENARIOS
     return SCENARIOS
 
 
 def test_import_inferecon_scaling_stays_light():
     import subprocess
     import sys
-    code = ("import sys, inferecon.scaling; "
+    code = ("import sys, inferecon.training.scaling; "
             "print(','.join(m for m in ('scipy', 'sympy', 'matplotlib', 'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -1,5 +1,5 @@
 """Chapter 2: every number it states from Hoffmann et al. (2022) and Besiroglu et al. (2024),
-recomputed by a second route (by hand from the published constants, not with inferecon.scaling)."""
+recomputed by a second route (by hand from the published constants, not with inferecon.training.scaling)."""
 
 import math
 import re

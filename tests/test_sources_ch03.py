@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import scaling as sc
+from inferecon.training import scaling as sc
+from inferecon.training import lifetime
 from _student_visible import stored_value
 
 
@@ -40,7 +41,7 @@ def test_brenndoerfer_7b_on_4t_is_cheaper_to_train():
     # by hand: 6 x 70e9 x 1.4e12 = 5.88e23; 6 x 7e9 x 4e12 = 1.68e23
     assert 6 * 70e9 * 1.4e12 == pytest.approx(5.88e23)
     assert 6 * 7e9 * 4e12 == pytest.approx(1.68e23)
-    be = sc.compare_break_even(70e9, 1.4e12, 7e9, 4e12)
+    be = lifetime.compare_break_even(70e9, 1.4e12, 7e9, 4e12)
     assert be.case == "smaller-always-cheaper" and be.inference_tokens == 0.0
     assert -be.extra_training_flop == pytest.approx(4.2e23)
 
@@ -62,7 +63,7 @@ def test_brenndoerfer_break_even_volume():
     # the course's figure: the package with the 7B's tokens at 1e24 FLOP, and the page
     d7 = float(sc.training_tokens_for_flop(7e9, QUOTED_TOTAL))
     assert d7 == pytest.approx(1e24 / 42e9)
-    course = float(sc.break_even_inference_tokens(70e9, 1.4e12, 7e9, d7))
+    course = float(lifetime.break_even_inference_tokens(70e9, 1.4e12, 7e9, d7))
     assert course == pytest.approx(hand, rel=1e-12)
     assert course < 0.55 * QUOTED_BREAK_EVEN
     assert _shown("format_sci(t_hypo)") == "3.27 × 10¹²"
@@ -102,14 +103,14 @@ def test_erdil_15pct_is_of_the_bf16_peak():
     u_fp8 = 0.15 * 989.4e12 / 1978.9e12
     assert u_fp8 == pytest.approx(0.075, rel=1e-4)
     # c/u, the price of a used FLOP, is the same on either basis
-    assert (float(sc.usd_per_flop(2.0, 989.4e12)) / 0.15
-            == pytest.approx(float(sc.usd_per_flop(2.0, 1978.9e12)) / u_fp8, rel=1e-12))
+    assert (float(lifetime.usd_per_flop(2.0, 989.4e12)) / 0.15
+            == pytest.approx(float(lifetime.usd_per_flop(2.0, 1978.9e12)) / u_fp8, rel=1e-12))
 
 
 def test_cost_optimal_size_at_erdils_utilization():
     h100 = ie.get_accelerator("h100-sxm")
-    c_tr = float(sc.usd_per_flop(h100.price_usd_per_hour, 989.4e12))
-    c_inf = float(sc.usd_per_flop(h100.price_usd_per_hour, 1978.9e12))
+    c_tr = float(lifetime.usd_per_flop(h100.price_usd_per_hour, 989.4e12))
+    c_inf = float(lifetime.usd_per_flop(h100.price_usd_per_hour, 1978.9e12))
     bes = sc.BESIROGLU_2024
     target = float(sc.loss(bes, 70e9, sc.compute_optimal_tokens_for_params(bes, 70e9)))  # as on the page
     t_in, t_out = 1e10 * 70, 1e10 * 215
@@ -118,7 +119,7 @@ def test_cost_optimal_size_at_erdils_utilization():
         # by hand: cost = (c_tr/0.5) (6ND + 2N T_eff) with T_eff = (c_inf/c_tr) 0.5 (T_in/0.5 + T_out/u_dec)
         t_eff = (c_inf / c_tr) * 0.5 * (t_in / 0.5 + t_out / u_dec)
         hand = _cost_optimal_by_grid(target, t_eff)
-        n, _ = sc.lifetime_cost_optimal(sc.BESIROGLU_2024, target, t_in, t_out,
+        n, _ = lifetime.lifetime_cost_optimal(sc.BESIROGLU_2024, target, t_in, t_out,
                                         training_usd_per_flop=c_tr, inference_usd_per_flop=c_inf,
                                         training_mfu=0.5, prefill_mfu=0.5, decode_mfu=u_dec)
         assert float(n) == pytest.approx(hand, rel=1e-4)
@@ -171,7 +172,7 @@ def test_sardana_figure1_by_brute_force():
     assert n[i] == pytest.approx(6.97e9, rel=0.005)               # "about 7B"
     assert base - total[i] == pytest.approx(1.7e22, rel=0.01)     # "1.7e22 FLOP"
     assert (base - total[i]) / base == pytest.approx(0.174, abs=0.001)   # "17%"
-    cmp = sc.compare_lifetime_optimal(f, 13e9, 2e12)
+    cmp = lifetime.compare_lifetime_optimal(f, 13e9, 2e12)
     assert cmp.baseline_tokens == pytest.approx(d0, rel=1e-6)
     assert cmp.optimal_params == pytest.approx(n[i], rel=1e-4)
     assert _shown("format_count(cmp.optimal_params)") == "6.97B"

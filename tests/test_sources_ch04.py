@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import costs
-from inferecon import roofline as rl
+from inferecon.serving import costs
+from inferecon.serving import roofline as rl
 
 matplotlib.use("Agg")
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 import inferecon as ie
-from inferecon import moe, roofline
+from inferecon.serving import moe, roofline
+from inferecon.serving import moe_batching
 from _student_visible import stored_value
 
 STEM = "05_moe"
@@ -45,11 +46,11 @@ def test_experts_read_at_32_tokens_by_hand():
 def test_folk_bstar_is_wrong_twice():
     # quoted: "sparsity 8" -> b* ~ 2,400; the arithmetic is 8 x 295.3 = 2,363
     assert 8 * B_DENSE == pytest.approx(2363, abs=1)
-    assert float(moe.naive_sparsity_optimal_batch("h100-sxm", 8)) == pytest.approx(8 * B_DENSE)
+    assert float(moe_batching.naive_sparsity_optimal_batch("h100-sxm", 8)) == pytest.approx(8 * B_DENSE)
     # the right factor is total / active matmul weights (18.30), not 8 and not s = 32
     ratio = moe.total_to_active_ratio("deepseek-v3")
     assert ratio == pytest.approx(18.30, abs=0.01)
-    b_ds = float(moe.moe_optimal_batch("h100-sxm", "deepseek-v3"))
+    b_ds = float(moe_batching.moe_optimal_batch("h100-sxm", "deepseek-v3"))
     assert b_ds == pytest.approx(B_DENSE * ratio, rel=1e-6)
     assert stored_value(STEM, 'f"{b_ds:,.0f}"') == "5,404"
     assert 8 * B_DENSE < 0.5 * b_ds                                   # "less than half"
@@ -58,7 +59,7 @@ def test_folk_bstar_is_wrong_twice():
 def test_per_expert_condition_beside_the_layer_bstar():
     # Issue 14 item 12. Each routed expert gets b/s tokens and needs b*_dense of them:
     # b*_expert = 32 x 295.3 = 9,451 (DeepSeek-V3), 4 x 295.3 = 1,181 (Mixtral)
-    assert float(moe.per_expert_optimal_batch("h100-sxm", "deepseek-v3")) == pytest.approx(32 * B_DENSE)
+    assert float(moe_batching.per_expert_optimal_batch("h100-sxm", "deepseek-v3")) == pytest.approx(32 * B_DENSE)
     assert stored_value(STEM, "f\"{b_expert['DeepSeek-V3']:,.0f}\"") == f"{32 * B_DENSE:,.0f}" == "9,451"
     assert stored_value(STEM, "f\"{b_expert['Mixtral 8x7B']:,.0f}\"") == f"{4 * B_DENSE:,.0f}" == "1,181"
     # at the whole layer's b* an expert receives 5,404 / 32 = 169 tokens: memory-bound on its own

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 import inferecon as ie
-from inferecon import frontier
-from inferecon import parallelism as par
+from inferecon.serving import frontier
+from inferecon.serving import parallelism as par
+from inferecon.serving import closed_forms
+from inferecon.serving import network
 
 from _chapters import prose, stored_value
 
@@ -72,8 +74,8 @@ def test_closed_form_constants_by_hand_and_package(params, bw, n_star, t_ms):
     assert n == pytest.approx(n_star, abs=0.05)
     assert t * 1e3 == pytest.approx(t_ms, abs=0.003)
     kw = dict(params=params, bytes_per_param=2, n_layers=80, n_reduce=4, hbm_bytes_per_s=bw)
-    assert float(par.min_latency_gpu_count(**kw)) == pytest.approx(n, rel=1e-12)
-    assert float(par.min_token_latency_seconds(**kw)) == pytest.approx(t, rel=1e-12)
+    assert float(closed_forms.min_latency_gpu_count(**kw)) == pytest.approx(n, rel=1e-12)
+    assert float(closed_forms.min_token_latency_seconds(**kw)) == pytest.approx(t, rel=1e-12)
 
 
 def test_chapter_says_which_constants_give_which():
@@ -187,14 +189,14 @@ def test_eq24_about_16_microseconds():
     assert erdil * 1e6 == pytest.approx(15.6, abs=0.05)
     ring = 2 * 7 / 8 * (2 * 10_000 * 100) / (450e9 * 0.5)
     assert ring == pytest.approx(erdil, rel=0.005)
-    pkg = float(par.collective_seconds("allreduce", 8, 1, 2 * 10_000 * 100) - par.collective_seconds("allreduce", 8, 1, 0.0))
+    pkg = float(network.collective_seconds("allreduce", 8, 1, 2 * 10_000 * 100) - network.collective_seconds("allreduce", 8, 1, 0.0))
     assert pkg == pytest.approx(ring, rel=1e-12)
 
 
 def test_sqrt_law_and_cube_root_numbers():
     assert 400 * (8 / 70) ** 0.5 == pytest.approx(135.2, abs=0.05)     # Erdil: 135 tok/s for 70B
     assert 400 * (8 / 405) ** 0.5 == pytest.approx(56.2, abs=0.05)     # and 56 for 405B
-    assert float(par.sqrt_law_tokens_per_second(400, 8e9, 70e9)) == pytest.approx(400 * (8 / 70) ** 0.5, rel=1e-12)
+    assert float(closed_forms.sqrt_law_tokens_per_second(400, 8e9, 70e9)) == pytest.approx(400 * (8 / 70) ** 0.5, rel=1e-12)
     assert 2 ** (1 / 3) - 1 == pytest.approx(0.26, abs=0.002)           # halving precision: +26%
     assert 1 - 2 ** (-1 / 3) == pytest.approx(0.206, abs=0.001)          # doubling bandwidth: -21%
     # Pope et al.'s 4, 13, 32 ms (PaLM 8B, 62B, 540B): the law through 8B gives 10.8 and 31.6 ms

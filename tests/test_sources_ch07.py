@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import planner, quantization, speculative
+from inferecon.planning import planner
+from inferecon.levers import quantization, speculative
 
 from _chapters import prose, stored_value
 
@@ -102,7 +103,7 @@ def test_chapter_presents_two_conventions():
 # ---------------------------------------------------------------------------------------------
 def test_no_unexplained_seed():
     assert not re.search(r"\bseed\b", _prose(CHAPTER), flags=re.I)
-    assert "seed's" not in (ROOT / "inferecon" / "quantization.py").read_text(encoding="utf-8")
+    assert "seed's" not in (ROOT / "inferecon" / "levers" / "quantization.py").read_text(encoding="utf-8")
 
 
 def test_h100_capacity_as_reported():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from inferecon import planner
+from inferecon.planning import planner
 
 from _chapters import prose, stored_value
 

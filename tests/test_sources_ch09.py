@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inferecon import validation
+from inferecon.validation import predictions as validation
 
 from _chapters import prose, stored_value
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import planner
-from inferecon import speculative as sd
-from inferecon.roofline import decode_compute_seconds, decode_step_seconds
+from inferecon.planning import planner
+from inferecon.levers import speculative as sd
+from inferecon.serving.roofline import decode_compute_seconds, decode_step_seconds
 
 
 def test_expected_tokens_by_hand():
@@ -111,7 +111,7 @@ def test_speedup_reduces_to_leviathan_when_memory_bound():
 def test_cost_without_speculation_equals_plain_cost():
     b = np.array([1.0, 32.0, 512.0])
     t = decode_step_seconds("h100-sxm", "llama-3-8b", b, 2000)
-    plain = ie.costs.usd_per_million_tokens(t, b, 2.0)
+    plain = ie.serving.costs.usd_per_million_tokens(t, b, 2.0)
     spec = sd.usd_per_million_tokens("h100-sxm", "llama-3-8b", "llama-3-8b", b, 0.8, 0, 2000)
     assert np.allclose(spec, plain, rtol=1e-12)
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from inferecon import parallelism as par
+from inferecon.serving import parallelism as par
+from inferecon.serving import closed_forms
 from inferecon.symbolic import parallelism as S
 
 ARGS = (S.N, S.p, S.L, S.n_r, S.B, S.t_hop)
@@ -30,18 +31,18 @@ def _sym(expr):
 
 
 def test_optimal_gpu_count_matches_numeric():
-    np.testing.assert_allclose(_sym(S.optimal_gpu_count()), _num(par.min_latency_gpu_count), rtol=1e-12)
+    np.testing.assert_allclose(_sym(S.optimal_gpu_count()), _num(closed_forms.min_latency_gpu_count), rtol=1e-12)
 
 
 def test_min_latency_matches_numeric():
-    np.testing.assert_allclose(_sym(S.min_latency()), _num(par.min_token_latency_seconds), rtol=1e-12)
+    np.testing.assert_allclose(_sym(S.min_latency()), _num(closed_forms.min_token_latency_seconds), rtol=1e-12)
 
 
 def test_token_latency_matches_numeric_eq9():
     n_gpu = np.array([1.0, 4.0, 16.0, 64.0, 250.0])
     f = sp.lambdify(ARGS + (S.N_gpu,), S.token_latency(), "numpy")
     got = f(*GRID.values(), n_gpu)
-    want = par.simple_token_latency_seconds(n_gpu, GRID["N"], GRID["p"], GRID["L"], GRID["n_r"], GRID["B"],
+    want = closed_forms.simple_token_latency_seconds(n_gpu, GRID["N"], GRID["p"], GRID["L"], GRID["n_r"], GRID["B"],
                                             GRID["t_hop"])
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
@@ -49,7 +50,7 @@ def test_token_latency_matches_numeric_eq9():
 def test_gpu_seconds_at_min_latency_matches_numeric():
     c = 1e15
     f = sp.lambdify(ARGS + (S.C,), S.gpu_seconds_per_token_at_min_latency(), "numpy")
-    np.testing.assert_allclose(f(*GRID.values(), c), _num(par.min_latency_gpu_seconds_per_token, flop_per_s=c),
+    np.testing.assert_allclose(f(*GRID.values(), c), _num(closed_forms.min_latency_gpu_seconds_per_token, flop_per_s=c),
                                rtol=1e-12)
 
 
@@ -74,9 +75,9 @@ def test_laws():
 def test_laws_hold_in_the_numeric_leading_term():
     # doubling B divides the leading term by 2^(1/3); halving p likewise
     base = dict(params=70e9, bytes_per_param=2, n_layers=80, n_reduce=4, hbm_bytes_per_s=3.3e12, hop_seconds=1e-12)
-    t0 = float(par.min_token_latency_seconds(**base))
-    t_b = float(par.min_token_latency_seconds(**{**base, "hbm_bytes_per_s": 6.6e12}))
-    t_p = float(par.min_token_latency_seconds(**{**base, "bytes_per_param": 1}))
+    t0 = float(closed_forms.min_token_latency_seconds(**base))
+    t_b = float(closed_forms.min_token_latency_seconds(**{**base, "hbm_bytes_per_s": 6.6e12}))
+    t_p = float(closed_forms.min_token_latency_seconds(**{**base, "bytes_per_param": 1}))
     # tiny hop latency: the -2 L n t term is (2/3)(k/M)^(1/3) = 0.1% of T, so the ratios are 2^(1/3) to 1e-3
     assert t0 / t_b == pytest.approx(2 ** (1 / 3), rel=1e-3)
     assert t0 / t_p == pytest.approx(2 ** (1 / 3), rel=1e-3)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import inferecon.scaling as sc
+import inferecon.training.scaling as sc
+from inferecon.training import lifetime
 from inferecon.symbolic import scaling as ss
 
 FITS = list(sc.FITS.values())
@@ -90,7 +91,7 @@ def test_break_even_volume():
     d1 = 10 ** rng.uniform(11, 13, 50)
     d2 = d1 * rng.uniform(1.5, 20, 50)
     sym = f(n1, d1, n2, d2)
-    num = sc.break_even_inference_tokens(n1, d1, n2, d2)
+    num = lifetime.break_even_inference_tokens(n1, d1, n2, d2)
     pos = sym > 0
     assert pos.sum() > 10 and (~pos).sum() > 0  # the grid exercises both cases
     assert np.allclose(sym[pos], num[pos], rtol=1e-12)
@@ -103,7 +104,7 @@ def test_lifetime_stationarity_vanishes_at_the_numeric_optimum():
     t = np.geomspace(1e9, 1e16, 8)
     for fit in FITS:
         ell = fit.E + 0.15
-        _, d = sc.lifetime_optimal(fit, ell, t)
+        _, d = lifetime.lifetime_optimal(fit, ell, t)
         scale = fit.B * d ** -fit.beta  # size of the terms being cancelled
         assert np.all(np.abs(f(*fit.as_tuple(), d, t, ell)) < 1e-9 * scale)
         # away from the root it does not vanish
@@ -126,14 +127,14 @@ def test_effective_inference_tokens():
     t_in, t_out = 10 ** rng.uniform(9, 14, 20), 10 ** rng.uniform(9, 14, 20)
     c_tr, c_inf = 10 ** rng.uniform(-19, -18, 20), 10 ** rng.uniform(-19, -18, 20)
     u_tr, u_pre, u_dec = rng.uniform(0.2, 0.6, 20), rng.uniform(0.2, 0.6, 20), rng.uniform(0.01, 0.5, 20)
-    num = sc.effective_inference_tokens(t_in, t_out, training_usd_per_flop=c_tr, inference_usd_per_flop=c_inf,
+    num = lifetime.effective_inference_tokens(t_in, t_out, training_usd_per_flop=c_tr, inference_usd_per_flop=c_inf,
                                         training_mfu=u_tr, prefill_mfu=u_pre, decode_mfu=u_dec)
     assert np.allclose(f(t_in, t_out, c_tr, c_inf, u_tr, u_pre, u_dec), num, rtol=1e-12)
     # and the numeric lifetime cost equals the symbolic one
     cost = sp.lambdify((ss.N, ss.D, *args), ss.lifetime_cost(), "numpy")
     n, d = 7e9, 2e12
     assert np.allclose(cost(n, d, t_in, t_out, c_tr, c_inf, u_tr, u_pre, u_dec),
-                       sc.lifetime_cost_usd(n, d, t_in, t_out, training_usd_per_flop=c_tr,
+                       lifetime.lifetime_cost_usd(n, d, t_in, t_out, training_usd_per_flop=c_tr,
                                             inference_usd_per_flop=c_inf, training_mfu=u_tr,
                                             prefill_mfu=u_pre, decode_mfu=u_dec), rtol=1e-12)
 

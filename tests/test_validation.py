@@ -1,4 +1,4 @@
-"""Chapter 9: the bound against published measurements (inferecon.validation)."""
+"""Chapter 9: the bound against published measurements (inferecon.validation.predictions)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon import frontier, roofline, validation
+from inferecon.serving import frontier, roofline
+from inferecon.validation import predictions as validation
+from inferecon.validation import measurements
 from _exercise_answers import ANSWERS
 from inferecon.exercises import check
 
@@ -84,7 +86,7 @@ def test_every_measurement_within_bound_or_named_reason(row_id):
     else:
         # a reason must still be needed (not stale) and must explain the gap
         assert not p.within_bound, f"{row_id}: the bound now covers it; remove {m.bound_exception!r}"
-        alt = validation.BOUND_EXCEPTIONS[m.bound_exception].alternative(m)
+        alt = measurements.BOUND_EXCEPTIONS[m.bound_exception].alternative(m)
         assert validation.predict(alt).within_bound
 
 
@@ -178,7 +180,7 @@ def test_sqrt_law_holds_for_measured_best_latencies():
     n = [ie.get_model(p.measurement.model).total_params for p in rows]
     # endpoints: ln(32/4) / ln(540.36/8.632) = 2.079/4.137 = 0.503
     assert validation.power_law_exponent(n, [p.measurement.value for p in rows]) == pytest.approx(0.5, abs=0.02)
-    law = ie.parallelism.sqrt_law_latency_seconds(4.0, n[0], n[2])
+    law = ie.serving.closed_forms.sqrt_law_latency_seconds(4.0, n[0], n[2])
     assert float(law) == pytest.approx(32.0, rel=0.02)   # 4 x sqrt(62.6) = 31.65 ms
 
 
@@ -256,7 +258,7 @@ def test_scenario_and_derated_value():
 
 
 # ------------------------------------------------------------------------------ bad input
-_HEADER = ",".join(validation.COLUMNS)
+_HEADER = ",".join(measurements.COLUMNS)
 _GOOD = ("t1,pope2022efficiently,V,palm-540b,tpu-v4,64,bf16,bf16,prefill,1,2048,0,,1.0,s,prefill,,,"
          "cond,expl")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inferecon import frontier
+from inferecon.serving import frontier
 from inferecon.widgets.frontier import describe, make_frontier_explorer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inferecon import costs, roofline as rl
+from inferecon.serving import costs, roofline as rl
 from inferecon.widgets.roofline import explain_point, make_roofline_explorer
 
 

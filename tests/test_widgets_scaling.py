@@ -2,7 +2,8 @@
 
 import pytest
 
-import inferecon.scaling as sc
+import inferecon.training.scaling as sc
+from inferecon.training import lifetime
 from inferecon.widgets import scaling as ws
 
 
@@ -24,14 +25,14 @@ def test_break_even_explorer_default_and_controls():
 
 
 def test_break_even_text_matches_package():
-    d = float(sc.matched_loss_tokens("besiroglu2024", 70e9, 1.4e12, 50e9))
-    t = float(sc.break_even_inference_tokens(70e9, 1.4e12, 50e9, d))
+    d = float(lifetime.matched_loss_tokens("besiroglu2024", 70e9, 1.4e12, 50e9))
+    t = float(lifetime.break_even_inference_tokens(70e9, 1.4e12, 50e9, d))
     assert f"T* = {t:.3g} inference tokens" in ws.break_even_text("besiroglu2024", 70e9, 1.4e12, 50e9)
 
 
 def test_lifetime_explorer_controls():
     ex = ws.make_lifetime_optimal_explorer()
-    cmp = sc.compare_lifetime_optimal("besiroglu2024", 70e9, 1e13)
+    cmp = lifetime.compare_lifetime_optimal("besiroglu2024", 70e9, 1e13)
     assert f"saves <b>{100 * cmp.fraction_saved:.1f}%</b>" in ex.result.value
     ex.inference_tokens.value = 1e8  # negligible demand: the compute-optimal model, no saving
     assert "saves <b>0.0%</b>" in ex.result.value

@@ -10,7 +10,7 @@ Measures, on this machine:
   - unit tests and nbval (the README's test command without the coursework tests); skipped with --quick
   - the coursework tests (build the assignment, grade three submissions); skipped with --quick
   - `import inferecon` in a fresh interpreter (median of 7, interpreter start-up subtracted)
-  - the million-configuration sweep of inferecon.frontier against a plain Python loop
+  - the million-configuration sweep of inferecon.serving.frontier against a plain Python loop
   - one widget update of every explorer: set a control, recompute the output (median of 5)
 Prints a Markdown table; the README quotes the latest figures.
 """

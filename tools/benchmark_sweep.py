@@ -8,8 +8,8 @@ Both sides evaluate the *same* step model on the *same* configurations (every va
 every device count up to 1,024 H100s, times enough log-spaced whole batch sizes from 1 to
 16,384 to reach ``--configs``):
 
-- vectorized: :func:`inferecon.frontier.sweep` (numpy broadcasting, no per-point Python);
-- loop: :func:`inferecon.parallelism.reference_model`, one configuration at a time in plain
+- vectorized: :func:`inferecon.serving.frontier.sweep` (numpy broadcasting, no per-point Python);
+- loop: :func:`inferecon.serving.parallelism.reference_model`, one configuration at a time in plain
   Python, computing the same three outputs (time per token, $ per million tokens,
   utilization).
 
@@ -31,8 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inferecon import frontier, parallelism  # noqa: E402
-from inferecon.units import HOUR_S, TOKENS_PER_MILLION  # noqa: E402
+from inferecon.serving import frontier, parallelism
+from inferecon.units import HOUR_S, TOKENS_PER_MILLION
 
 
 def main(argv: list[str]) -> int:
@@ -68,7 +68,7 @@ def main(argv: list[str]) -> int:
     cs = parallelism.get_constants(args.constants)
     acc = cs.accelerator(args.accelerator)
     step = parallelism.reference_model(args.accelerator, args.model, constants=args.constants)
-    from inferecon.models import get_model
+    from inferecon.specs.models import get_model
     flop = float(get_model(args.model).flop_per_token(0.0))
     price, peak = acc.price_usd_per_hour, acc.peak_flop_per_s("bf16")
     n = sw.size

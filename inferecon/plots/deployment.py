@@ -1,6 +1,6 @@
 """Figures for chapter 8: routing, cascades and the deployment planner.
 
-Every function calls :mod:`inferecon.routing` or :mod:`inferecon.planner` and returns a Figure.
+Every function calls :mod:`inferecon.levers.routing` or :mod:`inferecon.planning.planner` and returns a Figure.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .. import planner, routing
-from ..models import get_model
-from . import COLORS, new_figure
+from inferecon.planning import planner
+from inferecon.levers import routing
+from inferecon.specs.models import get_model
+from inferecon.plots import COLORS, new_figure
 
 __all__ = ["router_savings", "strategy_map", "monthly_cost_vs_traffic", "planner_static"]
 
@@ -40,7 +41,7 @@ def router_savings(cost_ratios: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
 
 def strategy_map(quality_floor: float, n: int = 161, **kwargs) -> Figure:
     """Cheapest strategy meeting ``quality_floor`` over (easy share, price ratio); ``kwargs``
-    are the accuracies and keep probabilities of :func:`inferecon.routing.cheapest_strategy`."""
+    are the accuracies and keep probabilities of :func:`inferecon.levers.routing.cheapest_strategy`."""
     e = np.linspace(0, 1, n)
     rho = np.linspace(0.01, 1.0, n)
     idx, _ = routing.cheapest_strategy(e[None, :], rho[:, None], quality_floor=quality_floor, **kwargs)

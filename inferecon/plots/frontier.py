@@ -1,6 +1,6 @@
 """Figures for chapter 6: the four limits, the minimum latency, the Pareto frontier.
 
-Every function calls :mod:`inferecon.parallelism` and :mod:`inferecon.frontier` (never
+Every function calls :mod:`inferecon.serving.parallelism` and :mod:`inferecon.serving.frontier` (never
 re-implements a formula) and returns a matplotlib Figure.
 """
 
@@ -14,10 +14,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from .. import frontier, parallelism
-from ..hardware import get_accelerator
-from ..models import get_model
-from . import COLORS, new_figure
+from inferecon.serving import frontier, parallelism
+from inferecon.serving import closed_forms
+from inferecon.specs.hardware import get_accelerator
+from inferecon.specs.models import get_model
+from inferecon.plots import COLORS, new_figure
 
 __all__ = ["frontier_figure", "latency_breakdown", "fixed_node_curve", "min_latency_curve",
            "sqrt_law_figure", "frontier_small_multiples"]
@@ -75,7 +76,7 @@ def latency_breakdown(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
 
     Stacked bars: kernel launches and collective latency (the latency limit), collective
     bandwidth (network), and the larger of weight/KV reads (memory) and arithmetic.
-    Keyword arguments go to :func:`inferecon.frontier.sweep`.
+    Keyword arguments go to :func:`inferecon.serving.frontier.sweep`.
     """
     m = get_model(model)
     rows = []
@@ -153,10 +154,10 @@ def min_latency_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
               hbm_bytes_per_s=bw, hop_seconds=hop_seconds)
     ng = np.geomspace(1, max_devices, 300)
     fig, ax = new_figure(width=6.6, height=4.2)
-    ax.loglog(ng, 1e3 * parallelism.simple_token_latency_seconds(ng, **kw), color=COLORS[0], lw=2,
+    ax.loglog(ng, 1e3 * closed_forms.simple_token_latency_seconds(ng, **kw), color=COLORS[0], lw=2,
               label="eq. 9: ring latency + weight reads (continuous N)")
-    n_star = float(parallelism.min_latency_gpu_count(**kw))
-    t_star = float(parallelism.min_token_latency_seconds(**kw))
+    n_star = float(closed_forms.min_latency_gpu_count(**kw))
+    t_star = float(closed_forms.min_token_latency_seconds(**kw))
     ax.plot([n_star], [1e3 * t_star], "o", color=COLORS[0], ms=8, label=f"closed form: N* = {n_star:.0f}, "
             f"T = {1e3 * t_star:.1f} ms")
     counts = frontier.default_device_counts(max_devices, acc.scaleup_domain)
@@ -188,10 +189,10 @@ def sqrt_law_figure(measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), 
     n = np.array([float(m.matmul_params) for m in names])
     t = np.array([lat for _, lat in measured])
     grid = np.geomspace(n.min() / 2, n.max() * 2, 100)
-    closed = np.array([parallelism.model_min_token_latency_seconds(m, accelerator, weight_format, constants)
+    closed = np.array([closed_forms.model_min_token_latency_seconds(m, accelerator, weight_format, constants)
                        for m in names])
     fig, ax = new_figure(width=6.4, height=4.2)
-    ax.loglog(grid, 1e3 * parallelism.sqrt_law_latency_seconds(t[0], n[0], grid), color=COLORS[0], ls="--",
+    ax.loglog(grid, 1e3 * closed_forms.sqrt_law_latency_seconds(t[0], n[0], grid), color=COLORS[0], ls="--",
               label="square-root law through the smallest model")
     ax.loglog(n, 1e3 * t, "k*", ms=12, label="measured best latency (Pope et al. 2022, Fig. 1)")
     ax.loglog(n, 1e3 * closed, "o-", color=COLORS[1], label=f"eq. 14 closed form ({accelerator}, {weight_format})")
@@ -215,7 +216,7 @@ def frontier_small_multiples(model: str = "llama-3-70b", accelerator: str = "h10
     The static companion of the frontier explorer: the same sweep over the range of its
     controls. ``price_usd_per_hour``, if given, prices every chip of the accelerator panel on
     that one basis (the catalogue's prices have different bases). Keyword arguments go to
-    :func:`inferecon.frontier.sweep`.
+    :func:`inferecon.serving.frontier.sweep`.
     """
     fig, axes = new_figure(ncols=2, nrows=2, width=10.0, height=7.6)
     panels = [

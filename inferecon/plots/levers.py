@@ -1,7 +1,7 @@
 """Figures for chapter 7: speculative decoding, quantization decisions, distillation.
 
-Every function calls the numeric functions of :mod:`inferecon.speculative`,
-:mod:`inferecon.quantization` and :mod:`inferecon.distillation` and returns a Figure.
+Every function calls the numeric functions of :mod:`inferecon.levers.speculative`,
+:mod:`inferecon.levers.quantization` and :mod:`inferecon.training.distillation` and returns a Figure.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import distillation, quantization, speculative
-from ..hardware import Accelerator
-from ..models import ModelSpec, get_model
-from . import COLORS, new_figure
+from inferecon.training import distillation
+from inferecon.levers import quantization, speculative
+from inferecon.specs.hardware import Accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.plots import COLORS, new_figure
 
 __all__ = ["expected_tokens", "speedup_vs_draft_length", "speculative_frontier",
            "int8_cost_ratio", "distillation_lifetime", "speculative_explorer_static"]
@@ -67,7 +68,7 @@ def speedup_vs_draft_length(accelerator: "str | Accelerator", target: "str | Mod
 
 def speculative_frontier(fronts: Sequence[dict], labels: Sequence[str]) -> Figure:
     """Cost against speed per request with (solid) and without (dashed) speculation, one
-    colour per setting; ``fronts`` come from :func:`inferecon.speculative.frontier`."""
+    colour per setting; ``fronts`` come from :func:`inferecon.levers.speculative.frontier`."""
     fig, ax = new_figure(width=6.6, height=4.2)
     for color, f, lab in zip(COLORS, fronts, labels):
         ax.loglog(f["plain_speed"], f["plain_cost"], "--", color=color, lw=1.3)

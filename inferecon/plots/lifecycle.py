@@ -8,10 +8,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from .. import lifecycle
-from ..models import ModelSpec, get_model
-from ..units import format_count
-from . import COLORS, new_figure
+from inferecon.training import lifecycle
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.units import format_count
+from inferecon.plots import COLORS, new_figure
 
 __all__ = ["cumulative_compute", "crossover_days_map"]
 

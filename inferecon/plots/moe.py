@@ -1,7 +1,7 @@
 """Figures for chapter 5: what a mixture of experts reads, what it costs, and its optimal batch.
 
-Every function calls the numeric functions of :mod:`inferecon.moe`, :mod:`inferecon.costs`
-and :mod:`inferecon.roofline` (never re-implements a formula) and returns a Figure.
+Every function calls the numeric functions of :mod:`inferecon.serving.moe`, :mod:`inferecon.serving.costs`
+and :mod:`inferecon.serving.roofline` (never re-implements a formula) and returns a Figure.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import costs, moe
-from ..hardware import Accelerator, get_accelerator
-from ..models import ModelSpec, get_model
-from ..precision import NumberFormat, get_format
-from . import COLORS, new_figure
+from inferecon.serving import costs, moe
+from inferecon.serving import moe_batching
+from inferecon.specs.hardware import Accelerator, get_accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.specs.precision import NumberFormat, get_format
+from inferecon.plots import COLORS, new_figure
 
 __all__ = ["read_fraction_vs_batch", "cost_vs_batch_moe_vs_dense", "optimal_batch_vs_sparsity"]
 
@@ -51,9 +52,9 @@ def cost_vs_batch_moe_vs_dense(model: "str | ModelSpec", accelerator: "str | Acc
                                flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
     """Roofline cost per million tokens against batch: an MoE and its two dense counterparts.
 
-    The dense counterparts (:func:`inferecon.moe.dense_counterpart`) have the MoE's active
+    The dense counterparts (:func:`inferecon.serving.moe_batching.dense_counterpart`) have the MoE's active
     and total matmul parameters. Capacity and communication are ignored, so the cost per
-    token does not depend on the number of devices (:func:`inferecon.costs.decode_usd_per_million_tokens`).
+    token does not depend on the number of devices (:func:`inferecon.serving.costs.decode_usd_per_million_tokens`).
     Dots mark each model's :math:`b^*`.
     """
     m = get_model(model)
@@ -63,11 +64,11 @@ def cost_vs_batch_moe_vs_dense(model: "str | ModelSpec", accelerator: "str | Acc
               bandwidth_utilization=bandwidth_utilization)
     fig, ax = new_figure(width=6.8, height=4.4)
     entries = [(m, f"{m.name} (MoE)", "-"),
-               (moe.dense_counterpart(m, "active"), "dense, same active parameters", "--"),
-               (moe.dense_counterpart(m, "total"), "dense, same total parameters", ":")]
+               (moe_batching.dense_counterpart(m, "active"), "dense, same active parameters", "--"),
+               (moe_batching.dense_counterpart(m, "total"), "dense, same total parameters", ":")]
     for color, (spec, label, ls) in zip(COLORS, entries):
         usd = costs.decode_usd_per_million_tokens(acc, spec, b, **kw)
-        bstar = float(moe.moe_optimal_batch(acc, spec, **kw))
+        bstar = float(moe_batching.moe_optimal_batch(acc, spec, **kw))
         ax.loglog(b, usd, color=color, ls=ls, lw=2.2, label=f"{label}: b* = {bstar:,.0f}")
         if bstar <= max_batch:
             ax.plot([bstar], [float(costs.decode_usd_per_million_tokens(acc, spec, bstar, **kw))], "o",
@@ -86,9 +87,9 @@ def optimal_batch_vs_sparsity(model: "str | ModelSpec" = "deepseek-v3",
                               weight_format: "str | NumberFormat" = "bf16") -> Figure:
     """The MoE's optimal batch as the number of routed experts grows (active experts fixed).
 
-    Three curves: the exact root (:func:`inferecon.moe.moe_optimal_batch`), the rule
+    Three curves: the exact root (:func:`inferecon.serving.moe_batching.moe_optimal_batch`), the rule
     :math:`b^*_\\mathrm{dense} N_\\mathrm{total}/N_\\mathrm{active}` and
-    :math:`b^*_\\mathrm{dense}\\,s` (:func:`inferecon.moe.per_expert_optimal_batch`), the batch at
+    :math:`b^*_\\mathrm{dense}\\,s` (:func:`inferecon.serving.moe_batching.per_expert_optimal_batch`), the batch at
     which each routed expert's own matmuls turn compute-bound; as the whole layer's :math:`b^*`
     (the folk rule) it ignores the always-read weights.
     """
@@ -97,9 +98,9 @@ def optimal_batch_vs_sparsity(model: "str | ModelSpec" = "deepseek-v3",
     for n in n_experts:
         m = replace(base, id=f"{base.id}-{n}", n_routed_experts=int(n))
         s.append(m.sparsity)
-        exact.append(float(moe.moe_optimal_batch(accelerator, m, weight_format)))
-        rule.append(float(moe.sparsity_rule_optimal_batch(accelerator, m, weight_format)))
-        naive.append(float(moe.per_expert_optimal_batch(accelerator, m, weight_format)))
+        exact.append(float(moe_batching.moe_optimal_batch(accelerator, m, weight_format)))
+        rule.append(float(moe_batching.sparsity_rule_optimal_batch(accelerator, m, weight_format)))
+        naive.append(float(moe_batching.per_expert_optimal_batch(accelerator, m, weight_format)))
     fig, ax = new_figure(width=6.6, height=4.2)
     ax.loglog(s, naive, "o:", color=COLORS[1], label="dense b* x s: each expert's own threshold")
     ax.loglog(s, rule, "s--", color=COLORS[2], label="dense b* x total/active parameters")

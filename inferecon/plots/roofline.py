@@ -1,7 +1,7 @@
 """Figures for chapter 4: the roofline of decoding, KV cache, capacity, prefill, quantization.
 
-Every function calls the numeric functions of :mod:`inferecon.roofline` and
-:mod:`inferecon.costs` (never re-implements a formula) and returns a matplotlib Figure.
+Every function calls the numeric functions of :mod:`inferecon.serving.roofline` and
+:mod:`inferecon.serving.costs` (never re-implements a formula) and returns a matplotlib Figure.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import costs, roofline
-from ..hardware import Accelerator, get_accelerator
-from ..models import ModelSpec, get_model
-from ..precision import NumberFormat, get_format
-from . import COLORS, new_figure
+from inferecon.serving import costs, roofline
+from inferecon.specs.hardware import Accelerator, get_accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.specs.precision import NumberFormat, get_format
+from inferecon.plots import COLORS, new_figure
 
 __all__ = ["step_time_vs_batch", "cost_vs_batch", "kv_cache_growth", "batch_limits_vs_context",
            "prefill_vs_prompt", "quantization_effects", "explorer_static"]
@@ -118,7 +118,7 @@ def kv_cache_growth(models: Sequence["str | ModelSpec"], accelerator: "str | Acc
     reads and arithmetic, against context: the bottleneck moves from weights to KV.
 
     The contexts at which ``batch`` sequences no longer fit next to the weights in one device's
-    HBM (:func:`inferecon.roofline.max_batch` with ``hbm_fraction``) are shaded grey (the
+    HBM (:func:`inferecon.serving.roofline.max_batch` with ``hbm_fraction``) are shaded grey (the
     patch has ``gid="infeasible"``): the curves there are a bound for a device that could hold
     the batch, not an operating point.
     """

@@ -1,5 +1,5 @@
 """Figures for chapters 2 and 3: Chinchilla's law, compute-optimal frontier, over-training,
-break-even volume and lifetime-optimal size. Every curve comes from :mod:`inferecon.scaling`."""
+break-even volume and lifetime-optimal size. Every curve comes from :mod:`inferecon.training.scaling`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from .. import scaling as sc
-from ..lifecycle import Scenario
-from . import COLORS, new_figure
+from inferecon.training import scaling as sc
+from inferecon.training import lifetime
+from inferecon.training.lifecycle import Scenario
+from inferecon.plots import COLORS, new_figure
 
 __all__ = ["iso_loss_contours", "optimal_params_vs_compute", "loss_vs_compute", "fit_recovery",
            "overtraining_bars", "loss_floor_curves", "break_even_lifetime_flop",
@@ -101,7 +102,7 @@ def optimal_params_vs_compute(fits: Sequence["str | sc.ScalingFit"] = ("hoffmann
 def loss_vs_compute(fits: Sequence["str | sc.ScalingFit"] = ("hoffmann2022", "besiroglu2024"),
                     flop_range: tuple[float, float] = (1e18, 1e27)) -> Figure:
     """Left: lowest reachable loss :math:`L(N^*(C), D^*(C))` against compute, for each fit.
-    Right: the compute efficiency (:func:`inferecon.scaling.compute_efficiency`) of splitting
+    Right: the compute efficiency (:func:`inferecon.training.scaling.compute_efficiency`) of splitting
     the same compute at 20 tokens per parameter, judged by each fit."""
     c = np.geomspace(*flop_range, 200)
     fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
@@ -223,11 +224,11 @@ def break_even_lifetime_flop(params_large: float, tokens_large: float, params_sm
     t = np.geomspace(*inference_range, 300)
     fig, ax = new_figure(width=6.4, height=4.0)
     for color, (n, d) in zip(COLORS, ((params_large, tokens_large), (params_small, tokens_small))):
-        ax.loglog(t, sc.lifetime_flop(n, d, t), color=color, lw=2,
+        ax.loglog(t, lifetime.lifetime_flop(n, d, t), color=color, lw=2,
                   label=f"{n / 1e9:.3g}B on {d / 1e12:.3g}T tokens")
-    be = sc.compare_break_even(params_large, tokens_large, params_small, tokens_small)
+    be = lifetime.compare_break_even(params_large, tokens_large, params_small, tokens_small)
     if be.case == "break-even" and inference_range[0] < be.inference_tokens < inference_range[1]:
-        y = float(sc.lifetime_flop(params_small, tokens_small, be.inference_tokens))
+        y = float(lifetime.lifetime_flop(params_small, tokens_small, be.inference_tokens))
         ax.plot([be.inference_tokens], [y], "ko", ms=7)
         ax.annotate(f"T* = {be.inference_tokens:.3g} tokens", (be.inference_tokens, y), xytext=(8, -14),
                     textcoords="offset points", fontsize=9)
@@ -253,7 +254,7 @@ def break_even_vs_size(params_large: float = 70e9, tokens_large: float = 1.4e12,
         n_min = float(sc.min_params_for_loss(f, target))
         n = np.geomspace(max(size_range[0], n_min * 1.02), size_range[1], 200)
         d = sc.tokens_to_reach_loss(f, n, target)
-        t = sc.break_even_inference_tokens(params_large, tokens_large, n, d)
+        t = lifetime.break_even_inference_tokens(params_large, tokens_large, n, d)
         axes[0].loglog(n, d, color=color, lw=2, label=_short(f))
         axes[1].loglog(n, np.where(t > 0, t, np.nan), color=color, lw=2, label=_short(f))
         if (t == 0).any():  # the smaller model is also cheaper to train: no break-even needed
@@ -292,8 +293,8 @@ def lifetime_optimal_vs_demand(fit: "str | sc.ScalingFit" = "besiroglu2024", bas
           else float(baseline_tokens))
     target = float(sc.loss(f, baseline_params, d0))
     t = np.geomspace(*inference_range, 200)
-    n, d = sc.lifetime_optimal(f, target, t)
-    saved = sc.lifetime_saving_fraction(f, baseline_params, t, baseline_tokens=d0)
+    n, d = lifetime.lifetime_optimal(f, target, t)
+    saved = lifetime.lifetime_saving_fraction(f, baseline_params, t, baseline_tokens=d0)
     fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
     axes[0].loglog(t, n, color=COLORS[0], lw=2, label=r"parameters $N^*$")
     axes[0].loglog(t, d, color=COLORS[1], lw=2, label=r"training tokens $D^*$")

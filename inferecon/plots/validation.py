@@ -1,7 +1,7 @@
 """Figures for chapter 9: the package's bound next to published measurements.
 
-Every function takes :class:`inferecon.validation.Prediction` objects (or a frontier and an
-:class:`inferecon.validation.EfficiencyFit`) computed by :mod:`inferecon.validation`, and
+Every function takes :class:`inferecon.validation.predictions.Prediction` objects (or a frontier and an
+:class:`inferecon.validation.predictions.EfficiencyFit`) computed by :mod:`inferecon.validation.predictions`, and
 returns a matplotlib Figure; no formula is re-implemented here.
 """
 
@@ -13,11 +13,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from .. import validation
-from ..frontier import Frontier
-from ..models import get_model
-from ..parallelism import sqrt_law_latency_seconds
-from . import COLORS, new_figure
+from inferecon.validation import predictions as validation
+from inferecon.serving.frontier import Frontier
+from inferecon.specs.models import get_model
+from inferecon.serving.closed_forms import sqrt_law_latency_seconds
+from inferecon.plots import COLORS, new_figure
 
 __all__ = ["REGIME_STYLE", "predicted_vs_measured", "efficiency_by_regime", "sqrt_law",
            "derated_frontier"]
@@ -112,9 +112,9 @@ def efficiency_by_regime(predictions: Sequence["validation.Prediction"],
 def sqrt_law(predictions: Sequence["validation.Prediction"], reference_id: str) -> Figure:
     """Best per-token latency against parameters: measurements, the bound, and the √N law.
 
-    The law (:func:`inferecon.parallelism.sqrt_law_latency_seconds`) is drawn through the
+    The law (:func:`inferecon.serving.closed_forms.sqrt_law_latency_seconds`) is drawn through the
     measurement ``reference_id``; the legend gives the fitted exponent of each series
-    (:func:`inferecon.validation.power_law_exponent`).
+    (:func:`inferecon.validation.predictions.power_law_exponent`).
     """
     rows = sorted(predictions, key=lambda p: get_model(p.measurement.model).total_params)
     n = np.array([get_model(p.measurement.model).total_params for p in rows], dtype=float)
@@ -145,7 +145,7 @@ def derated_frontier(frontiers: Sequence[tuple[str, Frontier]], fit: "validation
     """Speed-cost frontiers of the bound and as derated by a fitted efficiency, side by side.
 
     For each ``(title, frontier)`` panel: the bound's frontier (solid), the frontier derated
-    by the fit's geometric mean (dashed, :func:`inferecon.validation.derate_frontier`) and a
+    by the fit's geometric mean (dashed, :func:`inferecon.validation.predictions.derate_frontier`) and a
     band from :math:`\\bar\\eta/\\sigma_g` to :math:`\\bar\\eta\\sigma_g`; provider points
     (price against serial speed) in every panel.
     """

@@ -1,4 +1,4 @@
-"""Symbolic twin of :mod:`inferecon.lifecycle`: the training-inference crossover.
+"""Symbolic twin of :mod:`inferecon.training.lifecycle`: the training-inference crossover.
 
 Each function returns a sympy expression in the module's symbols; tests lambdify them and
 compare with the numeric functions of the same name.

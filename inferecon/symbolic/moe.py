@@ -1,17 +1,17 @@
-"""Symbolic twin of the batching conditions of :mod:`inferecon.moe`.
+"""Symbolic twin of the batching conditions of :mod:`inferecon.serving.moe`.
 
 One routed expert of :math:`N_e` weights at :math:`p_w` bytes each, on a device of :math:`C`
 FLOP/s and :math:`B` bytes/s used at fractions :math:`u_C, u_B`, in a decode step of :math:`b`
 tokens routed uniformly to :math:`k` of :math:`n` experts (sparsity :math:`s = n/k`). Tests
-lambdify these results and compare them with :func:`inferecon.moe.tokens_per_expert` and
-:func:`inferecon.moe.per_expert_optimal_batch`.
+lambdify these results and compare them with :func:`inferecon.serving.moe.tokens_per_expert` and
+:func:`inferecon.serving.moe_batching.per_expert_optimal_batch`.
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from .roofline import B, C, b, p_w, u_B, u_C
+from inferecon.symbolic.roofline import B, C, b, p_w, u_B, u_C
 
 __all__ = ["N_e", "s", "expert_tokens", "expert_memory_time", "expert_compute_time",
            "per_expert_condition", "per_expert_optimal_batch"]

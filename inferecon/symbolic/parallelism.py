@@ -9,7 +9,7 @@ batch the step reads the weights once, so :cite:`erdil2025inference` (eq. 9)
           + \\frac{pN}{N_\\mathrm{GPU} B}.
 
 Each function returns a sympy expression; ``tests/test_symbolic_parallelism.py``
-lambdifies them and compares with :mod:`inferecon.parallelism` on a grid.
+lambdifies them and compares with :mod:`inferecon.serving.parallelism` on a grid.
 """
 
 from __future__ import annotations

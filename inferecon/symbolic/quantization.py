@@ -1,4 +1,4 @@
-"""Symbolic twin of :mod:`inferecon.quantization`: when does halving weight bytes halve the cost?"""
+"""Symbolic twin of :mod:`inferecon.levers.quantization`: when does halving weight bytes halve the cost?"""
 
 from __future__ import annotations
 

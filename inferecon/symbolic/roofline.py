@@ -1,10 +1,10 @@
-"""Symbolic twin of :mod:`inferecon.roofline` and the decode part of :mod:`inferecon.costs`.
+"""Symbolic twin of :mod:`inferecon.serving.roofline` and the decode part of :mod:`inferecon.serving.costs`.
 
 A dense model of :math:`N` matmul parameters at :math:`p_w` bytes each, decoding a batch of
 :math:`b` sequences that each attend to :math:`\\ell` cached tokens of :math:`k` bytes, on
 :math:`n` devices of :math:`C` FLOP/s and :math:`B` bytes/s used at fractions
 :math:`u_C, u_B`. Each function returns a sympy expression; tests lambdify them and compare
-with the numeric functions of :mod:`inferecon.roofline` and :mod:`inferecon.costs`.
+with the numeric functions of :mod:`inferecon.serving.roofline` and :mod:`inferecon.serving.costs`.
 """
 
 from __future__ import annotations

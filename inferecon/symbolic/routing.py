@@ -1,4 +1,4 @@
-"""Symbolic twin of :mod:`inferecon.routing`: cost and quality derived by summing over outcomes.
+"""Symbolic twin of :mod:`inferecon.levers.routing`: cost and quality derived by summing over outcomes.
 
 Every query is a path (class, which answer is used, correct or not) with a probability; the
 expected cost and quality are sums over these paths, built here explicitly and simplified

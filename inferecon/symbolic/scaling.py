@@ -1,9 +1,9 @@
-"""Symbolic twin of :mod:`inferecon.scaling`: Chinchilla's law, its optimum, break-even, lifetime.
+"""Symbolic twin of :mod:`inferecon.training.scaling`: Chinchilla's law, its optimum, break-even, lifetime.
 
 Each function derives its result with sympy from the loss law
 :math:`L = E + A N^{-\\alpha} + B D^{-\\beta}` (:cite:`hoffmann2022training`) rather than typing the
 answer in; tests lambdify the results and compare them with the numeric functions of
-:mod:`inferecon.scaling` on grids of inputs.
+:mod:`inferecon.training.scaling` on grids of inputs.
 """
 
 from __future__ import annotations

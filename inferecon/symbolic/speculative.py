@@ -1,4 +1,4 @@
-"""Symbolic twin of :mod:`inferecon.speculative`: expected tokens per step and the speedup.
+"""Symbolic twin of :mod:`inferecon.levers.speculative`: expected tokens per step and the speedup.
 
 The expected number of tokens is derived, not typed: a step emits :math:`1 + \\min(K, \\gamma)`
 tokens where :math:`K` (leading acceptances) is geometric, :math:`P(K \\ge i) = \\alpha^i`, so

@@ -1,6 +1,6 @@
 """Explorer for chapter 6: the cost-speed frontier of a model on an accelerator.
 
-Each change re-runs :func:`inferecon.frontier.sweep` (a vectorized sweep of every valid
+Each change re-runs :func:`inferecon.serving.frontier.sweep` (a vectorized sweep of every valid
 configuration, a fraction of a second) and reports the frontier's two ends and the point a
 customer with preference :math:`v^\\alpha/\\text{price}` would choose.
 """
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .. import frontier
-from ..hardware import ACCELERATORS
-from ..parallelism import CONSTANT_SETS, INTERCONNECTS
-from ..precision import FORMATS
+from inferecon.serving import frontier
+from inferecon.specs.hardware import ACCELERATORS
+from inferecon.serving.constants import CONSTANT_SETS
+from inferecon.serving.network import INTERCONNECTS
+from inferecon.specs.precision import FORMATS
 
 __all__ = ["FrontierExplorer", "make_frontier_explorer", "EXPLORER_MODELS"]
 

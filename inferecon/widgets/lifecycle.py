@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .. import lifecycle
-from ..models import MODELS
+from inferecon.training import lifecycle
+from inferecon.specs.models import MODELS
 
 __all__ = ["CrossoverExplorer", "make_crossover_explorer"]
 

@@ -1,5 +1,5 @@
 """Explorer for chapter 8: the deployment planner (traffic, latency target, configuration, efficiency,
-multipliers). The efficiency slider derates the bound (:meth:`inferecon.planner.ReplicaConfig.derated`);
+multipliers). The efficiency slider derates the bound (:meth:`inferecon.planning.planner.ReplicaConfig.derated`);
 at 1 the planner prices the ideal bound, a lower limit on cost."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .. import planner
+from inferecon.planning import planner
 
 __all__ = ["PlannerExplorer", "make_planner_explorer"]
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import ipywidgets as w
 import numpy as np
 
-from .. import costs, roofline
-from ..hardware import ACCELERATORS, get_accelerator
-from ..models import MODELS, get_model
-from ..precision import FORMATS
-from ..units import format_bytes
+from inferecon.serving import costs, roofline
+from inferecon.specs.hardware import ACCELERATORS, get_accelerator
+from inferecon.specs.models import MODELS, get_model
+from inferecon.specs.precision import FORMATS
+from inferecon.units import format_bytes
 
 __all__ = ["RooflineExplorer", "make_roofline_explorer", "explain_point"]
 

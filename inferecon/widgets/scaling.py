@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .. import scaling as sc
+from inferecon.training import scaling as sc
+from inferecon.training import lifetime
 
 __all__ = ["BreakEvenExplorer", "make_break_even_explorer",
            "LifetimeOptimalExplorer", "make_lifetime_optimal_explorer"]
@@ -49,7 +50,7 @@ def break_even_text(fit: str, params_large: float, tokens_large: float, params_s
         d_small = float(sc.tokens_to_reach_loss(f, params_small, target))
     except ValueError as exc:
         return f"<b>No break-even:</b> {exc}."
-    be = sc.compare_break_even(params_large, tokens_large, params_small, d_small, fit=f)
+    be = lifetime.compare_break_even(params_large, tokens_large, params_small, d_small, fit=f)
     head = (f"Target loss {target:.4f} ({_b(params_large)} parameters on {_t(tokens_large)} tokens). "
             f"A {_b(params_small)} model needs <b>{_t(d_small)} tokens</b> "
             f"({d_small / params_small:,.0f} per parameter); training "
@@ -98,7 +99,7 @@ def make_break_even_explorer(fit: str = "besiroglu2024", params_large: float = 7
 
 def lifetime_optimal_text(fit: str, baseline_params: float, inference_tokens: float) -> str:
     """The lifetime explorer's output for given inputs (pure function, also used by tests)."""
-    cmp = sc.compare_lifetime_optimal(fit, baseline_params, inference_tokens)
+    cmp = lifetime.compare_lifetime_optimal(fit, baseline_params, inference_tokens)
     return (f"Target: loss {cmp.target_loss:.4f}, that of {_b(cmp.baseline_params)} parameters "
             f"trained compute-optimally on {_t(cmp.baseline_tokens)} tokens.<br>"
             f"For {cmp.inference_tokens:.3g} lifetime inference tokens the cheapest model has "

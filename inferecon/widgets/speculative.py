@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from .. import speculative
-from ..models import get_model
-from ..planner import ideal_replica
-from ..roofline import max_batch, weight_bytes
+from inferecon.levers import speculative
+from inferecon.specs.models import get_model
+from inferecon.planning.planner import ideal_replica
+from inferecon.serving.roofline import max_batch, weight_bytes
 
 __all__ = ["SpeculativeExplorer", "make_speculative_explorer"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from inferecon import lifecycle
-from inferecon.models import get_model
+from inferecon.training import lifecycle
+from inferecon.specs.models import get_model
 from . import Answer
 
 

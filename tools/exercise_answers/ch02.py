@@ -1,8 +1,8 @@
-"""Answer checks for chapter 2 (Chinchilla scaling laws). Values come from :mod:`inferecon.scaling`."""
+"""Answer checks for chapter 2 (Chinchilla scaling laws). Values come from :mod:`inferecon.training.scaling`."""
 
 from __future__ import annotations
 
-from inferecon import scaling as sc
+from inferecon.training import scaling as sc
 from . import Answer
 
 __all__ = ["ANSWERS"]

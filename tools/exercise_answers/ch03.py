@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from inferecon import scaling as sc
-from inferecon.models import get_model
+from inferecon.training import scaling as sc
+from inferecon.training import lifetime
+from inferecon.specs.models import get_model
 from . import Answer
 
 __all__ = ["ANSWERS"]
@@ -15,12 +16,12 @@ def _min_size_for_gopher_loss() -> float:
 
 
 def _break_even_50b() -> float:
-    d = float(sc.matched_loss_tokens(sc.BESIROGLU_2024, 70e9, 1.4e12, 50e9))
-    return float(sc.break_even_inference_tokens(70e9, 1.4e12, 50e9, d))
+    d = float(lifetime.matched_loss_tokens(sc.BESIROGLU_2024, 70e9, 1.4e12, 50e9))
+    return float(lifetime.break_even_inference_tokens(70e9, 1.4e12, 50e9, d))
 
 
 def _lifetime_70b_1e14() -> float:
-    return sc.compare_lifetime_optimal(sc.BESIROGLU_2024, 70e9, 1e14).optimal_params
+    return lifetime.compare_lifetime_optimal(sc.BESIROGLU_2024, 70e9, 1e14).optimal_params
 
 
 def _llama3_70b_ratio() -> float:

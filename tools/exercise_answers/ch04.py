@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from inferecon import costs, roofline
-from inferecon.hardware import get_accelerator
-from inferecon.models import get_model
+from inferecon.serving import costs, roofline
+from inferecon.specs.hardware import get_accelerator
+from inferecon.specs.models import get_model
 from . import Answer
 
 

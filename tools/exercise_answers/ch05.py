@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from inferecon import moe
+from inferecon.serving import moe
+from inferecon.serving import moe_batching
 from . import Answer
 
 
@@ -22,17 +23,17 @@ def _ex3() -> float:
 
 def _ex4() -> float:
     # DeepSeek-V3's whole-layer b* on an A100 80GB SXM (datasheet figures, bf16, no caps)
-    return float(moe.moe_optimal_batch("a100-80gb-sxm", "deepseek-v3"))
+    return float(moe_batching.moe_optimal_batch("a100-80gb-sxm", "deepseek-v3"))
 
 
 def _ex5() -> float:
     # Mixtral 8x7B's b* on an A100 80GB SXM (datasheet figures, bf16)
-    return float(moe.moe_optimal_batch("a100-80gb-sxm", "mixtral-8x7b"))
+    return float(moe_batching.moe_optimal_batch("a100-80gb-sxm", "mixtral-8x7b"))
 
 
 def _ex6() -> float:
     # batch at which each DeepSeek-V3 routed expert gets b*_dense tokens on average (A100, bf16)
-    return float(moe.per_expert_optimal_batch("a100-80gb-sxm", "deepseek-v3"))
+    return float(moe_batching.per_expert_optimal_batch("a100-80gb-sxm", "deepseek-v3"))
 
 
 ANSWERS = {

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from inferecon import frontier, parallelism
+from inferecon.serving import frontier, parallelism
+from inferecon.serving import closed_forms
 from . import Answer
 
 
 def _ex2() -> float:
     # Erdil eq. 14 for Llama 3.1 405B in 16-bit, paper constants (75% of 3.3 TB/s), 1 us hops
-    return 1.0 / parallelism.model_min_token_latency_seconds("llama-3.1-405b", "h100-sxm", "bf16", "paper")
+    return 1.0 / closed_forms.model_min_token_latency_seconds("llama-3.1-405b", "h100-sxm", "bf16", "paper")
 
 
 def _ex3() -> float:
@@ -19,7 +20,7 @@ def _ex3() -> float:
 
 def _ex4() -> float:
     # square-root law anchored on Llama 3 70B at 150 tok/s -> best speed of a 405B model
-    return float(parallelism.sqrt_law_tokens_per_second(150.0, 70e9, 405e9))
+    return float(closed_forms.sqrt_law_tokens_per_second(150.0, 70e9, 405e9))
 
 
 def _ex5() -> float:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from inferecon import distillation, quantization, speculative
-from inferecon.planner import ideal_replica
+from inferecon.training import distillation
+from inferecon.levers import quantization, speculative
+from inferecon.planning.planner import ideal_replica
 from . import Answer
 
 

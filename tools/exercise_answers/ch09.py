@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from inferecon import frontier, validation
-from inferecon.models import get_model
-from inferecon.parallelism import sqrt_law_latency_seconds
+from inferecon.serving import frontier
+from inferecon.validation import predictions as validation
+from inferecon.specs.models import get_model
+from inferecon.serving.closed_forms import sqrt_law_latency_seconds
 from . import Answer
 
 

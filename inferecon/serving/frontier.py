@@ -7,7 +7,7 @@ A serving configuration is a device count :math:`N`, its split into pipeline sta
 
 .. math:: \\$/\\mathrm{M} = 10^6\\,\\frac{N\\,T}{b}\\,\\frac{\\text{price per device-hour}}{3600}
 
-(:func:`inferecon.parallelism.decode_step_breakdown` gives :math:`T`). A configuration is
+(:func:`inferecon.serving.parallelism.decode_step_breakdown` gives :math:`T`). A configuration is
 *dominated* if another is at least as fast and at least as cheap, and strictly better in one;
 the undominated ones form the **Pareto frontier** :cite:`erdil2025inference`.
 
@@ -37,13 +37,12 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import at_least_one, non_negative, positive
-from .hardware import Accelerator
-from .models import ModelSpec, get_model
-from .parallelism import (
-    INFEASIBLE_REASONS, ConstantSet, SpeedsMixin, _evaluate, _prepare,
-)
-from .precision import NumberFormat
+from inferecon._validate import at_least_one, non_negative, positive
+from inferecon.specs.hardware import Accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.serving.constants import INFEASIBLE_REASONS, ConstantSet
+from inferecon.serving.parallelism import SpeedsMixin, _evaluate, _prepare
+from inferecon.specs.precision import NumberFormat
 
 __all__ = ["Sweep", "Frontier", "sweep", "structural_configurations", "default_device_counts",
            "default_batches", "pareto_mask", "preferred_point", "implied_batch", "best_split"]
@@ -112,7 +111,7 @@ class Sweep(SpeedsMixin):
     """Every configuration of a sweep (flat arrays, one entry per configuration).
 
     ``feasible`` marks the configurations that fit and respect the demand cap; ``reason``
-    holds :data:`inferecon.parallelism.INFEASIBLE_REASONS` bits for the others, whose
+    holds :data:`inferecon.serving.constants.INFEASIBLE_REASONS` bits for the others, whose
     speed is 0 and cost ``inf``.
     """
 

@@ -14,7 +14,7 @@ Producing a student of :math:`N_S` parameters by distillation costs
 
 Serving :math:`T` lifetime tokens then costs :math:`F + c\\,T/10^6` for each option (the
 lifetime accounting of chapter 3, in dollars rather than FLOPs:
-:func:`inferecon.scaling.lifetime_flop` is its FLOP form). Distilling pays once
+:func:`inferecon.training.lifetime.lifetime_flop` is its FLOP form). Distilling pays once
 
 .. math:: T^* = 10^6\\,\\frac{F_\\mathrm{distill}}{c_L - c_S}
 
@@ -27,10 +27,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import fraction, non_negative, positive
-from .hardware import Accelerator, get_accelerator
-from .lifecycle import training_flop
-from .units import HOUR_S, TOKENS_PER_MILLION
+from inferecon._validate import fraction, non_negative, positive
+from inferecon.specs.hardware import Accelerator, get_accelerator
+from inferecon.training.lifecycle import training_flop
+from inferecon.units import HOUR_S, TOKENS_PER_MILLION
 
 __all__ = ["training_cost_usd", "generation_cost_usd", "distillation_cost_usd",
            "lifetime_cost_usd", "breakeven_tokens"]
@@ -44,7 +44,7 @@ def training_cost_usd(params: ArrayLike, tokens: ArrayLike, accelerator: "str | 
     .. math:: \\$ = \\frac{6ND}{u\\,C}\\cdot\\frac{p}{3600}
 
     ``mfu`` is the model FLOP utilization of training (0.4 is typical of large runs; Sardana
-    et al. assume 0.5). The FLOPs are :func:`inferecon.lifecycle.training_flop`.
+    et al. assume 0.5). The FLOPs are :func:`inferecon.training.lifecycle.training_flop`.
     """
     acc = get_accelerator(accelerator)
     u = fraction("mfu", mfu)

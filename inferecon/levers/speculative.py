@@ -21,7 +21,7 @@ formula above and verifies with a :math:`\\gamma+1`-token pass :cite:`erdil2025i
 The paper's version is wrong: at :math:`\\gamma = 1` it would yield one token per step
 whatever :math:`\\alpha`, although a step that accepts its one draft emits two tokens.
 
-Times come from the same roofline as plain decoding (:mod:`inferecon.roofline`): the draft
+Times come from the same roofline as plain decoding (:mod:`inferecon.serving.roofline`): the draft
 model's :math:`\\gamma` decode steps plus the target's verification pass, both on the same
 devices (they take turns), so a step costs :math:`\\gamma\\,t_Q + t_P^{(\\gamma+1)}`.
 """
@@ -31,12 +31,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import costs
-from ._validate import at_least_one, fraction, non_negative
-from .hardware import Accelerator, get_accelerator
-from .models import ModelSpec, get_model
-from .precision import NumberFormat
-from .roofline import decode_compute_seconds, decode_memory_seconds, decode_step_seconds
+from inferecon.serving import costs
+from inferecon._validate import at_least_one, fraction, non_negative
+from inferecon.specs.hardware import Accelerator, get_accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.specs.precision import NumberFormat
+from inferecon.serving.roofline import decode_compute_seconds, decode_memory_seconds, decode_step_seconds
 
 __all__ = [
     "REFERENCE_ACCEPTANCE", "ERDIL_FIXED_COST_GAINS", "expected_tokens_per_step", "erdil_paper_tokens_per_step",
@@ -132,7 +132,7 @@ def verification_step_seconds(accelerator: "str | Accelerator", model: "str | Mo
 
     The weights (and, for an MoE, the experts the :math:`b(\\gamma+1)` tokens touch) and each
     sequence's KV cache are read once; the arithmetic grows with :math:`\\gamma + 1`. Built
-    from :func:`inferecon.roofline.decode_memory_seconds` and ``decode_compute_seconds``.
+    from :func:`inferecon.serving.roofline.decode_memory_seconds` and ``decode_compute_seconds``.
     """
     b = at_least_one("batch", batch)
     q = _draft_tokens(draft_tokens) + 1.0
@@ -296,7 +296,7 @@ def frontier(accelerator: "str | Accelerator", target: "str | ModelSpec", draft:
     tokens. The plain front sweeps the batch; the speculative front sweeps batch and draft
     length :math:`\\gamma \\in \\{0..\\gamma_\\max\\}` together (a vectorized grid). Capacity is
     not checked: pass ``batches`` that fit (e.g. up to
-    :func:`inferecon.roofline.max_batch`).
+    :func:`inferecon.serving.roofline.max_batch`).
     """
     acc = get_accelerator(accelerator)
     b = np.arange(1.0, 2049.0) if batches is None else at_least_one("batch", batches)
@@ -320,12 +320,13 @@ def erdil_layer_latency_seconds(n_devices: int, n_reduce: int = 4, ranks: float 
     .. math:: \\lambda = n_\\mathrm{reduce}\\,(t_\\mathrm{reduce} + t_\\mathrm{kernel})
 
     :math:`t_\\mathrm{reduce}` is the latency of an empty all-reduce over ``ranks`` devices
-    in one node from :func:`inferecon.parallelism.collective_seconds` (NCCL LL fit:
+    in one node from :func:`inferecon.serving.network.collective_seconds` (NCCL LL fit:
     :math:`6.8 + 1.2(r - 1)` µs); ``ranks`` defaults to :math:`\\sqrt{n}`, Erdil's 2D layout.
     :math:`t_\\mathrm{kernel}` is the constant set's kernel-launch latency (4 µs), and
     :math:`n_\\mathrm{reduce} = 4` sequential matmuls per layer. One device: no all-reduce.
     """
-    from .parallelism import collective_seconds, get_constants
+    from inferecon.serving.network import collective_seconds
+    from inferecon.serving.constants import get_constants
 
     n = int(at_least_one("n_devices", n_devices, integer=True))
     k = int(at_least_one("n_reduce", n_reduce, integer=True))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import fraction, non_negative, positive
+from inferecon._validate import fraction, non_negative, positive
 
 __all__ = [
     "small_share", "mixture_quality", "router_cost", "cascade_cost", "savings",

@@ -1,7 +1,7 @@
 """Quantization decisions: what a weight or KV-cache format buys in speed, cost, capacity and quality.
 
-The speed and cost side is the roofline of :mod:`inferecon.roofline` evaluated with the
-formats of :mod:`inferecon.precision`; nothing new is assumed. At a fixed batch :math:`b` and
+The speed and cost side is the roofline of :mod:`inferecon.serving.roofline` evaluated with the
+formats of :mod:`inferecon.specs.precision`; nothing new is assumed. At a fixed batch :math:`b` and
 context :math:`\\ell`, a memory-bound step reads :math:`p_w N + b\\ell k_\\mathrm{kv}` bytes, so
 going from 16-bit to 8-bit weights changes the cost per token by
 
@@ -25,12 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import costs
-from ._validate import at_least_one, lookup, non_negative
-from .hardware import Accelerator, get_accelerator
-from .models import ModelSpec, get_model
-from .precision import NumberFormat, get_format
-from .roofline import decode_step_seconds, max_batch
+from inferecon.serving import costs
+from inferecon._validate import at_least_one, lookup, non_negative
+from inferecon.specs.hardware import Accelerator, get_accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.specs.precision import NumberFormat, get_format
+from inferecon.serving.roofline import decode_step_seconds, max_batch
 
 __all__ = ["QualityResult", "QUALITY", "quality_cost", "cost_ratio", "capacity_batch",
            "kv_weight_crossover_context", "format_table", "SCHEMES", "Scheme", "get_scheme"]
@@ -143,7 +143,7 @@ def cost_ratio(accelerator: "str | Accelerator", model: "str | ModelSpec", batch
 def capacity_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
                    context_tokens: ArrayLike, scheme: "str | Scheme",
                    reserve_fraction: float = 0.1) -> NDArray[np.float64]:
-    """Largest batch that fits in HBM with ``scheme`` (:func:`inferecon.roofline.max_batch`,
+    """Largest batch that fits in HBM with ``scheme`` (:func:`inferecon.serving.roofline.max_batch`,
     with a fraction ``reserve_fraction`` of HBM kept for activations and fragmentation)."""
     s = get_scheme(scheme)
     return max_batch(accelerator, model, context_tokens, weight_format=s.weight_format,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._validate import at_least_one, lookup, non_negative, positive
+from inferecon._validate import at_least_one, lookup, non_negative, positive
 
 __all__ = ["NumberFormat", "FORMATS", "get_format", "ELEMENT_BYTES", "group_quantized_bytes",
            "compression_ratio", "QuantizationFinding", "QUANTIZATION_LITERATURE"]
@@ -33,7 +33,7 @@ class NumberFormat:
         asymmetric, one 16-bit zero point) per group,
         :math:`\\text{bytes} = \\text{bits}/8 + (2 + 2\\,[\\text{asym}])/g`.
     compute_precision : the tensor-core precision the matmuls run in (a key of
-        :attr:`inferecon.hardware.Accelerator.flop_per_s`).
+        :attr:`inferecon.specs.hardware.Accelerator.flop_per_s`).
     description : one line for tables.
     """
 

@@ -13,7 +13,7 @@ with :math:`p_w` bytes per weight, :math:`k_\\mathrm{kv}` KV bytes per cached to
 :math:`a` attention FLOPs per token of context, :math:`B` HBM bytes/s, :math:`C` FLOP/s,
 utilization caps :math:`u_B, u_C \\le 1` and :math:`n` devices sharing the step with ideal
 (communication-free) tensor parallelism; network costs are the subject of
-:mod:`inferecon.parallelism`. This is a bound: real kernels reach roughly half of it.
+:mod:`inferecon.serving.parallelism`. This is a bound: real kernels reach roughly half of it.
 
 The module also gives the batch :math:`b^*` at which the step turns compute-bound (in closed
 form for dense models, numerically for mixtures of experts), the largest batch that fits in
@@ -25,12 +25,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import at_least_one, fraction, non_negative
-from .hardware import ACCELERATORS, Accelerator, get_accelerator
-from .models import MODELS, ModelSpec, get_model
-from .moe import params_read_per_step
-from .precision import FORMATS, NumberFormat, get_format
-from .units import format_bytes, format_count
+from inferecon._validate import at_least_one, fraction, non_negative
+from inferecon.specs.hardware import ACCELERATORS, Accelerator, get_accelerator
+from inferecon.specs.models import MODELS, ModelSpec, get_model
+from inferecon.serving.moe import params_read_per_step
+from inferecon.specs.precision import FORMATS, NumberFormat, get_format
+from inferecon.units import format_bytes, format_count
 
 __all__ = ["decode_memory_seconds", "decode_compute_seconds", "decode_step_seconds",
            "dense_optimal_batch", "optimal_batch", "decode_bound", "decode_mfu",
@@ -47,7 +47,7 @@ ERDIL_FLOP_UTILIZATION = 0.70
 #: Sustained fraction of peak HBM bandwidth that Erdil's paper assumes (§4; notebook: 1.0).
 ERDIL_BANDWIDTH_UTILIZATION = 0.75
 
-#: Fraction of the device-reported HBM (:attr:`inferecon.hardware.Accelerator.hbm_bytes`) that
+#: Fraction of the device-reported HBM (:attr:`inferecon.specs.hardware.Accelerator.hbm_bytes`) that
 #: weights and KV cache may fill, the default of :func:`max_batch` and :func:`cost_optimal_batch`.
 #: The rest holds the CUDA/ROCm context and runtime (about 0.5 GiB), activations and workspace
 #: of the largest step, CUDA graphs and fragmentation. 0.9 is vLLM's default
@@ -89,7 +89,7 @@ def decode_memory_seconds(accelerator: "str | Accelerator", model: "str | ModelS
     .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(b) + b\\,\\ell\\,k_\\mathrm{kv}}{n\\,u_B B}
 
     :math:`N_\\mathrm{read}` is every matmul weight for a dense model and the expected weights
-    read for an MoE (:func:`inferecon.moe.params_read_per_step`); :math:`\\ell` is the number
+    read for an MoE (:func:`inferecon.serving.moe.params_read_per_step`); :math:`\\ell` is the number
     of cached tokens each sequence attends to :cite:`erdil2025inference` (§2.1, §3.1).
     """
     acc, m = get_accelerator(accelerator), get_model(model)
@@ -435,7 +435,7 @@ def prefill_flop(model: "str | ModelSpec", prompt_tokens: ArrayLike) -> NDArray[
               = 2N_\\mathrm{active} P + a\\,\\frac{P(P-1)}{2}
 
     Token :math:`i` attends to the :math:`i` tokens before it, as in
-    :meth:`inferecon.models.ModelSpec.flop_per_token`.
+    :meth:`inferecon.specs.models.ModelSpec.flop_per_token`.
     """
     m = get_model(model)
     p = non_negative("prompt_tokens", prompt_tokens)

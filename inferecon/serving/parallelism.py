@@ -19,7 +19,7 @@ excess when :math:`p` does not divide :math:`L`, :math:`n_\\mathrm{ser}` serial 
 layer (4, or 2 with PaLM-style parallel layers), :math:`c_\\mathrm{layer}` the collectives
 of one layer, :math:`a\\ell` the attention FLOP per token at context :math:`\\ell`,
 :math:`\\rho \\ge 1` the KV-cache replication when a KV head is split over several devices
-and :math:`N_\\mathrm{read}` the MoE-aware weights read (:mod:`inferecon.moe`). A
+and :math:`N_\\mathrm{read}` the MoE-aware weights read (:mod:`inferecon.serving.moe`). A
 sequence's KV cache lives on one row of the TP grid (below), so the busiest device holds
 :math:`\\lceil m/r_a\\rceil` sequences: a single sequence cannot be spread over the
 :math:`r_a` axis. Communication does not overlap with memory or arithmetic (Erdil's
@@ -81,343 +81,50 @@ sympy derivation is :mod:`inferecon.symbolic.parallelism`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
-from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import at_least_one, lookup, non_negative, positive
-from .hardware import Accelerator, get_accelerator
-from .models import ModelSpec, get_model
-from .moe import params_read_per_step
-from .precision import NumberFormat, get_format
-from .roofline import ERDIL_BANDWIDTH_UTILIZATION, ERDIL_FLOP_UTILIZATION
-from .units import HOUR_S, TOKENS_PER_MILLION
+from inferecon._validate import at_least_one, non_negative, positive
+from inferecon.specs.hardware import Accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.serving.moe import params_read_per_step
+from inferecon.specs.precision import NumberFormat, get_format
+from inferecon.units import HOUR_S, TOKENS_PER_MILLION
+from inferecon.serving.constants import ConstantSet, NCCL_PROTOCOLS, describe_infeasible, get_constants
+from inferecon.serving.network import Interconnect, _CollectiveSum, _coll_terms, get_interconnect
 
 __all__ = [
-    "Protocol", "NCCL_PROTOCOLS", "Interconnect", "INTERCONNECTS", "get_interconnect",
-    "ConstantSet", "CONSTANT_SETS", "get_constants",
-    "INFEASIBLE_REASONS", "describe_infeasible",
-    "StepBreakdown", "decode_step_breakdown", "token_latency_seconds", "evaluate_configurations",
-    "reference_model", "reference_token_seconds", "erdil_activation_bytes", "activation_words_per_device",
-    "collective_seconds",
-    "ring_allreduce_latency_seconds", "simple_token_latency_seconds", "min_latency_gpu_count",
-    "min_token_latency_seconds", "min_latency_gpu_seconds_per_token", "model_min_token_latency_seconds",
-    "sqrt_law_latency_seconds", "sqrt_law_tokens_per_second",
+    "StepBreakdown",
+    "decode_step_breakdown",
+    "token_latency_seconds",
+    "evaluate_configurations",
+    "reference_model",
+    "reference_token_seconds",
+    "erdil_activation_bytes",
+    "activation_words_per_device",
 ]
 
 
 # --------------------------------------------------------------------------- network constants
-@dataclass(frozen=True, slots=True)
-class Protocol:
-    """An NCCL protocol: latency :math:`\\alpha_0 + m[a_r(q-1) + a_n\\log_2 n]` and a bandwidth factor.
-
-    ``m`` is 2 for an all-reduce and 1 for all-to-all and point-to-point transfers.
-    Constants from NCCL's ``src/graph/tuning.cc`` as used in Erdil's notebook (cell 2).
-    """
-
-    name: str
-    base_seconds: float
-    per_rank_seconds: float
-    per_log2_node_seconds: float
-    bandwidth_factor: float
-
-
-#: NCCL protocols (Erdil 2025 notebook, cell 2; paper eq. 23 uses LL only).
-NCCL_PROTOCOLS: Mapping[str, Protocol] = MappingProxyType({
-    "LL": Protocol("LL", 6.8e-6, 0.6e-6, 5e-6, 0.5),
-    "LL128": Protocol("LL128", 14e-6, 1.25e-6, 8.5e-6, 0.95),
-    "Simple": Protocol("Simple", 0.0, 28e-6, 28e-6, 1.0),
-})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Interconnect:
-    """How an accelerator's devices talk: scale-out bandwidth and the collective-latency model.
-
-    Attributes
-    ----------
-    accelerator_id : catalogue id of the accelerator.
-    scaleout_bytes_per_s : bandwidth per device per direction between scale-up domains
-        (one 400 Gb/s NIC per GPU is 50 GB/s).
-    collective : ``"nccl"`` (NCCL protocols, :data:`NCCL_PROTOCOLS`) or ``"ring"`` (a ring on
-        a torus, :math:`m(r-1)` hops of ``hop_seconds``).
-    hop_seconds : per-hop latency of the ``"ring"`` model.
-    sources, notes : citation keys; caveats.
-    """
-
-    accelerator_id: str
-    scaleout_bytes_per_s: float
-    collective: str = "nccl"
-    hop_seconds: float = 1e-6
-    sources: tuple[str, ...] = ()
-    notes: str = ""
-
-    def __post_init__(self) -> None:
-        if self.collective not in ("nccl", "ring"):
-            raise ValueError(f"{self.accelerator_id}: collective must be 'nccl' or 'ring', got {self.collective!r}")
-        if not self.scaleout_bytes_per_s > 0 or not self.hop_seconds > 0:
-            raise ValueError(f"{self.accelerator_id}: bandwidth and hop latency must be > 0")
-
-
-INTERCONNECTS: dict[str, Interconnect] = {i.accelerator_id: i for i in [
-    Interconnect(accelerator_id="h100-sxm", scaleout_bytes_per_s=50e9, sources=("erdil2025inference",),
-                 notes="DGX H100: one ConnectX-7 (400 Gb/s) per GPU (Erdil §4)."),
-    Interconnect(accelerator_id="h200-sxm", scaleout_bytes_per_s=50e9, sources=("erdil2025inference",),
-                 notes="As H100 (Erdil's notebook)."),
-    Interconnect(accelerator_id="a100-80gb-sxm", scaleout_bytes_per_s=25e9, sources=("erdil2025inference",),
-                 notes="One 200 Gb/s HDR NIC per GPU (Erdil's notebook: 2.5e10/2 all-reduce bandwidth)."),
-    Interconnect(accelerator_id="b200", scaleout_bytes_per_s=50e9, sources=("nvidia2024blackwell",),
-                 notes="Assumed one 400 Gb/s NIC per GPU as in DGX B200 (course assumption)."),
-    Interconnect(accelerator_id="mi300x", scaleout_bytes_per_s=50e9, sources=("amd2023mi300x",),
-                 notes="Assumed one 400 Gb/s NIC per GPU; RCCL latencies assumed equal to NCCL's."),
-    Interconnect(accelerator_id="tpu-v4", scaleout_bytes_per_s=270e9, collective="ring",
-                 sources=("pope2022efficiently", "erdil2025inference"),
-                 notes="The whole slice is one ICI torus; 1 µs per hop as in Erdil's notebook."),
-    Interconnect(accelerator_id="tpu-v5e", scaleout_bytes_per_s=180e9, collective="ring",
-                 sources=("austin2025scaling",), notes="ICI torus; 1 µs per hop assumed."),
-    Interconnect(accelerator_id="tpu-v5p", scaleout_bytes_per_s=540e9, collective="ring",
-                 sources=("austin2025scaling",), notes="ICI torus; 1 µs per hop assumed."),
-]}
-
-
-def get_interconnect(accelerator: "str | Accelerator") -> Interconnect:
-    """The :class:`Interconnect` of an accelerator (by id or object)."""
-    acc_id = accelerator.id if isinstance(accelerator, Accelerator) else str(accelerator).strip().lower()
-    return lookup("interconnect (accelerator id)", acc_id, INTERCONNECTS)
 
 
 # --------------------------------------------------------------------------- constant sets
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConstantSet:
-    """A named set of modelling constants (Erdil's paper text or his notebook).
-
-    Attributes
-    ----------
-    id, name : ``"paper"`` or ``"notebook"``; display name.
-    flop_utilization, bandwidth_utilization : caps on sustained FLOP/s and HBM bandwidth.
-    accelerator_overrides : per accelerator id, field values replacing the catalogue's
-        (``flop_per_s``, ``hbm_bytes_per_s``, ``hbm_bytes``, ``price_usd_per_hour``).
-    kernel_launch_seconds : latency of one kernel launch, paid per serial matmul.
-    protocols : NCCL protocols allowed; the fastest is used per collective.
-    preference_alpha : exponent of the customer preference :math:`(\\mathrm{tok/s})^\\alpha/\\mathrm{price}`.
-    hbm_usable_fraction : fraction of HBM available for weights and KV cache.
-    activation_traffic : whether the memory term counts the matmuls' input and output
-        activations read from and written to HBM (Erdil's eq. 43 term; see
-        :func:`activation_words_per_device`). On in Erdil's two sets, as in his paper and code;
-        off by default (the weights-and-KV-only model, chapter 4's roofline, which fused kernels
-        approach by keeping activations on chip).
-    sources, notes : citation keys; how the set differs from the other.
-    """
-
-    id: str
-    name: str
-    flop_utilization: float
-    bandwidth_utilization: float
-    accelerator_overrides: Mapping[str, Mapping[str, Any]]
-    kernel_launch_seconds: float = 4e-6
-    protocols: tuple[str, ...] = ("LL",)
-    preference_alpha: float = 3.0
-    hbm_usable_fraction: float = 1.0
-    activation_traffic: bool = False
-    sources: tuple[str, ...] = ("erdil2025inference",)
-    notes: str = ""
-
-    def __post_init__(self) -> None:
-        for name in ("flop_utilization", "bandwidth_utilization", "hbm_usable_fraction"):
-            v = getattr(self, name)
-            if not 0 < v <= 1:
-                raise ValueError(f"{self.id}: {name} must lie in (0, 1], got {v!r}")
-        bad = [p for p in self.protocols if p not in NCCL_PROTOCOLS]
-        if not self.protocols or bad:
-            raise ValueError(f"{self.id}: protocols must be a non-empty subset of {list(NCCL_PROTOCOLS)}, "
-                             f"got {self.protocols!r}")
-        object.__setattr__(self, "accelerator_overrides", MappingProxyType(
-            {k: MappingProxyType(dict(v)) for k, v in self.accelerator_overrides.items()}))
-
-    def accelerator(self, accelerator: "str | Accelerator") -> Accelerator:
-        """The accelerator with this set's overrides applied (the catalogue's, if none)."""
-        acc = get_accelerator(accelerator)
-        over = self.accelerator_overrides.get(acc.id)
-        return replace(acc, **dict(over)) if over else acc
-
-
-_H100_ROUND = {"flop_per_s": {"bf16": 1e15, "fp16": 1e15, "fp8": 2e15, "int8": 2e15},
-               "hbm_bytes_per_s": 3.3e12, "hbm_bytes": 80e9}
-
-CONSTANT_SETS: dict[str, ConstantSet] = {c.id: c for c in [
-    ConstantSet(
-        id="paper", name="Erdil 2025, paper text",
-        flop_utilization=ERDIL_FLOP_UTILIZATION, bandwidth_utilization=ERDIL_BANDWIDTH_UTILIZATION,
-        accelerator_overrides={"h100-sxm": {**_H100_ROUND, "price_usd_per_hour": 2.00}},
-        protocols=("LL",), preference_alpha=3.0, activation_traffic=True,
-        notes="§4: H100 at 1e15 FLOP/s (16-bit), 3.3 TB/s, capped at 70% and 75%; $2/h; NCCL LL; "
-              "customers' preference exponent about 3. Other accelerators: catalogue values, same caps."),
-    ConstantSet(
-        id="notebook", name="Erdil 2025, official notebook",
-        flop_utilization=1.0, bandwidth_utilization=1.0,
-        accelerator_overrides={
-            "h100-sxm": {**_H100_ROUND, "price_usd_per_hour": 3.15 * 2 / 3},
-            "h200-sxm": {"flop_per_s": _H100_ROUND["flop_per_s"], "hbm_bytes_per_s": 4.8e12,
-                         "hbm_bytes": 141e9, "price_usd_per_hour": 3.15 * 2 / 3},
-            "a100-80gb-sxm": {"flop_per_s": {"bf16": 3.12e14, "fp16": 3.12e14, "int8": 6.24e14},
-                              "hbm_bytes_per_s": 2e12, "hbm_bytes": 80e9, "price_usd_per_hour": 2.26 * 2 / 3},
-        },
-        protocols=("LL", "LL128", "Simple"), preference_alpha=4.0, activation_traffic=True,
-        notes="Cell 2 at commit 589a102: no utilization caps, H100 $2.10/h, best of the three NCCL "
-              "protocols per collective, preference exponent 4."),
-]}
-
-
-def get_constants(constants: "str | ConstantSet") -> ConstantSet:
-    """A :class:`ConstantSet` by id (``"paper"`` or ``"notebook"``) or passed through."""
-    if isinstance(constants, ConstantSet):
-        return constants
-    return lookup("constant set", constants, CONSTANT_SETS)
 
 
 # --------------------------------------------------------------------------- feasibility codes
-#: Bit flags of the ``reason`` array: why a configuration is infeasible (0 = feasible).
-INFEASIBLE_REASONS: Mapping[int, str] = MappingProxyType({
-    1: "tp_heads does not divide the number of query heads",
-    2: "tp_heads does not divide tp",
-    4: "ep does not divide tp and the routed experts (a dense model needs ep = 1)",
-    8: "more pipeline stages than layers",
-    16: "more pipeline stages than sequences in the batch",
-    32: "weights and KV cache do not fit in HBM",
-    64: "one replica's throughput exceeds the demand cap",
-    128: "tp / tp_heads does not divide d_model",
-})
-
-
-def describe_infeasible(reason: int) -> list[str]:
-    """The messages of the bits set in a ``reason`` code (empty list: feasible)."""
-    return [msg for bit, msg in INFEASIBLE_REASONS.items() if int(reason) & bit]
 
 
 # --------------------------------------------------------------------------- collectives
-def _log2(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.log2(np.maximum(x, 1.0))
-
-
-def _coll_terms(kind: str, ranks: NDArray[np.float64], nodes: NDArray[np.float64] | None, up_bps: float,
-                out_bps: float, protocols: tuple[str, ...], ring_hop: float | None = None
-                ) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
-    """Per protocol, (latency, seconds per byte): the collective takes ``lat + coef * S``.
-
-    Depends only on the ranks and nodes, so it is computed once per split and applied to
-    every batch size. One rank costs nothing.
-    """
-    one = ranks > 1
-    mult = 2.0 if kind == "allreduce" else 1.0
-    if ring_hop is not None:   # ring on a torus
-        lat = np.where(one, mult * (ranks - 1.0) * ring_hop, 0.0)
-        coef = (ranks - 1.0) / ranks / up_bps * (1.0 if kind == "allreduce" else 0.5)
-        return [(lat, coef)]
-    assert nodes is not None
-    q = ranks / nodes
-    if kind == "allreduce":
-        coef = 2.0 * (q - 1.0) / q / up_bps + 2.0 * (nodes - 1.0) / nodes / (q * out_bps)
-    else:  # all-to-all: S bytes per rank spread evenly over the r ranks
-        coef = (q - 1.0) / ranks / up_bps + (nodes - 1.0) / nodes / out_bps
-    out = []
-    for name in protocols:
-        pr = NCCL_PROTOCOLS[name]
-        lat = pr.base_seconds + mult * (pr.per_rank_seconds * (q - 1.0) + pr.per_log2_node_seconds * _log2(nodes))
-        out.append((np.where(one, lat, 0.0), coef / pr.bandwidth_factor))
-    return out
-
-
-def _apply(terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]], size: ArrayLike) -> NDArray[np.float64]:
-    """Time of a collective of ``size`` bytes per rank: the fastest protocol."""
-    best = None
-    for lat, coef in terms:
-        t = lat + coef * size
-        best = t if best is None else np.minimum(best, t)
-    assert best is not None
-    return best
-
-
-def _nccl_seconds(kind: str, ranks: NDArray[np.float64], nodes: NDArray[np.float64], size_bytes: NDArray[np.float64],
-                  up_bps: float, out_bps: float, protocols: tuple[str, ...]) -> NDArray[np.float64]:
-    return _apply(_coll_terms(kind, ranks, nodes, up_bps, out_bps, protocols), size_bytes)
-
-
-def _ring_seconds(kind: str, ranks: NDArray[np.float64], size_bytes: NDArray[np.float64], link_bps: float,
-                  hop_seconds: float) -> NDArray[np.float64]:
-    return _apply(_coll_terms(kind, ranks, None, link_bps, link_bps, ("LL",), ring_hop=hop_seconds), size_bytes)
-
-
-class _CollectiveSum:
-    """Weighted sum of collectives whose sizes are ``words * (micro-batch bytes)``.
-
-    With one protocol every term is linear in the micro-batch, so the sum collapses to one
-    latency and one slope per split before the batch dimension is touched; with several
-    protocols each collective takes its own minimum at full size.
-    """
-
-    def __init__(self) -> None:
-        self.items: list[tuple[Any, list[tuple[NDArray[np.float64], NDArray[np.float64]]], Any]] = []
-
-    def add(self, weight: Any, terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]], words: Any) -> None:
-        self.items.append((weight, terms, words))
-
-    def total(self, unit_bytes: NDArray[np.float64]) -> NDArray[np.float64]:
-        if all(len(t) == 1 for _, t, _ in self.items):
-            lat = sum(w * t[0][0] for w, t, _ in self.items)
-            slope = sum(w * t[0][1] * words for w, t, words in self.items)
-            return lat + slope * unit_bytes
-        return sum(w * _apply(t, words * unit_bytes) for w, t, words in self.items)
-
-
-def collective_seconds(kind: str, ranks: ArrayLike, nodes: ArrayLike, size_bytes: ArrayLike,
-                       accelerator: "str | Accelerator" = "h100-sxm",
-                       constants: "str | ConstantSet" = "paper") -> NDArray[np.float64]:
-    """Time of one collective (module docstring): latency plus bandwidth term.
-
-    Parameters
-    ----------
-    kind : ``"allreduce"``, ``"alltoall"`` or ``"p2p"`` (a point-to-point send, modelled as
-        a two-rank all-to-all of the whole message).
-    ranks : devices taking part (:math:`r \\ge 1`; one rank costs nothing).
-    nodes : scale-up domains they span (:math:`1 \\le n \\le r`).
-    size_bytes : bytes held per rank (the vector being reduced, or the data to scatter).
-
-    Examples
-    --------
-    An 8-way all-reduce of a small message inside one DGX H100 with NCCL LL pays the
-    latency :math:`6.8 + 1.2\\cdot 7 = 15.2` µs:
-
-    >>> round(float(collective_seconds("allreduce", 8, 1, 0.0)) * 1e6, 6)
-    15.2
-    """
-    if kind not in ("allreduce", "alltoall", "p2p"):
-        raise ValueError(f"kind must be 'allreduce', 'alltoall' or 'p2p', got {kind!r}")
-    r = at_least_one("ranks", ranks)
-    n = at_least_one("nodes", nodes)
-    if np.any(n > r):
-        raise ValueError(f"nodes must be <= ranks, got nodes={n.tolist()} and ranks={r.tolist()}")
-    s = non_negative("size_bytes", size_bytes)
-    acc = get_constants(constants).accelerator(accelerator)
-    net = get_interconnect(acc)
-    if kind == "p2p":
-        if np.any(r != 2):
-            raise ValueError(f"a point-to-point transfer has ranks = 2, got {r.tolist()}")
-        s = s * 2.0  # a 2-rank all-to-all moves half of S; a send moves all of it
-    k = "allreduce" if kind == "allreduce" else "alltoall"
-    if net.collective == "ring":
-        return _ring_seconds(k, r, s, acc.scaleup_bytes_per_s, net.hop_seconds)
-    return _nccl_seconds(k, r, n, s, acc.scaleup_bytes_per_s, net.scaleout_bytes_per_s,
-                         get_constants(constants).protocols)
 
 
 # --------------------------------------------------------------------------- the step model
 class SpeedsMixin:
     """Serial speed and replica throughput of arrays of configurations.
 
-    Shared by :class:`StepBreakdown` and :class:`inferecon.frontier.Sweep`, which both hold
+    Shared by :class:`StepBreakdown` and :class:`inferecon.serving.frontier.Sweep`, which both hold
     ``feasible``, ``token_seconds`` (per-token step time :math:`T`) and ``batch``.
     """
 
@@ -459,7 +166,6 @@ class StepBreakdown(SpeedsMixin):
     feasible: NDArray[np.bool_]
     reason: NDArray[np.int64]
     extras: dict[str, NDArray[np.float64]] = field(default_factory=dict)
-
 
 
 def _arch(m: ModelSpec) -> dict[str, float]:
@@ -653,7 +359,7 @@ def evaluate_configurations(accelerator: "str | Accelerator", model: "str | Mode
                             demand_tokens_per_s: float = math.inf) -> StepBreakdown:
     """Evaluate many configurations at once; infeasible ones are *masked*, not raised.
 
-    The inputs broadcast against each other. Used by :func:`inferecon.frontier.sweep`;
+    The inputs broadcast against each other. Used by :func:`inferecon.serving.frontier.sweep`;
     for one configuration with errors raised instead, use :func:`decode_step_breakdown`.
     """
     acc, net, cs, m, wfmt, kvfmt, act = _prepare(accelerator, model, constants, weight_format,
@@ -680,7 +386,7 @@ def decode_step_breakdown(accelerator: "str | Accelerator", model: "str | ModelS
     tp_heads : size of the head-splitting axis :math:`r_b` of the TP grid; defaults to
         ``tp`` (Megatron 1D TP). ``tp_heads = sqrt(tp)`` is Erdil's 2D layout.
     pp : pipeline stages. ep : expert-parallel groups per stage (MoE only).
-    weight_format, kv_format : number formats (:mod:`inferecon.precision`).
+    weight_format, kv_format : number formats (:mod:`inferecon.specs.precision`).
     activation_bytes : bytes per activation element sent over the network.
     constants : ``"paper"`` or ``"notebook"`` (:data:`CONSTANT_SETS`).
 
@@ -856,138 +562,5 @@ def erdil_activation_bytes(model: "str | ModelSpec", batch: ArrayLike,
 
 
 # --------------------------------------------------------------------------- Erdil §2.2 closed form
-def ring_allreduce_latency_seconds(n_gpu: ArrayLike, hop_seconds: ArrayLike = 1e-6) -> NDArray[np.float64]:
-    """All-reduce latency over :math:`\\sqrt{N}` ranks on a ring, Erdil eq. 5.
-
-    .. math:: t_\\mathrm{reduce} = 2\\,t_\\mathrm{hop}\\,(\\sqrt{N_\\mathrm{GPU}} - 1)
-
-    (a 2D TP layout puts :math:`\\sqrt{N}` ranks in each all-reduce; a ring all-reduce makes
-    :math:`2(r-1)` sequential hops; NCCL LL's :math:`t_\\mathrm{hop} \\approx 1` µs).
-    """
-    n = at_least_one("n_gpu", n_gpu)
-    return 2.0 * positive("hop_seconds", hop_seconds) * (np.sqrt(n) - 1.0)
-
-
-def simple_token_latency_seconds(n_gpu: ArrayLike, params: ArrayLike, bytes_per_param: ArrayLike,
-                                 n_layers: ArrayLike, n_reduce: ArrayLike, hbm_bytes_per_s: ArrayLike,
-                                 hop_seconds: ArrayLike = 1e-6, batch: ArrayLike = 1.0,
-                                 flop_per_s: ArrayLike = math.inf) -> NDArray[np.float64]:
-    """Erdil §2.2's token latency with tensor parallelism and network latency only (eq. 3, 5).
-
-    .. math:: T = L\\,n_r\\,2 t_\\mathrm{hop}(\\sqrt{N_\\mathrm{GPU}} - 1)
-              + \\max\\Bigl(\\frac{p N}{N_\\mathrm{GPU} B}, \\frac{2 N b}{N_\\mathrm{GPU} C}\\Bigr)
-
-    With the default ``flop_per_s = inf`` the arithmetic term vanishes (eq. 9, any
-    :math:`b \\le b^*`). :math:`N_\\mathrm{GPU}` is continuous here, as in the paper.
-    """
-    ng = at_least_one("n_gpu", n_gpu)
-    n = positive("params", params)
-    p = positive("bytes_per_param", bytes_per_param)
-    lay = positive("n_layers", n_layers)
-    nr = positive("n_reduce", n_reduce)
-    bw = positive("hbm_bytes_per_s", hbm_bytes_per_s)
-    b = at_least_one("batch", batch)
-    c = positive("flop_per_s", flop_per_s, allow_inf=True)
-    mem = p * n / (ng * bw)
-    comp = 2.0 * n * b / (ng * c)
-    return lay * nr * ring_allreduce_latency_seconds(ng, hop_seconds) + np.maximum(mem, comp)
-
-
-def _k_and_m(params: ArrayLike, bytes_per_param: ArrayLike, n_layers: ArrayLike, n_reduce: ArrayLike,
-             hbm_bytes_per_s: ArrayLike, hop_seconds: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    k = positive("n_layers", n_layers) * positive("n_reduce", n_reduce) * positive("hop_seconds", hop_seconds)
-    mm = (positive("params", params) * positive("bytes_per_param", bytes_per_param)
-          / positive("hbm_bytes_per_s", hbm_bytes_per_s))
-    return k, mm
-
-
-def min_latency_gpu_count(params: ArrayLike, bytes_per_param: ArrayLike, n_layers: ArrayLike,
-                          n_reduce: ArrayLike, hbm_bytes_per_s: ArrayLike,
-                          hop_seconds: ArrayLike = 1e-6) -> NDArray[np.float64]:
-    """GPU count minimizing eq. 9's latency, Erdil eq. 13.
-
-    .. math:: N_\\mathrm{GPU}^* = \\max\\Bigl(\\frac{p N}{L\\,n_r\\,t_\\mathrm{hop}\\,B}, 1\\Bigr)^{2/3}
-    """
-    k, mm = _k_and_m(params, bytes_per_param, n_layers, n_reduce, hbm_bytes_per_s, hop_seconds)
-    return np.maximum(mm / k, 1.0) ** (2.0 / 3.0)
-
-
-def min_token_latency_seconds(params: ArrayLike, bytes_per_param: ArrayLike, n_layers: ArrayLike,
-                              n_reduce: ArrayLike, hbm_bytes_per_s: ArrayLike,
-                              hop_seconds: ArrayLike = 1e-6) -> NDArray[np.float64]:
-    """Minimum token latency of eq. 9 over the GPU count, Erdil eq. 14.
-
-    .. math:: T_\\min = 3\\,(L n_r t_\\mathrm{hop})^{2/3}\\,(pN/B)^{1/3} - 2\\,L n_r t_\\mathrm{hop}
-
-    (when :math:`N^*_\\mathrm{GPU} = 1` the latency is :math:`pN/B`). Its leading term
-    (eq. 18) gives the laws: :math:`T \\propto B^{-1/3}` and :math:`\\propto p^{1/3}`, and with
-    :math:`L \\propto N^{1/4}` (Chinchilla-like shapes), :math:`T \\propto \\sqrt N`.
-    """
-    k, mm = _k_and_m(params, bytes_per_param, n_layers, n_reduce, hbm_bytes_per_s, hop_seconds)
-    interior = 3.0 * k ** (2.0 / 3.0) * mm ** (1.0 / 3.0) - 2.0 * k
-    return np.where(mm / k > 1.0, interior, mm)
-
-
-def min_latency_gpu_seconds_per_token(params: ArrayLike, flop_per_s: ArrayLike, bytes_per_param: ArrayLike,
-                                      n_layers: ArrayLike, n_reduce: ArrayLike, hbm_bytes_per_s: ArrayLike,
-                                      hop_seconds: ArrayLike = 1e-6) -> NDArray[np.float64]:
-    """GPU-seconds per token at the minimum-latency point with :math:`b = b^* = pC/(2B)` (eq. 15-17).
-
-    .. math:: \\frac{N^*_\\mathrm{GPU} T_\\min}{b^*} = \\frac{2N}{C}\\Bigl(3 - 2\\bigl(\\tfrac{L n_r t_\\mathrm{hop} B}{pN}\\bigr)^{1/3}\\Bigr)
-              \\approx 3\\cdot\\frac{2N}{C}
-
-    i.e. at most three times the cost of pure arithmetic.
-    """
-    n_gpu = min_latency_gpu_count(params, bytes_per_param, n_layers, n_reduce, hbm_bytes_per_s, hop_seconds)
-    t = min_token_latency_seconds(params, bytes_per_param, n_layers, n_reduce, hbm_bytes_per_s, hop_seconds)
-    b_star = positive("bytes_per_param", bytes_per_param) * positive("flop_per_s", flop_per_s) \
-        / (2.0 * positive("hbm_bytes_per_s", hbm_bytes_per_s))
-    return n_gpu * t / b_star
-
-
-def model_min_token_latency_seconds(model: "str | ModelSpec", accelerator: "str | Accelerator" = "h100-sxm",
-                                    weight_format: "str | NumberFormat" = "bf16",
-                                    constants: "str | ConstantSet" = "paper",
-                                    hop_seconds: float = 1e-6) -> float:
-    """Erdil's closed-form minimum latency (eq. 14) for a catalogue model and accelerator.
-
-    Uses the model's matmul parameters (the weights a step reads), its layers and
-    all-reduces per layer (2 for PaLM's parallel layers, else 4), the weight format's bytes
-    and the constant set's capped HBM bandwidth. A *prediction* function: chapter 6 compares
-    it with Pope et al.'s measured best latencies.
-    """
-    m = get_model(model)
-    cs = get_constants(constants)
-    acc = cs.accelerator(accelerator)
-    bw = cs.bandwidth_utilization * acc.hbm_bytes_per_s
-    return float(min_token_latency_seconds(m.matmul_params, get_format(weight_format).bytes_per_element,
-                                           m.n_layers, m.n_allreduce_per_layer, bw, hop_seconds))
-
-
-def sqrt_law_latency_seconds(reference_seconds: ArrayLike, reference_params: ArrayLike,
-                             params: ArrayLike) -> NDArray[np.float64]:
-    """Best achievable token latency scaled by the square-root law (Erdil eq. 19).
-
-    .. math:: T(N) = T_\\mathrm{ref}\\sqrt{N / N_\\mathrm{ref}}
-
-    Examples
-    --------
-    Pope et al.'s 4 ms for PaLM 8B predicts about 11 ms for 62B (they measured 13):
-
-    >>> round(float(sqrt_law_latency_seconds(4e-3, 8e9, 62e9)) * 1e3, 2)
-    11.14
-    """
-    return positive("reference_seconds", reference_seconds) * np.sqrt(
-        positive("params", params) / positive("reference_params", reference_params))
-
-
-def sqrt_law_tokens_per_second(reference_tokens_per_s: ArrayLike, reference_params: ArrayLike,
-                               params: ArrayLike) -> NDArray[np.float64]:
-    """Best serial speed scaled by the square-root law: :math:`v(N) = v_\\mathrm{ref}\\sqrt{N_\\mathrm{ref}/N}`.
-
-    Erdil: Llama 3 8B at 400 tok/s predicts about 135 tok/s for 70B and 56 tok/s for 405B.
-    """
-    return positive("reference_tokens_per_s", reference_tokens_per_s) * np.sqrt(
-        positive("reference_params", reference_params) / positive("params", params))
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import fraction, non_negative, positive
-from .units import DAY_S
+from inferecon._validate import fraction, non_negative, positive
+from inferecon.units import DAY_S
 
 __all__ = [
     "training_flop", "inference_flop", "crossover_tokens", "inference_factor",

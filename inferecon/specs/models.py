@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import lookup, non_negative, positive
+from inferecon._validate import lookup, non_negative, positive
 
 __all__ = ["ModelSpec", "MODELS", "get_model"]
 

@@ -6,7 +6,7 @@ A replica of :math:`n` devices rented at :math:`P` dollars per device-hour that 
 .. math:: \\$/\\mathrm{M} = 10^6 \\cdot \\frac{n\\,t}{b} \\cdot \\frac{P}{3600}
 
 per million tokens :cite:`erdil2025inference` (§2.1, eq. 2). The ``decode_*`` and
-``prefill_*`` helpers feed it the roofline times of :mod:`inferecon.roofline`.
+``prefill_*`` helpers feed it the roofline times of :mod:`inferecon.serving.roofline`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import roofline
-from ._validate import at_least_one, fraction, non_negative, positive
-from .hardware import Accelerator, get_accelerator
-from .models import ModelSpec, get_model
-from .precision import NumberFormat, get_format
-from .units import HOUR_S, MONTH_S, TOKENS_PER_MILLION
+from inferecon.serving import roofline
+from inferecon._validate import at_least_one, fraction, non_negative, positive
+from inferecon.specs.hardware import Accelerator, get_accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.specs.precision import NumberFormat, get_format
+from inferecon.units import HOUR_S, MONTH_S, TOKENS_PER_MILLION
 
 __all__ = ["usd_per_million_tokens", "tokens_per_second", "model_flop_utilization", "monthly_usd",
            "decode_usd_per_million_tokens", "prefill_usd_per_million_tokens",

@@ -13,8 +13,8 @@ and prefills each prompt at the arithmetic roofline. The planner
    .. math:: R = \\left(\\frac{t_\\mathrm{out}\\, t(b)}{b} + p\\right)^{-1}
              \\quad\\text{requests/s},\\qquad p = \\frac{F_\\mathrm{prefill}(t_\\mathrm{in})}{u_C C}
 
-   (batched prefill at the arithmetic roofline, :func:`inferecon.roofline.prefill_compute_seconds`),
-   and checks the time to first token, a lone prompt's :func:`inferecon.roofline.prefill_seconds`
+   (batched prefill at the arithmetic roofline, :func:`inferecon.serving.roofline.prefill_compute_seconds`),
+   and checks the time to first token, a lone prompt's :func:`inferecon.serving.roofline.prefill_seconds`
    plus one decode step;
 
 3. sizes the fleet for the **peak** rate with a headroom buffer,
@@ -38,13 +38,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import at_least_one, fraction, non_negative, positive
-from .hardware import Accelerator, get_accelerator
-from .models import ModelSpec, get_model
-from .precision import get_format
-from .costs import monthly_usd
-from .roofline import decode_compute_seconds, decode_step_seconds, max_batch, prefill_compute_seconds, prefill_seconds
-from .units import HOUR_S, MONTH_S
+from inferecon._validate import at_least_one, fraction, non_negative, positive
+from inferecon.specs.hardware import Accelerator, get_accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.specs.precision import get_format
+from inferecon.serving.costs import monthly_usd
+from inferecon.serving.roofline import (
+    decode_compute_seconds,
+    decode_step_seconds,
+    max_batch,
+    prefill_compute_seconds,
+    prefill_seconds,
+)
+from inferecon.units import HOUR_S, MONTH_S
 
 __all__ = [
     "PREFILL_SCHEDULES", "DEFAULT_PREFILL_SCHEDULING", "seconds_per_output_token", "ideal_replica", "Workload", "ReplicaConfig", "Multipliers", "Plan", "plan",
@@ -118,7 +124,7 @@ def ideal_replica(accelerator: "str | Accelerator", n_devices: int) -> Accelerat
     """An ``n_devices`` group seen as one device: FLOP/s, HBM and its bandwidth and price add up.
 
     This is the zero-communication limit of tensor parallelism, an upper bound on speed, and
-    the same model as the ``n_devices`` argument of :func:`inferecon.roofline.decode_step_seconds`;
+    the same model as the ``n_devices`` argument of :func:`inferecon.serving.roofline.decode_step_seconds`;
     as one object it also carries the group's price and capacity.
     ``ideal_replica("h100-sxm", 1)`` is the H100 itself.
     """
@@ -212,7 +218,7 @@ class ReplicaConfig:
 
         With the default utilizations of 1 the planner prices the ideal bound, a lower limit on
         cost; chapter 9 fits :math:`\\eta` from published measurements
-        (:func:`inferecon.validation.fit_efficiency`) so that budgets can be planned with it.
+        (:func:`inferecon.validation.predictions.fit_efficiency`) so that budgets can be planned with it.
         """
         eta = float(fraction("efficiency", efficiency))
         return dataclasses.replace(self, flop_utilization=self.flop_utilization * eta,
@@ -224,7 +230,7 @@ class ReplicaConfig:
         return ideal_replica(self.accelerator, self.n_devices)
 
     def roofline_kw(self) -> dict:
-        """Keyword arguments for :func:`inferecon.roofline.decode_step_seconds`."""
+        """Keyword arguments for :func:`inferecon.serving.roofline.decode_step_seconds`."""
         return dict(weight_format=self.weight_format, kv_format=self.kv_format,
                     flop_utilization=self.flop_utilization,
                     bandwidth_utilization=self.bandwidth_utilization)

@@ -1,0 +1,18 @@
+"""What things are: accelerators, model architectures and number formats.
+
+The bottom floor of the package: everything above it describes a deployment in these terms.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: The modules of this subpackage, imported on first attribute access.
+__all__ = ["hardware", "models", "precision"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
