@@ -56,7 +56,8 @@ def test_fleet_covers_peak_and_is_minimal(w, cfg, buffer):
     # would break it (or memory)
     assert p.step_seconds <= p.seconds_per_output_token <= cfg.max_seconds_per_output_token
     if p.batch_limit == "latency":
-        t_next = decode_step_seconds(cfg.replica, cfg.model, p.batch + 1, w.mean_context_tokens)
+        t_next = decode_step_seconds(cfg.replica, cfg.model, p.batch + 1, w.mean_context_tokens,
+                                     **cfg.roofline_kw(), hbm_fraction=1.0)
         tau = pl.seconds_per_output_token(t_next, p.batch + 1, p.prefill_seconds, w.output_tokens)
         assert float(tau) > cfg.max_seconds_per_output_token
 

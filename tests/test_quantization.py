@@ -17,12 +17,13 @@ def test_int8_halves_cost_when_weights_dominate():
 def test_int8_buys_little_when_kv_dominates():
     # b=64 at 100k context: KV = 64 * 1e5 * 131,072 B = 8.4e11 B >> weights 1.5e10 B,
     # so halving the weights saves under 1%
-    r = float(qz.cost_ratio("h100-sxm", "llama-3-8b", 64, 100_000, "w8a16"))
+    # (that much KV needs about 11 ideally sharded H100s; the ratio does not depend on the count)
+    r = float(qz.cost_ratio("h100-sxm", "llama-3-8b", 64, 100_000, "w8a16", n_devices=16))
     n = ie.get_model("llama-3-8b").matmul_params
     kv = 64 * 1e5 * 131072
     assert r == pytest.approx((n + kv) / (2 * n + kv), rel=1e-12) and r > 0.99
     # quantizing the KV cache is what helps there: FP8 KV halves the dominant term
-    assert float(qz.cost_ratio("h100-sxm", "llama-3-8b", 64, 100_000, "w8a8-kv8")) < 0.51
+    assert float(qz.cost_ratio("h100-sxm", "llama-3-8b", 64, 100_000, "w8a8-kv8", n_devices=16)) < 0.51
 
 
 def test_compute_bound_weight_only_saves_nothing_w8a8_halves():
@@ -41,7 +42,7 @@ def test_int4_weight_only_at_short_context():
 def test_ratio_between_half_and_one_on_a_grid():
     b = np.logspace(0, 3, 13)[:, None]
     ctx = np.logspace(0, 5, 11)[None, :]
-    r = qz.cost_ratio("h100-sxm", "llama-3-8b", b, ctx, "w8a16")
+    r = qz.cost_ratio("h100-sxm", "llama-3-8b", b, ctx, "w8a16", n_devices=256)  # enough HBM for b x ctx
     assert np.all(r >= 0.5 - 1e-12) and np.all(r <= 1 + 1e-12)
     # while memory-bound (b <= 64 here, far below b* ~ 295), more context never makes weight
     # quantization more valuable; at b = 1000 the ratio is 1 (compute-bound) until KV reads

@@ -8,6 +8,7 @@ import pytest
 import inferecon as ie
 from inferecon.serving import moe, roofline as rl
 from inferecon.serving import moe_batching
+from inferecon.specs.deployment import deployment
 
 H100 = ie.get_accelerator("h100-sxm")
 
@@ -119,8 +120,10 @@ def test_moe_optimal_batch_matches_independent_solver_and_balances(model_id):
     mem = float(ie.decode_memory_seconds(H100, model_id, b))
     comp = float(ie.decode_compute_seconds(H100, model_id, b))
     assert mem == pytest.approx(comp, rel=1e-9)
-    assert rl.decode_bound(H100, model_id, 0.9 * b).item() == "memory"
-    assert rl.decode_bound(H100, model_id, 1.1 * b).item() == "compute"
+    # neither model fits on one H100 in bf16: the bound is the capacity until there are enough devices
+    assert rl.decode_bound(H100, model_id, b).item() == "capacity"
+    assert rl.decode_bound(H100, model_id, 0.9 * b, n_devices=32).item() == "memory"
+    assert rl.decode_bound(H100, model_id, 1.1 * b, n_devices=32).item() == "compute"
 
 
 def test_moe_bstar_near_sparsity_rule():
@@ -169,16 +172,29 @@ def test_step_time_flat_below_bstar_and_linear_above():
 
 def test_step_time_grows_with_context_and_batch():
     b = np.array([1.0, 8.0, 64.0])
-    t0 = ie.decode_step_seconds(H100, "llama-3-70b", b, 0.0, weight_format="fp8")
-    t1 = ie.decode_step_seconds(H100, "llama-3-70b", b, 8192.0, weight_format="fp8")
+    t0 = ie.decode_step_seconds(H100, "llama-3-70b", b, 0.0, weight_format="fp8", n_devices=4)
+    t1 = ie.decode_step_seconds(H100, "llama-3-70b", b, 8192.0, weight_format="fp8", n_devices=4)
     assert np.all(t1 > t0)
     assert np.all(np.diff(t1) > 0)
 
 
 def test_n_devices_divides_time_ideally():
-    t1 = float(ie.decode_step_seconds(H100, "llama-3-70b", 16, 2048))
-    t8 = float(ie.decode_step_seconds(H100, "llama-3-70b", 16, 2048, n_devices=8))
-    assert t8 == pytest.approx(t1 / 8, rel=1e-12)
+    t2 = float(ie.decode_step_seconds(H100, "llama-3-70b", 16, 2048, n_devices=2))
+    t16 = float(ie.decode_step_seconds(H100, "llama-3-70b", 16, 2048, n_devices=16))
+    assert t16 == pytest.approx(t2 / 8, rel=1e-12)
+
+
+def test_a_step_that_does_not_fit_gets_no_time():
+    # Llama 3.1 405B in bf16: 405.9e9 x 2 B = 812 GB of weights against 0.9 x 81,559 MiB = 77.0 GB
+    with pytest.raises(ValueError, match=r"Llama 3.1 405B does not fit on 1 x H100 SXM.*short by 735 GB"):
+        ie.decode_step_seconds(H100, "llama-3.1-405b", 1)
+    st = rl.decode_step(deployment(H100, "llama-3.1-405b"), [1, 8])
+    assert not st.fits.any() and list(st.bound) == ["capacity", "capacity"]
+    assert np.all(np.isinf(st.seconds)) and np.all(np.isinf(st.usd_per_million_tokens))
+    assert np.all(st.tokens_per_s == 0)
+    # on 16 devices in FP8 it fits: 406 GB < 16 x 77.0 GB, and the roofs are the ones above / 16
+    st16 = rl.decode_step(deployment(H100, "llama-3.1-405b", weight_format="fp8", n_devices=16), 1)
+    assert bool(st16.fits) and st16.bound.item() == "memory"
 
 
 def test_decode_mfu_is_b_over_bstar_below_and_cap_above():
@@ -309,7 +325,7 @@ def test_prefill_memory_bound_short_compute_bound_long():
 
 
 def test_prefill_time_monotone_in_prompt():
-    t = rl.prefill_seconds(H100, "llama-3-70b", np.logspace(0, 5, 50), weight_format="fp8")
+    t = rl.prefill_seconds(H100, "llama-3-70b", np.logspace(0, 5, 50), weight_format="fp8", n_devices=2)
     assert np.all(np.diff(t) >= 0)
 
 

@@ -115,6 +115,9 @@ def test_tokens_per_second_batch1_has_no_factor_two():
         x = _inputs(acc_id, "llama-3-8b")
         for ub in (0.5, 1.0):
             e = costs.decode_economics(acc_id, "llama-3-8b", 1, bandwidth_utilization=ub)
+            if acc_id == "tpu-v5e":   # 16 GB of weights do not fit in its 16 GB: no speed at all
+                assert e.bound.item() == "capacity" and float(e.tokens_per_second) == 0
+                continue
             assert float(e.tokens_per_second) == pytest.approx(f(ub, x["B"], x["p_w"], x["N"]), rel=1e-12)
 
 

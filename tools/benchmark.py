@@ -9,7 +9,9 @@ Measures, on this machine:
     once, with its prose numbers) into a temporary copy; skipped with --quick
   - unit tests and nbval (the README's test command without the coursework tests); skipped with --quick
   - the coursework tests (build the assignment, grade three submissions); skipped with --quick
-  - `import inferecon` in a fresh interpreter (median of 7, interpreter start-up subtracted)
+  - `import inferecon` in a fresh interpreter: its cost over `import numpy` (median of 15 runs
+    of each, start-up and numpy subtracted), and the top-level name `inferecon.decode_step_seconds`
+    that pulls in the roofline on first use
   - the million-configuration sweep of inferecon.serving.frontier against a plain Python loop
   - one widget update of every explorer: set a control, recompute the output (median of 5)
 Prints a Markdown table; the README quotes the latest figures.
@@ -41,10 +43,13 @@ def _median(fn, n: int) -> float:
     return statistics.median(fn() for _ in range(n))
 
 
-def bench_import() -> float:
-    base = _median(lambda: _run([PY, "-c", "pass"]), 7)
-    full = _median(lambda: _run([PY, "-c", "import inferecon"]), 7)
-    return max(full - base, 0.0)
+def bench_import() -> list[tuple[str, float]]:
+    """Cost of ``import inferecon`` over ``import numpy``, and of first touching the roofline."""
+    base = _median(lambda: _run([PY, "-c", "import numpy"]), 15)
+    light = _median(lambda: _run([PY, "-c", "import numpy, inferecon"]), 15)
+    first = _median(lambda: _run([PY, "-c", "import numpy, inferecon; inferecon.decode_step_seconds"]), 15)
+    return [("`import inferecon` over `import numpy` (median of 15)", max(light - base, 0.0)),
+            ("... then first use of `inferecon.decode_step_seconds` (median of 15)", max(first - base, 0.0))]
 
 
 def bench_sweep() -> list[tuple[str, float]]:
@@ -97,19 +102,19 @@ def main(argv: list[str]) -> int:
     rows: list[tuple[str, float]] = []
     if not quick:
         with tempfile.TemporaryDirectory() as tmp:
-            rows.append(("book build (renders the stored notebooks)",
+            rows.append(("book build (renders the stored notebooks; one run)",
                          _run(["env", "-u", "SOURCE_DATE_EPOCH", str(Path(PY).parent / "jupyter-book"), "build", ".",
                                "--all", "--path-output", tmp])))
-        rows.append(("refresh every chapter's stored outputs (make outputs, one execution each)",
+        rows.append(("refresh every chapter's stored outputs (make outputs, one execution each; one run)",
                      _run([PY, "-c", "import sys, tempfile, pathlib; sys.path.insert(0, 'tools'); "
                            "import execute_notebooks as e; "
                            "[e.execute(e.read_source(p), e.OUT, p.stem) for p in sorted(e.SRC.glob('*.md'))]"])))
-        rows.append(("unit tests + nbval (pytest -n 2, coursework excluded)",
+        rows.append(("unit tests + nbval (pytest -n 2, coursework excluded; one run)",
                      _run([PY, "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope", "--nbval", "-m", "not coursework",
                            "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"])))
-        rows.append(("coursework tests (assignment + grading 3 submissions)",
+        rows.append(("coursework tests (assignment + grading 3 submissions; one run)",
                      _run([PY, "-m", "pytest", "-q", "-m", "coursework", "tests/test_coursework.py"])))
-    rows.append(("`import inferecon`", bench_import()))
+    rows.extend(bench_import())
     rows.extend(bench_sweep())
     rows.extend(bench_widgets())
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from inferecon.training import distillation
 from inferecon.levers import quantization, speculative
+from inferecon.serving import roofline
 from inferecon.specs.hardware import Accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.plots import COLORS, new_figure
@@ -88,9 +89,11 @@ def int8_cost_ratio(accelerator: "str | Accelerator", model: "str | ModelSpec",
     ctx = np.logspace(0, np.log10(max_context), 200)
     fig, ax = new_figure(width=6.6, height=4.2)
     for color, b in zip(COLORS, batches):
-        ax.semilogx(ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a16"), color=color,
+        # the ratio does not depend on the device count; use enough ideally sharded devices to hold b x ctx
+        n = int(np.max(roofline.min_devices(accelerator, model, b, ctx)))
+        ax.semilogx(ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a16", n_devices=n), color=color,
                     label=f"batch {b:g}")
-        ax.semilogx(ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a8"), ":", color=color)
+        ax.semilogx(ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a8", n_devices=n), ":", color=color)
     ax.axhline(0.5, color="black", lw=0.8, ls="--")
     ax.annotate("“INT8 is 2× cheaper”", (ctx[0], 0.5), xytext=(2, -12), textcoords="offset points", fontsize=9)
     ax.set_ylim(0.4, 1.05)

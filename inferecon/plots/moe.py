@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from inferecon.serving import costs, moe
+from inferecon.serving import costs, moe, roofline
 from inferecon.serving import moe_batching
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
@@ -53,8 +53,9 @@ def cost_vs_batch_moe_vs_dense(model: "str | ModelSpec", accelerator: "str | Acc
     """Roofline cost per million tokens against batch: an MoE and its two dense counterparts.
 
     The dense counterparts (:func:`inferecon.serving.moe_batching.dense_counterpart`) have the MoE's active
-    and total matmul parameters. Capacity and communication are ignored, so the cost per
-    token does not depend on the number of devices (:func:`inferecon.serving.costs.decode_usd_per_million_tokens`).
+    and total matmul parameters. Each runs on the fewest ideally sharded devices that hold its
+    weights (:func:`inferecon.serving.roofline.min_devices`); without communication the cost per
+    token does not depend on that count (:func:`inferecon.serving.costs.decode_usd_per_million_tokens`).
     Dots mark each model's :math:`b^*`.
     """
     m = get_model(model)
@@ -67,11 +68,12 @@ def cost_vs_batch_moe_vs_dense(model: "str | ModelSpec", accelerator: "str | Acc
                (moe_batching.dense_counterpart(m, "active"), "dense, same active parameters", "--"),
                (moe_batching.dense_counterpart(m, "total"), "dense, same total parameters", ":")]
     for color, (spec, label, ls) in zip(COLORS, entries):
-        usd = costs.decode_usd_per_million_tokens(acc, spec, b, **kw)
+        n = int(roofline.min_devices(acc, spec, weight_format=weight_format))
+        usd = costs.decode_usd_per_million_tokens(acc, spec, b, n_devices=n, **kw)
         bstar = float(moe_batching.moe_optimal_batch(acc, spec, **kw))
         ax.loglog(b, usd, color=color, ls=ls, lw=2.2, label=f"{label}: b* = {bstar:,.0f}")
         if bstar <= max_batch:
-            ax.plot([bstar], [float(costs.decode_usd_per_million_tokens(acc, spec, bstar, **kw))], "o",
+            ax.plot([bstar], [float(costs.decode_usd_per_million_tokens(acc, spec, bstar, n_devices=n, **kw))], "o",
                     color=color, ms=7)
     ax.set_xlabel("batch b (sequences decoded together)")
     ax.set_ylabel("USD per million output tokens")

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from inferecon.serving import costs, roofline
+from inferecon.specs.deployment import deployment
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
@@ -134,23 +135,21 @@ def kv_cache_growth(models: Sequence["str | ModelSpec"], accelerator: "str | Acc
     ax.set_title("KV cache of one sequence", fontsize=10)
     ax.legend(fontsize=7.5, loc="upper left")
 
-    acc, m = get_accelerator(accelerator), get_model(breakdown_model)
-    wf = get_format(weight_format)
-    kw = dict(weight_format=wf, kv_format=kf)
+    d = deployment(accelerator, breakdown_model, weight_format=weight_format, kv_format=kf,
+                   hbm_fraction=hbm_fraction)
+    acc, m, wf = d.accelerator, d.model, d.weight_format
+    st = roofline.decode_step(d, batch, ctx)
     # memory term at zero context = weight reads alone; the rest of the memory term is KV reads
-    w_t = np.broadcast_to(roofline.decode_memory_seconds(acc, m, batch, 0.0, **kw), ctx.shape)
-    kv_t = roofline.decode_memory_seconds(acc, m, batch, ctx, **kw) - w_t
-    comp = roofline.decode_compute_seconds(acc, m, batch, ctx, weight_format=wf)
-    step = roofline.decode_step_seconds(acc, m, batch, ctx, **kw)
+    w_t = np.broadcast_to(roofline.decode_step(d, batch, 0.0).memory_seconds, ctx.shape)
+    kv_t = st.memory_seconds - w_t
+    comp = st.compute_seconds
+    fits = st.fits
+    # the step time exists only where the batch fits; the roofs go on as bounds
+    step = np.where(fits, np.maximum(st.memory_seconds, comp), np.nan)
     ax2.loglog(ctx, step * 1e3, color="black", lw=2.4, label="step time (max of memory, arithmetic)")
     ax2.loglog(ctx, w_t * 1e3, color=COLORS[0], lw=1.5, ls="--", label="weight reads")
     ax2.loglog(ctx, kv_t * 1e3, color=COLORS[1], lw=1.5, ls="--", label="KV reads")
     ax2.loglog(ctx, comp * 1e3, color=COLORS[2], lw=1.5, ls=":", label="arithmetic")
-    try:
-        fits = roofline.max_batch(acc, m, ctx, weight_format=wf, kv_format=kf,
-                                  hbm_fraction=hbm_fraction) >= batch
-    except ValueError:          # not even the weights fit
-        fits = np.zeros(ctx.shape, dtype=bool)
     if not np.all(fits):
         first = float(ctx[np.argmin(fits)]) if fits[0] else float(ctx[0])
         ax2.axvspan(first, float(ctx[-1]), color="0.88", zorder=0, gid="infeasible",

@@ -17,10 +17,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon.serving import roofline
-from inferecon._validate import at_least_one, fraction, non_negative, positive
-from inferecon.specs.hardware import Accelerator, get_accelerator
-from inferecon.specs.models import ModelSpec, get_model
-from inferecon.specs.precision import NumberFormat, get_format
+from inferecon._validate import at_least_one, non_negative, positive
+from inferecon.specs.deployment import USABLE_HBM_FRACTION, Deployment, deployment
+from inferecon.specs.hardware import Accelerator
+from inferecon.specs.models import ModelSpec
+from inferecon.specs.precision import NumberFormat
 from inferecon.units import HOUR_S, MONTH_S, TOKENS_PER_MILLION
 
 __all__ = ["usd_per_million_tokens", "tokens_per_second", "model_flop_utilization", "monthly_usd",
@@ -69,7 +70,13 @@ def model_flop_utilization(tokens_per_second: ArrayLike, flop_per_token: ArrayLi
     f = positive("flop_per_token", flop_per_token)
     c = positive("peak_flop_per_s", peak_flop_per_s)
     n = at_least_one("n_devices", n_devices)
-    return r * f / (n * c)
+    mfu = r * f / (n * c)
+    if np.any(mfu > 1.0):
+        worst = float(np.max(mfu))
+        raise ValueError(f"tokens_per_second is impossible: it needs {worst:,.4g} times the devices' peak "
+                         f"FLOP/s (model FLOP utilization must lie in [0, 1]); check tokens_per_second, "
+                         f"flop_per_token, peak_flop_per_s and n_devices")
+    return mfu
 
 
 def monthly_usd(price_usd_per_hour: ArrayLike, n_devices: ArrayLike = 1) -> NDArray[np.float64]:
@@ -79,57 +86,60 @@ def monthly_usd(price_usd_per_hour: ArrayLike, n_devices: ArrayLike = 1) -> NDAr
     return n * price * MONTH_S / HOUR_S
 
 
-def _price(acc: Accelerator, price_usd_per_hour: ArrayLike | None) -> NDArray[np.float64]:
-    return positive("price_usd_per_hour",
-                    acc.price_usd_per_hour if price_usd_per_hour is None else price_usd_per_hour)
+def _boundary(accelerator: str | Accelerator, model: str | ModelSpec, *, weight_format: str | NumberFormat,
+              kv_format: str | NumberFormat, flop_utilization: float, bandwidth_utilization: float,
+              n_devices: int, price_usd_per_hour: float | None,
+              hbm_fraction: float = USABLE_HBM_FRACTION) -> Deployment:
+    return deployment(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                      flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
+                      n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
 
 
-def decode_usd_per_million_tokens(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def decode_usd_per_million_tokens(accelerator: str | Accelerator, model: str | ModelSpec,
                                   batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                                  weight_format: "str | NumberFormat" = "bf16",
-                                  kv_format: "str | NumberFormat" = "bf16",
-                                  flop_utilization: ArrayLike = 1.0,
-                                  bandwidth_utilization: ArrayLike = 1.0,
-                                  n_devices: ArrayLike = 1,
-                                  price_usd_per_hour: ArrayLike | None = None) -> NDArray[np.float64]:
-    """$ per million output tokens at the decode roofline (price defaults to the catalogue's).
+                                  weight_format: str | NumberFormat = "bf16",
+                                  kv_format: str | NumberFormat = "bf16",
+                                  flop_utilization: float = 1.0,
+                                  bandwidth_utilization: float = 1.0,
+                                  n_devices: int = 1,
+                                  price_usd_per_hour: float | None = None,
+                                  hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
+    """$ per million output tokens at the decode roofline (price defaults to the accelerator's).
 
     While memory-bound with negligible KV reads, :math:`t` does not depend on :math:`b`, so
     the cost falls as :math:`1/b`; above :math:`b^*` it is flat at
-    :math:`10^6 (2N/u_C C) P/3600`.
+    :math:`10^6 (2N/u_C C) P/3600`. Raises ValueError (what does not fit, by how much) if the
+    weights and KV cache exceed the usable HBM: a configuration that does not fit has no price.
     """
-    acc = get_accelerator(accelerator)
-    t = roofline.decode_step_seconds(acc, model, batch, context_tokens, weight_format=weight_format,
-                                     kv_format=kv_format, flop_utilization=flop_utilization,
-                                     bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
-    return usd_per_million_tokens(t, batch, _price(acc, price_usd_per_hour), n_devices)
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
+                  n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
+    return roofline.decode_step(d, batch, context_tokens).require_fit().usd_per_million_tokens
 
 
-def prefill_usd_per_million_tokens(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def prefill_usd_per_million_tokens(accelerator: str | Accelerator, model: str | ModelSpec,
                                    prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                                   weight_format: "str | NumberFormat" = "bf16",
-                                   kv_format: "str | NumberFormat" = "bf16",
-                                   flop_utilization: ArrayLike = 1.0,
-                                   bandwidth_utilization: ArrayLike = 1.0,
-                                   n_devices: ArrayLike = 1,
-                                   price_usd_per_hour: ArrayLike | None = None) -> NDArray[np.float64]:
+                                   weight_format: str | NumberFormat = "bf16",
+                                   kv_format: str | NumberFormat = "bf16",
+                                   flop_utilization: float = 1.0,
+                                   bandwidth_utilization: float = 1.0,
+                                   n_devices: int = 1,
+                                   price_usd_per_hour: float | None = None,
+                                   hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
     """$ per million input (prompt) tokens: a prefill pass processes :math:`bP` tokens."""
-    acc = get_accelerator(accelerator)
-    p = at_least_one("prompt_tokens", prompt_tokens)
-    b = at_least_one("batch", batch)
-    t = roofline.prefill_seconds(acc, model, p, b, weight_format=weight_format, kv_format=kv_format,
-                                 flop_utilization=flop_utilization,
-                                 bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
-    return usd_per_million_tokens(t, b * p, _price(acc, price_usd_per_hour), n_devices)
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
+                  n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
+    return roofline.prefill_step(d, prompt_tokens, batch).require_fit().usd_per_million_tokens
 
 
-def decode_floor_usd_per_million_tokens(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def decode_floor_usd_per_million_tokens(accelerator: str | Accelerator, model: str | ModelSpec,
                                         context_tokens: ArrayLike = 0.0, *,
-                                        weight_format: "str | NumberFormat" = "bf16",
-                                        kv_format: "str | NumberFormat" = "bf16",
-                                        flop_utilization: ArrayLike = 1.0,
-                                        bandwidth_utilization: ArrayLike = 1.0,
-                                        price_usd_per_hour: ArrayLike | None = None) -> NDArray[np.float64]:
+                                        weight_format: str | NumberFormat = "bf16",
+                                        kv_format: str | NumberFormat = "bf16",
+                                        flop_utilization: float = 1.0,
+                                        bandwidth_utilization: float = 1.0,
+                                        price_usd_per_hour: float | None = None) -> NDArray[np.float64]:
     """Cost per million output tokens as the batch grows without bound (weights amortized away).
 
     .. math:: \\lim_{b\\to\\infty} \\$/\\mathrm{M} = 10^6 \\cdot \\frac{P}{3600}\\cdot
@@ -140,14 +150,13 @@ def decode_floor_usd_per_million_tokens(accelerator: "str | Accelerator", model:
     \\approx \\$6.06` per million tokens. Capacity is ignored (no real batch is infinite); the
     floor is a bound no batch size can beat.
     """
-    acc, m = get_accelerator(accelerator), get_model(model)
-    wf = get_format(weight_format)
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
+                  n_devices=1, price_usd_per_hour=price_usd_per_hour)
     ctx = non_negative("context_tokens", context_tokens)
-    uc = fraction("flop_utilization", flop_utilization)
-    ub = fraction("bandwidth_utilization", bandwidth_utilization)
-    kv = ctx * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element) / (ub * acc.hbm_bytes_per_s)
-    comp = m.flop_per_token(ctx) / (uc * acc.peak_flop_per_s(wf.compute_precision))
-    return TOKENS_PER_MILLION * np.maximum(kv, comp) * _price(acc, price_usd_per_hour) / HOUR_S
+    kv = ctx * d.kv_bytes_per_token / d.hbm_bytes_per_s
+    comp = d.model.flop_per_token(ctx) / d.flop_per_s
+    return TOKENS_PER_MILLION * np.maximum(kv, comp) * d.usd_per_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +165,16 @@ class DecodeEconomics:
 
     Attributes
     ----------
-    step_seconds, memory_seconds, compute_seconds : step time and its two terms.
+    step_seconds, memory_seconds, compute_seconds : step time and its two roofs.
     tokens_per_second : aggregate output tokens/s of the replica, :math:`b/t`.
     tokens_per_second_per_sequence : speed one user sees, :math:`1/t`.
     usd_per_million_tokens : cost per million output tokens.
     mfu : model FLOP utilization against the dense peak.
-    bound : ``"memory"`` or ``"compute"``.
+    bound : ``"memory"``, ``"compute"`` or ``"capacity"`` (does not fit in HBM).
+    fits, shortfall_bytes : whether weights and KV fit in the usable HBM, and by how much not.
+
+    Where a point does not fit, its step time and price are ``inf`` and its speeds and MFU 0:
+    it is reported as infeasible, never priced.
     """
 
     step_seconds: NDArray[np.float64]
@@ -172,32 +185,29 @@ class DecodeEconomics:
     usd_per_million_tokens: NDArray[np.float64]
     mfu: NDArray[np.float64]
     bound: NDArray[np.str_]
+    fits: NDArray[np.bool_]
+    shortfall_bytes: NDArray[np.float64]
 
 
-def decode_economics(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def decode_economics(accelerator: str | Accelerator, model: str | ModelSpec,
                      batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                     weight_format: "str | NumberFormat" = "bf16",
-                     kv_format: "str | NumberFormat" = "bf16",
-                     flop_utilization: ArrayLike = 1.0,
-                     bandwidth_utilization: ArrayLike = 1.0,
-                     n_devices: ArrayLike = 1,
-                     price_usd_per_hour: ArrayLike | None = None) -> DecodeEconomics:
-    """Step time, throughput, speed per user, $/M, MFU and bound of a decode operating point."""
-    acc = get_accelerator(accelerator)
-    kw = dict(weight_format=weight_format)
-    mem = roofline.decode_memory_seconds(acc, model, batch, context_tokens, kv_format=kv_format,
-                                         bandwidth_utilization=bandwidth_utilization,
-                                         n_devices=n_devices, **kw)
-    comp = roofline.decode_compute_seconds(acc, model, batch, context_tokens,
-                                           flop_utilization=flop_utilization, n_devices=n_devices, **kw)
-    step = np.maximum(mem, comp)
-    b = at_least_one("batch", batch)
-    u = fraction("flop_utilization", flop_utilization)
+                     weight_format: str | NumberFormat = "bf16",
+                     kv_format: str | NumberFormat = "bf16",
+                     flop_utilization: float = 1.0,
+                     bandwidth_utilization: float = 1.0,
+                     n_devices: int = 1,
+                     price_usd_per_hour: float | None = None,
+                     hbm_fraction: float = USABLE_HBM_FRACTION) -> DecodeEconomics:
+    """Step time, throughput, speed per user, $/M, MFU, bound and fit of a decode operating point."""
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
+                  n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
+    st = roofline.decode_step(d, batch, context_tokens)
+    step = st.seconds
     return DecodeEconomics(
-        step_seconds=step, memory_seconds=mem, compute_seconds=comp,
-        tokens_per_second=tokens_per_second(step, b),
-        tokens_per_second_per_sequence=1.0 / step,
-        usd_per_million_tokens=usd_per_million_tokens(step, b, _price(acc, price_usd_per_hour), n_devices),
-        mfu=u * comp / step,
-        bound=np.where(mem >= comp, "memory", "compute"),
+        step_seconds=step, memory_seconds=st.memory_seconds, compute_seconds=st.compute_seconds,
+        tokens_per_second=st.tokens_per_s,
+        tokens_per_second_per_sequence=np.where(st.fits, 1.0 / np.where(st.fits, step, 1.0), 0.0),
+        usd_per_million_tokens=st.usd_per_million_tokens, mfu=st.mfu, bound=st.bound,
+        fits=st.fits, shortfall_bytes=st.shortfall_bytes,
     )

@@ -49,6 +49,15 @@ __all__ = [
 ]
 
 
+def _experts(n_experts: ArrayLike, n_active: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Routed experts :math:`n` and experts per token :math:`k`, checked: :math:`1 \\le k \\le n`."""
+    n = at_least_one("n_experts", n_experts)
+    k = at_least_one("n_active", n_active)
+    if np.any(k > n):
+        raise ValueError(f"n_active must be <= n_experts, got n_active={k.tolist()} and n_experts={n.tolist()}")
+    return n, k
+
+
 def expert_read_fraction(sparsity: ArrayLike, batch_tokens: ArrayLike) -> NDArray[np.float64]:
     """Expected fraction of routed experts touched by ``batch_tokens`` tokens.
 
@@ -56,9 +65,16 @@ def expert_read_fraction(sparsity: ArrayLike, batch_tokens: ArrayLike) -> NDArra
 
     Parameters
     ----------
-    sparsity : :math:`s \\ge 1` (1 means every expert is always used).
+    sparsity : :math:`s = n/k \\ge 1`, routed experts over experts per token (4 for Mixtral's
+        2 of 8; 1 means every expert is always used). A fraction such as :math:`k/n = 0.25` is
+        refused, with the :math:`s` it stands for.
     batch_tokens : tokens in the step :math:`b \\ge 1` (sequences x tokens per sequence).
     """
+    s0 = np.asarray(sparsity, dtype=float) if not isinstance(sparsity, str) else None
+    if s0 is not None and s0.size and np.all((s0 > 0) & (s0 < 1)):
+        raise ValueError(f"sparsity must be >= 1 (s = n_experts / n_active), got {sparsity!r}; "
+                         f"an active fraction k/n = {float(np.ravel(s0)[0]):g} is sparsity "
+                         f"{1 / float(np.ravel(s0)[0]):g}")
     s = at_least_one("sparsity", sparsity)
     b = at_least_one("batch_tokens", batch_tokens)
     return -np.expm1(b * np.log1p(-1.0 / s)) if np.all(s > 1) else 1.0 - (1.0 - 1.0 / s) ** b
@@ -81,10 +97,7 @@ def expected_experts_read(n_experts: ArrayLike, n_active: ArrayLike,
     >>> float(expected_experts_read(2, 1, 2))
     1.5
     """
-    n = at_least_one("n_experts", n_experts)
-    k = at_least_one("n_active", n_active)
-    if np.any(k > n):
-        raise ValueError(f"n_active must be <= n_experts, got n_active={k.tolist()} and n_experts={n.tolist()}")
+    n, k = _experts(n_experts, n_active)
     return n * expert_read_fraction(n / k, batch_tokens)
 
 
@@ -183,10 +196,7 @@ def tokens_per_expert(n_experts: ArrayLike, n_active: ArrayLike,
     >>> float(tokens_per_expert(256, 8, 320))
     10.0
     """
-    n = at_least_one("n_experts", n_experts)
-    k = at_least_one("n_active", n_active)
-    if np.any(k > n):
-        raise ValueError(f"n_active must be <= n_experts, got n_active={k.tolist()} and n_experts={n.tolist()}")
+    n, k = _experts(n_experts, n_active)
     return at_least_one("batch_tokens", batch_tokens) * k / n
 
 

@@ -25,16 +25,20 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from dataclasses import dataclass
+
 from inferecon._validate import at_least_one, fraction, non_negative
+from inferecon.specs.deployment import USABLE_HBM_FRACTION, Deployment, deployment
 from inferecon.specs.hardware import ACCELERATORS, Accelerator, get_accelerator
 from inferecon.specs.models import MODELS, ModelSpec, get_model
 from inferecon.serving.moe import params_read_per_step
 from inferecon.specs.precision import FORMATS, NumberFormat, get_format
-from inferecon.units import format_bytes, format_count
+from inferecon.units import TOKENS_PER_MILLION, format_bytes, format_count
 
-__all__ = ["decode_memory_seconds", "decode_compute_seconds", "decode_step_seconds",
+__all__ = ["BOUNDS", "RooflineStep", "decode_step", "prefill_step",
+           "decode_memory_seconds", "decode_compute_seconds", "decode_step_seconds",
            "dense_optimal_batch", "optimal_batch", "decode_bound", "decode_mfu",
-           "weight_bytes", "kv_cache_bytes", "max_batch", "cost_optimal_batch",
+           "weight_bytes", "kv_cache_bytes", "max_batch", "min_devices", "cost_optimal_batch",
            "kv_arithmetic_intensity", "kv_weight_parity_batch", "kv_bound_context",
            "prefill_flop", "prefill_memory_seconds", "prefill_compute_seconds", "prefill_seconds",
            "prefill_mfu", "optimal_batch_table",
@@ -47,14 +51,6 @@ ERDIL_FLOP_UTILIZATION = 0.70
 #: Sustained fraction of peak HBM bandwidth that Erdil's paper assumes (§4; notebook: 1.0).
 ERDIL_BANDWIDTH_UTILIZATION = 0.75
 
-#: Fraction of the device-reported HBM (:attr:`inferecon.specs.hardware.Accelerator.hbm_bytes`) that
-#: weights and KV cache may fill, the default of :func:`max_batch` and :func:`cost_optimal_batch`.
-#: The rest holds the CUDA/ROCm context and runtime (about 0.5 GiB), activations and workspace
-#: of the largest step, CUDA graphs and fragmentation. 0.9 is vLLM's default
-#: ``gpu_memory_utilization`` :cite:`kwon2023efficient`, which caps weights, activations and KV
-#: together, so it is slightly optimistic for weights and KV alone; pass ``hbm_fraction=1.0``
-#: for the pure capacity bound.
-USABLE_HBM_FRACTION = 0.9
 
 # Models of chapter 4's worked examples, from the catalogue (kept here as names for brevity).
 MISTRAL_LARGE_2 = MODELS["mistral-large-2"]
@@ -78,13 +74,143 @@ def _peak(acc: Accelerator, fmt: NumberFormat) -> float:
     return acc.peak_flop_per_s(fmt.compute_precision)
 
 
-def decode_memory_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+BOUNDS = ("memory", "compute", "capacity")
+"""What limits a step: HBM bandwidth, arithmetic, or HBM capacity (the step does not fit)."""
+
+
+def _boundary(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None, **kw: object
+              ) -> Deployment:
+    """The :class:`Deployment` of a public call: ids resolved here, once."""
+    if isinstance(accelerator, Deployment):
+        if model is not None:
+            raise ValueError("pass a Deployment alone, or an accelerator and a model, not both")
+        return accelerator.with_(**{k: v for k, v in kw.items() if v is not None}) if any(
+            v is not None for v in kw.values()) else accelerator
+    if model is None:
+        raise ValueError("model is required when the first argument is an accelerator")
+    return deployment(accelerator, model, **{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class RooflineStep:
+    """One decode step (or prefill pass) of one replica at the roofline bound, with what limits it.
+
+    Arrays broadcast over ``batch`` and ``context_tokens``. ``memory_seconds`` and
+    ``compute_seconds`` are the two roofs (defined whether or not the step fits);
+    ``seconds``, ``tokens_per_s`` and ``usd_per_million_tokens`` are ``inf``/0/``inf`` where the
+    step does not fit in HBM (``fits`` False, ``bound`` ``"capacity"``), never a time or a price.
+    """
+
+    deployment: Deployment
+    phase: str
+    batch: NDArray[np.float64]
+    context_tokens: NDArray[np.float64]
+    tokens: NDArray[np.float64]
+    memory_seconds: NDArray[np.float64]
+    compute_seconds: NDArray[np.float64]
+    hbm_required_bytes: NDArray[np.float64]
+    hbm_available_bytes: float
+
+    @property
+    def fits(self) -> NDArray[np.bool_]:
+        """Weights and every sequence's KV cache fit in the usable HBM."""
+        return np.asarray(self.hbm_required_bytes <= self.hbm_available_bytes)
+
+    @property
+    def shortfall_bytes(self) -> NDArray[np.float64]:
+        """How many bytes do not fit (0 where the step fits)."""
+        return np.maximum(self.hbm_required_bytes - self.hbm_available_bytes, 0.0)
+
+    @property
+    def bound(self) -> NDArray[np.str_]:
+        """``"memory"``, ``"compute"`` or ``"capacity"`` (does not fit) at each point."""
+        roof = np.where(self.memory_seconds >= self.compute_seconds, "memory", "compute")
+        return np.where(self.fits, roof, "capacity")
+
+    @property
+    def seconds(self) -> NDArray[np.float64]:
+        """Step time :math:`\\max(t_\\mathrm{mem}, t_\\mathrm{comp})`; ``inf`` where it does not fit."""
+        return np.where(self.fits, np.maximum(self.memory_seconds, self.compute_seconds), np.inf)
+
+    @property
+    def tokens_per_s(self) -> NDArray[np.float64]:
+        """Tokens per second of the replica (generated, or prompt tokens for a prefill); 0 where it does not fit."""
+        t = np.maximum(self.memory_seconds, self.compute_seconds)
+        return np.where(self.fits, self.tokens / t, 0.0)
+
+    @property
+    def usd_per_million_tokens(self) -> NDArray[np.float64]:
+        """:math:`10^6\\,n P t / (3600 \\cdot \\text{tokens})`; ``inf`` where the step does not fit."""
+        t = np.maximum(self.memory_seconds, self.compute_seconds)
+        return np.where(self.fits, TOKENS_PER_MILLION * self.deployment.usd_per_s * t / self.tokens, np.inf)
+
+    @property
+    def mfu(self) -> NDArray[np.float64]:
+        """Model FLOP utilization, :math:`u_C\\,t_\\mathrm{comp}/t` (0 where it does not fit)."""
+        t = np.maximum(self.memory_seconds, self.compute_seconds)
+        return np.where(self.fits, self.deployment.flop_utilization * self.compute_seconds / t, 0.0)
+
+    def explain_infeasible(self) -> str:
+        """Why the worst point does not fit ("" if every point fits)."""
+        if bool(np.all(self.fits)):
+            return ""
+        d = self.deployment
+        i = int(np.argmax(np.ravel(self.shortfall_bytes)))
+        need = float(np.ravel(self.hbm_required_bytes)[i])
+        b = float(np.ravel(np.broadcast_to(self.batch, self.fits.shape))[i])
+        ctx = float(np.ravel(np.broadcast_to(self.context_tokens, self.fits.shape))[i])
+        return (f"{d.model.name} does not fit on {d.n_devices} x {d.accelerator.name}: weights in "
+                f"{d.weight_format.id} ({format_bytes(d.weight_bytes)}) and the KV cache of {b:,.0f} "
+                f"sequence(s) at {ctx:,.0f} tokens ({self.phase}) need {format_bytes(need)}, but "
+                f"{d.n_devices} x {d.hbm_fraction:g} x {format_bytes(d.accelerator.hbm_bytes)} = "
+                f"{format_bytes(self.hbm_available_bytes)} is usable; short by "
+                f"{format_bytes(need - self.hbm_available_bytes)}. Use more devices, a smaller format, "
+                f"a smaller batch or a shorter context.")
+
+    def require_fit(self) -> RooflineStep:
+        """This step if every point fits; otherwise a ValueError saying what does not fit, by how much."""
+        if not bool(np.all(self.fits)):
+            raise ValueError(self.explain_infeasible())
+        return self
+
+
+def decode_step(deployment: Deployment, batch: ArrayLike,
+                context_tokens: ArrayLike | None = None) -> RooflineStep:
+    """The roofline of one decode step of ``deployment`` at each ``batch`` (and context).
+
+    .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(b) + b\\,\\ell\\,k_\\mathrm{kv}}{n\\,u_B B},
+              \\qquad t_\\mathrm{comp} = \\frac{b\\,(2N_\\mathrm{active} + a\\ell)}{n\\,u_C C}
+
+    and the step fits if :math:`p_w N_\\mathrm{total} + b\\,\\ell\\,k_\\mathrm{kv} \\le n f H`.
+    ``context_tokens`` defaults to the deployment's; an array broadcasts against ``batch``.
+    """
+    if not isinstance(deployment, Deployment):
+        raise ValueError(f"deployment must be a Deployment (build one with inferecon.specs.deployment."
+                         f"deployment), got {deployment!r}")
+    d = deployment
+    b = at_least_one("batch", batch)
+    ctx = non_negative("context_tokens", d.context_tokens if context_tokens is None else context_tokens)
+    m = d.model
+    w = d.weight_format.bytes_per_element * params_read_per_step(m, b)
+    kv = b * ctx * d.kv_bytes_per_token
+    mem = (w + kv) / d.hbm_bytes_per_s
+    comp = b * m.flop_per_token(ctx) / d.flop_per_s
+    need = d.weight_bytes + kv
+    shape = np.broadcast_shapes(np.shape(b), np.shape(ctx))
+    bc = lambda x: np.broadcast_to(np.asarray(x, dtype=float), shape)
+    return RooflineStep(deployment=d, phase="decode", batch=bc(b), context_tokens=bc(ctx), tokens=bc(b),
+                        memory_seconds=bc(mem),
+                      compute_seconds=bc(comp), hbm_required_bytes=bc(need),
+                      hbm_available_bytes=d.usable_hbm_bytes)
+
+
+def decode_memory_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
                           batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                          weight_format: "str | NumberFormat" = "bf16",
-                          kv_format: "str | NumberFormat" = "bf16",
-                          bandwidth_utilization: ArrayLike = 1.0,
-                          n_devices: ArrayLike = 1) -> NDArray[np.float64]:
-    """HBM time of one decode step.
+                          weight_format: str | NumberFormat = "bf16",
+                          kv_format: str | NumberFormat = "bf16",
+                          bandwidth_utilization: float = 1.0,
+                          n_devices: int = 1) -> NDArray[np.float64]:
+    """HBM time of one decode step (the memory roof; capacity is not checked, see :func:`decode_step`).
 
     .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(b) + b\\,\\ell\\,k_\\mathrm{kv}}{n\\,u_B B}
 
@@ -92,79 +218,72 @@ def decode_memory_seconds(accelerator: "str | Accelerator", model: "str | ModelS
     read for an MoE (:func:`inferecon.serving.moe.params_read_per_step`); :math:`\\ell` is the number
     of cached tokens each sequence attends to :cite:`erdil2025inference` (§2.1, §3.1).
     """
-    acc, m = get_accelerator(accelerator), get_model(model)
-    b = at_least_one("batch", batch)
-    ctx = non_negative("context_tokens", context_tokens)
-    u = fraction("bandwidth_utilization", bandwidth_utilization)
-    n = at_least_one("n_devices", n_devices)
-    w = get_format(weight_format).bytes_per_element * params_read_per_step(m, b)
-    kv = b * ctx * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
-    return (w + kv) / (n * u * acc.hbm_bytes_per_s)
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
+    return decode_step(d, batch, context_tokens).memory_seconds
 
 
-def decode_compute_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def decode_compute_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
                            batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                           weight_format: "str | NumberFormat" = "bf16",
-                           flop_utilization: ArrayLike = 1.0,
-                           n_devices: ArrayLike = 1) -> NDArray[np.float64]:
-    """Arithmetic time of one decode step.
+                           weight_format: str | NumberFormat = "bf16",
+                           flop_utilization: float = 1.0,
+                           n_devices: int = 1) -> NDArray[np.float64]:
+    """Arithmetic time of one decode step (the compute roof; capacity is not checked).
 
     .. math:: t_\\mathrm{comp} = \\frac{b\\,(2N_\\mathrm{active} + a\\ell)}{n\\,u_C C}
 
     The FLOP/s used is the accelerator's dense rate at the weight format's compute precision
     (16-bit for weight-only formats such as ``int4-g128``).
     """
-    acc, m = get_accelerator(accelerator), get_model(model)
-    b = at_least_one("batch", batch)
-    u = fraction("flop_utilization", flop_utilization)
-    n = at_least_one("n_devices", n_devices)
-    peak = _peak(acc, get_format(weight_format))
-    return b * m.flop_per_token(context_tokens) / (n * u * peak)
+    d = _boundary(accelerator, model, weight_format=weight_format, flop_utilization=flop_utilization,
+                  n_devices=n_devices)
+    return decode_step(d, batch, context_tokens).compute_seconds
 
 
-def decode_step_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def decode_step_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
                         batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                        weight_format: "str | NumberFormat" = "bf16",
-                        kv_format: "str | NumberFormat" = "bf16",
-                        flop_utilization: ArrayLike = 1.0,
-                        bandwidth_utilization: ArrayLike = 1.0,
-                        n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+                        weight_format: str | NumberFormat = "bf16",
+                        kv_format: str | NumberFormat = "bf16",
+                        flop_utilization: float = 1.0,
+                        bandwidth_utilization: float = 1.0,
+                        n_devices: int = 1,
+                        hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
     """Roofline time of one decode step, :math:`\\max(t_\\mathrm{mem}, t_\\mathrm{comp})`.
 
-    Broadcasts over ``batch``, ``context_tokens``, the utilizations and ``n_devices``.
-    Capacity is not checked here; see :func:`max_batch`.
+    Broadcasts over ``batch`` and ``context_tokens``. Raises ValueError, saying what does not
+    fit by how much, if the weights and KV cache exceed the usable HBM at any point: a
+    configuration that does not fit gets no time. :func:`decode_step` returns the same step
+    with its bound and feasibility per point instead.
     """
-    mem = decode_memory_seconds(accelerator, model, batch, context_tokens,
-                                weight_format=weight_format, kv_format=kv_format,
-                                bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
-    comp = decode_compute_seconds(accelerator, model, batch, context_tokens,
-                                  weight_format=weight_format, flop_utilization=flop_utilization,
-                                  n_devices=n_devices)
-    return np.maximum(mem, comp)
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
+                  n_devices=n_devices, hbm_fraction=hbm_fraction)
+    return decode_step(d, batch, context_tokens).require_fit().seconds
 
 
-def decode_bound(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def decode_bound(accelerator: str | Accelerator, model: str | ModelSpec,
                  batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                 weight_format: "str | NumberFormat" = "bf16",
-                 kv_format: "str | NumberFormat" = "bf16",
-                 flop_utilization: ArrayLike = 1.0,
-                 bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.str_]:
-    """``"memory"`` where :math:`t_\\mathrm{mem} \\ge t_\\mathrm{comp}`, else ``"compute"``."""
-    mem = decode_memory_seconds(accelerator, model, batch, context_tokens,
-                                weight_format=weight_format, kv_format=kv_format,
-                                bandwidth_utilization=bandwidth_utilization)
-    comp = decode_compute_seconds(accelerator, model, batch, context_tokens,
-                                  weight_format=weight_format, flop_utilization=flop_utilization)
-    return np.where(mem >= comp, "memory", "compute")
+                 weight_format: str | NumberFormat = "bf16",
+                 kv_format: str | NumberFormat = "bf16",
+                 flop_utilization: float = 1.0,
+                 bandwidth_utilization: float = 1.0,
+                 n_devices: int = 1,
+                 hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.str_]:
+    """``"memory"`` where :math:`t_\\mathrm{mem} \\ge t_\\mathrm{comp}`, ``"compute"`` where not,
+    ``"capacity"`` where the step does not fit in HBM."""
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
+                  n_devices=n_devices, hbm_fraction=hbm_fraction)
+    return decode_step(d, batch, context_tokens).bound
 
 
-def decode_mfu(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def decode_mfu(accelerator: str | Accelerator, model: str | ModelSpec,
                batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-               weight_format: "str | NumberFormat" = "bf16",
-               kv_format: "str | NumberFormat" = "bf16",
-               flop_utilization: ArrayLike = 1.0,
-               bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
-    """Model FLOP utilization of a decode step at the roofline bound.
+               weight_format: str | NumberFormat = "bf16",
+               kv_format: str | NumberFormat = "bf16",
+               flop_utilization: float = 1.0,
+               bandwidth_utilization: float = 1.0) -> NDArray[np.float64]:
+    """Model FLOP utilization of a decode step at the roofline bound (capacity not checked).
 
     .. math:: \\mathrm{MFU} = \\frac{b\\,(2N_\\mathrm{active} + a\\ell)}{t(b)\\,C}
               = u_C\\,\\frac{t_\\mathrm{comp}}{t(b)}
@@ -173,13 +292,10 @@ def decode_mfu(accelerator: "str | Accelerator", model: "str | ModelSpec",
     It rises as :math:`b/b^*` while memory-bound and saturates at :math:`u_C`. Independent of
     the device count under ideal sharding.
     """
-    u = fraction("flop_utilization", flop_utilization)
-    comp = decode_compute_seconds(accelerator, model, batch, context_tokens,
-                                  weight_format=weight_format, flop_utilization=u)
-    step = decode_step_seconds(accelerator, model, batch, context_tokens,
-                               weight_format=weight_format, kv_format=kv_format,
-                               flop_utilization=u, bandwidth_utilization=bandwidth_utilization)
-    return u * comp / step
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization)
+    st = decode_step(d, batch, context_tokens)
+    return d.flop_utilization * st.compute_seconds / np.maximum(st.memory_seconds, st.compute_seconds)
 
 
 # ----------------------------------------------------------------------------------------
@@ -400,6 +516,27 @@ def max_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
     return out
 
 
+def min_devices(accelerator: str | Accelerator, model: str | ModelSpec, batch: ArrayLike = 1,
+                context_tokens: ArrayLike = 0.0, *, weight_format: str | NumberFormat = "bf16",
+                kv_format: str | NumberFormat = "bf16",
+                hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.int64]:
+    """Fewest ideally sharded devices whose usable HBM holds the weights and ``batch`` KV caches.
+
+    .. math:: n_\\mathrm{min} = \\left\\lceil \\frac{p_w N_\\mathrm{total} + b\\,\\ell\\,k_\\mathrm{kv}}{f H}
+              \\right\\rceil
+
+    Under ideal sharding the cost per token does not depend on the device count, so this is the
+    count at which a roofline price exists at all (DeepSeek-V3 in bf16: 1.34 TB over
+    0.9 x 85.5 GB per H100, 18 devices).
+    """
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  hbm_fraction=hbm_fraction)
+    b = at_least_one("batch", batch)
+    ctx = non_negative("context_tokens", context_tokens)
+    need = d.weight_bytes + b * ctx * d.kv_bytes_per_token
+    return np.asarray(np.ceil(need / (d.hbm_fraction * d.accelerator.hbm_bytes)), dtype=np.int64)
+
+
 def cost_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
                        context_tokens: ArrayLike = 0.0, *,
                        weight_format: "str | NumberFormat" = "bf16",
@@ -442,79 +579,88 @@ def prefill_flop(model: "str | ModelSpec", prompt_tokens: ArrayLike) -> NDArray[
     return 2.0 * m.active_matmul_params * p + m.attention_flop_per_context_token * p * (p - 1.0) / 2.0
 
 
-def prefill_memory_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
-                           prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                           weight_format: "str | NumberFormat" = "bf16",
-                           kv_format: "str | NumberFormat" = "bf16",
-                           bandwidth_utilization: ArrayLike = 1.0,
-                           n_devices: ArrayLike = 1) -> NDArray[np.float64]:
-    """HBM time of one prefill pass over ``batch`` prompts of ``prompt_tokens`` tokens.
+def prefill_step(deployment: Deployment, prompt_tokens: ArrayLike, batch: ArrayLike = 1) -> RooflineStep:
+    """The roofline of one prefill pass over ``batch`` prompts of ``prompt_tokens`` tokens.
 
-    .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(bP) + b P k_\\mathrm{kv}}{n\\,u_B B}
+    .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(bP) + b P k_\\mathrm{kv}}{n\\,u_B B},
+              \\qquad t_\\mathrm{comp} = \\frac{b\\,F_\\mathrm{prefill}(P)}{n\\,u_C C}
 
     Weights are read once for all :math:`bP` tokens; the new KV cache is written once.
-    Attention over the prompt is assumed to stay on chip (FlashAttention-style tiling).
+    Attention over the prompt is assumed to stay on chip (FlashAttention-style tiling). The pass
+    fits if the weights and the :math:`bP` tokens' KV cache fit in the usable HBM.
     """
-    acc, m = get_accelerator(accelerator), get_model(model)
+    if not isinstance(deployment, Deployment):
+        raise ValueError(f"deployment must be a Deployment, got {deployment!r}")
+    d = deployment
     p = at_least_one("prompt_tokens", prompt_tokens)
     b = at_least_one("batch", batch)
-    u = fraction("bandwidth_utilization", bandwidth_utilization)
-    n = at_least_one("n_devices", n_devices)
-    w = get_format(weight_format).bytes_per_element * params_read_per_step(m, b * p)
-    kv = b * p * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
-    return (w + kv) / (n * u * acc.hbm_bytes_per_s)
+    m = d.model
+    w = d.weight_format.bytes_per_element * params_read_per_step(m, b * p)
+    kv = b * p * d.kv_bytes_per_token
+    mem = (w + kv) / d.hbm_bytes_per_s
+    comp = b * prefill_flop(m, p) / d.flop_per_s
+    shape = np.broadcast_shapes(np.shape(b), np.shape(p))
+    bc = lambda x: np.broadcast_to(np.asarray(x, dtype=float), shape)
+    return RooflineStep(deployment=d, phase="prefill", batch=bc(b), context_tokens=bc(p), tokens=bc(b * p),
+                        memory_seconds=bc(mem), compute_seconds=bc(comp),
+                        hbm_required_bytes=bc(d.weight_bytes + kv), hbm_available_bytes=d.usable_hbm_bytes)
 
 
-def prefill_compute_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def prefill_memory_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
+                           prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
+                           weight_format: str | NumberFormat = "bf16",
+                           kv_format: str | NumberFormat = "bf16",
+                           bandwidth_utilization: float = 1.0,
+                           n_devices: int = 1) -> NDArray[np.float64]:
+    """HBM time of one prefill pass (the memory roof of :func:`prefill_step`; capacity not checked)."""
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
+    return prefill_step(d, prompt_tokens, batch).memory_seconds
+
+
+def prefill_compute_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
                             prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                            weight_format: "str | NumberFormat" = "bf16",
-                            flop_utilization: ArrayLike = 1.0,
-                            n_devices: ArrayLike = 1) -> NDArray[np.float64]:
-    """Arithmetic time of one prefill pass: :math:`b\\,F_\\mathrm{prefill}(P) / (n\\,u_C C)`."""
-    acc = get_accelerator(accelerator)
-    p = at_least_one("prompt_tokens", prompt_tokens)
-    b = at_least_one("batch", batch)
-    u = fraction("flop_utilization", flop_utilization)
-    n = at_least_one("n_devices", n_devices)
-    return b * prefill_flop(model, p) / (n * u * _peak(acc, get_format(weight_format)))
+                            weight_format: str | NumberFormat = "bf16",
+                            flop_utilization: float = 1.0,
+                            n_devices: int = 1) -> NDArray[np.float64]:
+    """Arithmetic time of one prefill pass: :math:`b\\,F_\\mathrm{prefill}(P) / (n\\,u_C C)` (capacity not checked)."""
+    d = _boundary(accelerator, model, weight_format=weight_format, flop_utilization=flop_utilization,
+                  n_devices=n_devices)
+    return prefill_step(d, prompt_tokens, batch).compute_seconds
 
 
-def prefill_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def prefill_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
                     prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                    weight_format: "str | NumberFormat" = "bf16",
-                    kv_format: "str | NumberFormat" = "bf16",
-                    flop_utilization: ArrayLike = 1.0,
-                    bandwidth_utilization: ArrayLike = 1.0,
-                    n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+                    weight_format: str | NumberFormat = "bf16",
+                    kv_format: str | NumberFormat = "bf16",
+                    flop_utilization: float = 1.0,
+                    bandwidth_utilization: float = 1.0,
+                    n_devices: int = 1,
+                    hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
     """Roofline time of a prefill pass: the time to first token, ignoring queueing and network.
 
     :math:`\\max(t_\\mathrm{mem}, t_\\mathrm{comp})`. A prompt of :math:`P` tokens is a
     "batch" of :math:`P` tokens for the weights, so prefill turns compute-bound once
-    :math:`bP` exceeds roughly :math:`b^*` (about 300 tokens on an H100 in bf16).
+    :math:`bP` exceeds roughly :math:`b^*` (about 300 tokens on an H100 in bf16). Raises
+    ValueError, saying by how much, if the weights and the prompts' KV cache do not fit.
     """
-    mem = prefill_memory_seconds(accelerator, model, prompt_tokens, batch,
-                                 weight_format=weight_format, kv_format=kv_format,
-                                 bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
-    comp = prefill_compute_seconds(accelerator, model, prompt_tokens, batch,
-                                   weight_format=weight_format, flop_utilization=flop_utilization,
-                                   n_devices=n_devices)
-    return np.maximum(mem, comp)
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
+                  n_devices=n_devices, hbm_fraction=hbm_fraction)
+    return prefill_step(d, prompt_tokens, batch).require_fit().seconds
 
 
-def prefill_mfu(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def prefill_mfu(accelerator: str | Accelerator, model: str | ModelSpec,
                 prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                weight_format: "str | NumberFormat" = "bf16",
-                kv_format: "str | NumberFormat" = "bf16",
-                flop_utilization: ArrayLike = 1.0,
-                bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+                weight_format: str | NumberFormat = "bf16",
+                kv_format: str | NumberFormat = "bf16",
+                flop_utilization: float = 1.0,
+                bandwidth_utilization: float = 1.0) -> NDArray[np.float64]:
     """Model FLOP utilization of a prefill pass at the roofline bound, :math:`u_C t_\\mathrm{comp}/t`."""
-    u = fraction("flop_utilization", flop_utilization)
-    comp = prefill_compute_seconds(accelerator, model, prompt_tokens, batch,
-                                   weight_format=weight_format, flop_utilization=u)
-    t = prefill_seconds(accelerator, model, prompt_tokens, batch, weight_format=weight_format,
-                        kv_format=kv_format, flop_utilization=u,
-                        bandwidth_utilization=bandwidth_utilization)
-    return u * comp / t
+    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
+                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization)
+    st = prefill_step(d, prompt_tokens, batch)
+    return d.flop_utilization * st.compute_seconds / np.maximum(st.memory_seconds, st.compute_seconds)
 
 
 # ----------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
@@ -51,15 +53,24 @@ def _real(name: str, value: object, *, low: float, high: float = math.inf, low_o
     """``value`` as a float after checking type and range; ValueError naming argument, value and range."""
     lo_b, hi_b = "(" if low_open else "[", ")" if high_open or math.isinf(high) else "]"
     rng = f"{lo_b}{low:g}, {high:g}{hi_b}"
+    if isinstance(value, np.ndarray | list | tuple):
+        arr = np.asarray(value)
+        if arr.size != 1:
+            raise ValueError(f"{name} must be a single number in {rng}, got {value!r}")
+        value = arr.item()
     if isinstance(value, str):
         raise ValueError(f"{name} must be a number in {rng}, got the string {value!r}")
     if isinstance(value, bool) or not hasattr(value, "__float__"):
         raise ValueError(f"{name} must be a number in {rng}, got {value!r} ({type(value).__name__})")
     x = float(value)
-    if not math.isfinite(x) or x < low or x > high or (low_open and x == low) or (high_open and x == high):
-        raise ValueError(f"{name} must be a finite number in {rng}, got {value!r}")
+    if math.isfinite(high):
+        ok = (x > low if low_open else x >= low) and (x < high if high_open else x <= high)
+        if not ok:
+            raise ValueError(f"{name} must lie in {rng}, got {value!r}")
+    elif not math.isfinite(x) or (x <= low if low_open else x < low):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g} and finite, got {value!r}")
     if integer and x != int(x):
-        raise ValueError(f"{name} must be a whole number in {rng}, got {value!r}")
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
     return x
 
 
@@ -210,7 +221,7 @@ def _resolve_fields(changes: dict[str, object]) -> dict[str, object]:
         if "n_devices" in split:
             if set(split) - {"n_devices"}:
                 raise ValueError("n_devices is tp * pp: pass n_devices alone (ideal sharding) or tp and pp")
-            split = {"tp": split.pop("n_devices")}
+            split = {"tp": int(_real("n_devices", split.pop("n_devices"), low=1, integer=True))}
         changes["layout"] = Layout(**split)  # type: ignore[arg-type]
     return changes
 
