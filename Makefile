@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum
 export SOURCE_DATE_EPOCH = 0
 export PYTHONHASHSEED = 0
 
-.PHONY: book test test-other-machine outputs env clean bench check-site check-lab lab assignment grade
+.PHONY: book test lint test-other-machine outputs env clean bench check-site check-lab lab assignment grade
 
 env: $(STAMP)
 
@@ -23,8 +23,14 @@ book: $(STAMP)
 	$(PY) tools/vendor_assets.py
 	env -u SOURCE_DATE_EPOCH $(VENV)/bin/jupyter-book build . --all -n -W --keep-going
 
-## Run every test: package unit tests and nbval (strict) on every chapter notebook.
-test: $(STAMP)
+## Lint and type-check the package: ruff (lint and format) and mypy --strict (pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check inferecon tests tools conftest.py
+	$(VENV)/bin/ruff format --check inferecon
+	$(VENV)/bin/mypy --strict inferecon
+
+## Run every test: lint, package unit tests and nbval (strict) on every chapter notebook.
+test: $(STAMP) lint
 	$(PY) -m pytest -n 2 --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
 

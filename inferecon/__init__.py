@@ -37,6 +37,12 @@ _SUBPACKAGES = ("specs", "training", "serving", "levers", "planning", "validatio
 
 #: Convenience names at the top level, and the module each lives in (imported on first use).
 _LAZY: dict[str, str] = {
+    "Deployment": "inferecon.specs.deployment",
+    "Layout": "inferecon.specs.deployment",
+    "deployment": "inferecon.specs.deployment",
+    "decode_step": "inferecon.serving.roofline",
+    "prefill_step": "inferecon.serving.roofline",
+    "min_devices": "inferecon.serving.roofline",
     "decode_usd_per_million_tokens": "inferecon.serving.costs",
     "model_flop_utilization": "inferecon.serving.costs",
     "monthly_usd": "inferecon.serving.costs",
@@ -111,6 +117,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from inferecon.specs.deployment import Deployment, Layout, deployment
+    from inferecon.serving.roofline import decode_step, prefill_step, min_devices
     from inferecon import exercises, levers, planning, plots, serving, specs, symbolic, tables, training, units, validation, widgets
     from inferecon.serving.costs import decode_usd_per_million_tokens, model_flop_utilization, monthly_usd, prefill_usd_per_million_tokens, tokens_per_second, usd_per_million_tokens
     from inferecon.serving.frontier import pareto_mask, sweep

@@ -155,3 +155,18 @@ def test_seed_70b_needs_int8_or_two_gpus():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_an_impossible_speed_is_refused_not_given_an_mfu():
+    # 1e6 tokens/s of Llama 3 70B (1.41e11 FLOP/token) on one 1e15 FLOP/s device: 141 x the peak
+    with pytest.raises(ValueError, match=r"tokens_per_second is impossible: it needs 141 times"):
+        costs.model_flop_utilization(1e6, 1.41e11, 1e15)
+    assert float(costs.model_flop_utilization(1e3, 1.41e11, 1e15)) == pytest.approx(0.141)
+
+
+def test_economics_of_a_configuration_that_does_not_fit():
+    e = costs.decode_economics(H100, "llama-3-70b", [1, 64])   # 141 GB of bf16 weights, 77 GB usable
+    assert e.bound.tolist() == ["capacity", "capacity"] and not e.fits.any()
+    assert np.all(np.isinf(e.usd_per_million_tokens)) and np.all(e.tokens_per_second == 0)
+    with pytest.raises(ValueError, match="Llama 3 70B does not fit on 1 x H100 SXM"):
+        costs.decode_usd_per_million_tokens(H100, "llama-3-70b", 1)

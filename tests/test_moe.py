@@ -227,3 +227,10 @@ def test_per_expert_symbolic_vs_numeric():
     assert sm.N_e not in root.free_symbols
     g = sp.lambdify((b, sm.s), sm.expert_tokens())
     assert g(320.0, 32.0) == pytest.approx(float(moe.tokens_per_expert(256, 8, 320)))
+
+
+def test_sparsity_given_as_an_active_fraction_is_refused():
+    # Mixtral routes 2 of 8 experts: s = 4, not the fraction 0.25
+    with pytest.raises(ValueError, match=r"sparsity must be >= 1 .* an active fraction k/n = 0.25 is sparsity 4"):
+        moe.expert_read_fraction(0.25, 4)
+    assert float(moe.expert_read_fraction(4, 1)) == pytest.approx(0.25)

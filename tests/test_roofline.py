@@ -353,3 +353,18 @@ def test_unknown_ids_and_unsupported_precision():
         rl.prefill_seconds(H100, "llama-3-8b", 0)
     with pytest.raises(ValueError, match="hbm_fraction must lie in"):
         rl.max_batch(H100, "llama-3-8b", 100, hbm_fraction=0.0)
+
+
+def test_min_devices_and_per_point_bounds():
+    # DeepSeek-V3 in bf16: 671.0e9 x 2 B = 1.342 TB over 0.9 x 81,559 MiB = 76.97 GB per H100 -> 17.4 -> 18
+    assert int(rl.min_devices(H100, "deepseek-v3")) == 18
+    # Llama 3 8B, 2,048 tokens of context: 16.06 GB of weights + b x 2,048 x 131,072 B;
+    # batch 200 needs 69.7 GB (fits on one), batch 300 needs 96.6 GB (two)
+    assert rl.min_devices(H100, "llama-3-8b", [200, 300], 2048).tolist() == [1, 2]
+    st = rl.decode_step(deployment(H100, "llama-3-8b", context_tokens=2048), [1, 200, 300])
+    assert st.fits.tolist() == [True, True, False]
+    assert st.bound.tolist() == ["memory", "memory", "capacity"]
+    assert float(st.shortfall_bytes[2]) == pytest.approx(16.06e9 + 300 * 2048 * 131072 - 0.9 * 81_559 * 2**20, rel=1e-3)
+    assert float(st.shortfall_bytes[1]) == 0.0
+    pf = rl.prefill_step(deployment(H100, "llama-3-8b"), 4096)
+    assert pf.bound.item() == "compute" and bool(pf.fits)

@@ -197,7 +197,10 @@ def decode_step(deployment: Deployment, batch: ArrayLike,
     comp = b * m.flop_per_token(ctx) / d.flop_per_s
     need = d.weight_bytes + kv
     shape = np.broadcast_shapes(np.shape(b), np.shape(ctx))
-    bc = lambda x: np.broadcast_to(np.asarray(x, dtype=float), shape)
+
+    def bc(x: ArrayLike) -> NDArray[np.float64]:
+        return np.broadcast_to(np.asarray(x, dtype=np.float64), shape)
+
     return RooflineStep(deployment=d, phase="decode", batch=bc(b), context_tokens=bc(ctx), tokens=bc(b),
                         memory_seconds=bc(mem),
                       compute_seconds=bc(comp), hbm_required_bytes=bc(need),
@@ -600,7 +603,10 @@ def prefill_step(deployment: Deployment, prompt_tokens: ArrayLike, batch: ArrayL
     mem = (w + kv) / d.hbm_bytes_per_s
     comp = b * prefill_flop(m, p) / d.flop_per_s
     shape = np.broadcast_shapes(np.shape(b), np.shape(p))
-    bc = lambda x: np.broadcast_to(np.asarray(x, dtype=float), shape)
+
+    def bc(x: ArrayLike) -> NDArray[np.float64]:
+        return np.broadcast_to(np.asarray(x, dtype=np.float64), shape)
+
     return RooflineStep(deployment=d, phase="prefill", batch=bc(b), context_tokens=bc(p), tokens=bc(b * p),
                         memory_seconds=bc(mem), compute_seconds=bc(comp),
                         hbm_required_bytes=bc(d.weight_bytes + kv), hbm_available_bytes=d.usable_hbm_bytes)

@@ -132,7 +132,9 @@ class Deployment:
             if not isinstance(getattr(self, name), kind):
                 raise ValueError(f"{name} must be a {kind.__name__} (use inferecon.specs.deployment.deployment "
                                  f"to pass catalogue ids), got {getattr(self, name)!r}")
-        set_ = lambda n, v: object.__setattr__(self, n, v)
+        def set_(name: str, value: float) -> None:
+            object.__setattr__(self, name, value)
+
         set_("context_tokens", _real("context_tokens", self.context_tokens, low=0))
         set_("flop_utilization", _real("flop_utilization", self.flop_utilization, low=0, high=1, low_open=True))
         set_("bandwidth_utilization",
