@@ -67,10 +67,10 @@ def monthly_cost_vs_traffic(configs: Sequence[planner.ReplicaConfig], labels: Se
     r = np.logspace(-1, 3, 61) if rates is None else np.asarray(rates, dtype=float)
     fig, ax = new_figure(width=6.6, height=4.2)
     for color, cfg, lab in zip(COLORS, configs, labels):
-        bare = planner.fleet(workload, cfg, None, r)["usd_per_month"]
+        bare = planner.fleet(workload, cfg, None, r).usd_per_month
         ax.loglog(r, bare, "--", color=color, lw=1.2, label=None if multipliers else lab)
         if multipliers:
-            full = planner.fleet(workload, cfg, multipliers, r)["usd_per_month"]
+            full = planner.fleet(workload, cfg, multipliers, r).usd_per_month
             ax.loglog(r, full, "-", color=color, lw=1.8, label=lab)
     ax.set_xlabel("average requests per second")
     ax.set_ylabel("$ per month")
@@ -90,13 +90,13 @@ def planner_static(config: planner.ReplicaConfig, workload: planner.Workload,
     bare = planner.fleet(workload, config, None, r)
     full = planner.fleet(workload, config, multipliers, r)
     fig, (ax1, ax2) = new_figure(ncols=2, width=9.6, height=3.8)
-    ax1.loglog(r, bare["devices"], "--", color=COLORS[0], label="bare fleet")
-    ax1.loglog(r, full["devices"], "-", color=COLORS[1], label=f"with ×{multipliers.product:.3g} multipliers")
+    ax1.loglog(r, bare.devices, "--", color=COLORS[0], label="bare fleet")
+    ax1.loglog(r, full.devices, "-", color=COLORS[1], label=f"with ×{multipliers.product:.3g} multipliers")
     ax1.set_xlabel("average requests per second")
     ax1.set_ylabel("GPUs")
     ax1.legend(loc="upper left", fontsize=8)
-    ax2.loglog(r, bare["usd_per_month"], "--", color=COLORS[0])
-    ax2.loglog(r, full["usd_per_month"], "-", color=COLORS[1])
+    ax2.loglog(r, bare.usd_per_month, "--", color=COLORS[0])
+    ax2.loglog(r, full.usd_per_month, "-", color=COLORS[1])
     ax2.set_xlabel("average requests per second")
     ax2.set_ylabel("$ per month")
     model = get_model(config.model).name

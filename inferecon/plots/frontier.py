@@ -16,7 +16,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from inferecon.serving import frontier, parallelism
 from inferecon.serving import closed_forms
-from inferecon.specs.hardware import get_accelerator
+from inferecon.specs.hardware import Accelerator
+from inferecon.specs.models import ModelSpec
 from inferecon.specs.models import get_model
 from inferecon.plots import COLORS, new_figure
 
@@ -69,7 +70,7 @@ def frontier_figure(sweeps: Sequence[frontier.Sweep], labels: Sequence[str] | No
     return fig
 
 
-def latency_breakdown(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
+def latency_breakdown(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
                       device_counts: Sequence[int] = (4, 8, 16, 32, 64, 128), batch: int = 1,
                       **kwargs: Any) -> Figure:
     """The four limits, term by term, for the fastest split at each device count.
@@ -81,7 +82,7 @@ def latency_breakdown(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
     m = get_model(model)
     rows = []
     for n in device_counts:
-        best = frontier.best_split(m, accelerator, int(n), [batch], **kwargs)
+        best = frontier.best_split(accelerator, m, int(n), [batch], **kwargs)
         if not best.feasible[0]:
             rows.append(None)
             continue
@@ -114,7 +115,8 @@ def latency_breakdown(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
     return fig
 
 
-def fixed_node_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm", n_devices: int = 8,
+def fixed_node_curve(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
+                     n_devices: int = 8,
                      batches: Sequence[int] | None = None, mark: tuple[float, float] | None = (70.0, 0.15),
                      **kwargs: Any) -> Figure:
     """Serial speed against utilization on a fixed number of devices as the batch grows.
@@ -123,7 +125,7 @@ def fixed_node_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm", 
     reported (tokens/s, utilization) pair, e.g. Erdil's opening example.
     """
     b = np.unique(np.round(np.geomspace(1, 1024, 60))).astype(int) if batches is None else np.asarray(batches)
-    best = frontier.best_split(model, accelerator, n_devices, b, **kwargs)
+    best = frontier.best_split(accelerator, model, n_devices, b, **kwargs)
     ok = best.feasible
     fig, ax = new_figure(width=6.4, height=4.2)
     sc = ax.scatter(100 * best.utilization[ok], best.tokens_per_s_per_request[ok], c=np.log2(best.batch[ok]),
@@ -142,7 +144,8 @@ def fixed_node_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm", 
     return fig
 
 
-def min_latency_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm", max_devices: int = 256,
+def min_latency_curve(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
+                      max_devices: int = 256,
                       constants: str = "paper", hop_seconds: float = 1e-6) -> Figure:
     """Erdil's §2.2 latency :math:`T(N_\\mathrm{GPU})` (eq. 9) with its closed-form minimum,
     beside the full model's fastest split at batch 1 for each integer device count."""
@@ -161,7 +164,7 @@ def min_latency_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
     ax.plot([n_star], [1e3 * t_star], "o", color=COLORS[0], ms=8, label=f"closed form: N* = {n_star:.0f}, "
             f"T = {1e3 * t_star:.1f} ms")
     counts = frontier.default_device_counts(max_devices, acc.scaleup_domain)
-    sw = frontier.sweep(m, accelerator, constants=constants, device_counts=counts, batches=[1])
+    sw = frontier.sweep(acc, m, constants=constants, device_counts=counts, batches=[1])
     order = np.argsort(sw.n_devices, kind="stable")
     n_sorted = sw.n_devices[order]
     starts = np.flatnonzero(np.concatenate([[True], n_sorted[1:] != n_sorted[:-1]]))
@@ -189,7 +192,7 @@ def sqrt_law_figure(measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), 
     n = np.array([float(m.matmul_params) for m in names])
     t = np.array([lat for _, lat in measured])
     grid = np.geomspace(n.min() / 2, n.max() * 2, 100)
-    closed = np.array([closed_forms.model_min_token_latency_seconds(m, accelerator, weight_format, constants)
+    closed = np.array([closed_forms.model_min_token_latency_seconds(accelerator, m, weight_format, constants)
                        for m in names])
     fig, ax = new_figure(width=6.4, height=4.2)
     ax.loglog(grid, 1e3 * closed_forms.sqrt_law_latency_seconds(t[0], n[0], grid), color=COLORS[0], ls="--",
@@ -205,7 +208,7 @@ def sqrt_law_figure(measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), 
     return fig
 
 
-def frontier_small_multiples(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
+def frontier_small_multiples(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
                              contexts: Sequence[float] = (0, 2_000, 8_000, 32_000),
                              formats: Sequence[str] = ("bf16", "fp8", "int4-g128"),
                              accelerators: Sequence[str] = ("a100-80gb-sxm", "h100-sxm", "h200-sxm", "b200"),
@@ -215,15 +218,17 @@ def frontier_small_multiples(model: str = "llama-3-70b", accelerator: str = "h10
 
     The static companion of the frontier explorer: the same sweep over the range of its
     controls. ``price_usd_per_hour``, if given, prices every chip of the accelerator panel on
-    that one basis (the catalogue's prices have different bases). Keyword arguments go to
+    that one basis (the catalogue's prices have different bases); each chip is otherwise the
+    constant set's (Erdil's H100 under ``"paper"``). Keyword arguments go to
     :func:`inferecon.serving.frontier.sweep`.
     """
     fig, axes = new_figure(ncols=2, nrows=2, width=10.0, height=7.6)
+    cs = parallelism.get_constants(kwargs.get("constants", "paper"))
     panels = [
         ("context tokens", [(f"{c:,.0f}", dict(context_tokens=c)) for c in contexts]),
         ("weight format", [(f, dict(weight_format=f)) for f in formats]),
         ("accelerator", [(a, dict(accelerator=a if price_usd_per_hour is None else
-                                  replace(get_accelerator(a), price_usd_per_hour=price_usd_per_hour)))
+                                  replace(cs.accelerator(a), price_usd_per_hour=price_usd_per_hour)))
                          for a in accelerators]),
         ("constant set", [(c, dict(constants=c)) for c in constants]),
     ]
@@ -231,7 +236,7 @@ def frontier_small_multiples(model: str = "llama-3-70b", accelerator: str = "h10
         for color, (label, kw) in zip(COLORS, variants):
             args = {"accelerator": accelerator, **kwargs, **kw}
             acc = args.pop("accelerator")
-            _draw_frontier(ax, frontier.sweep(model, acc, **args), label, color)
+            _draw_frontier(ax, frontier.sweep(acc, model, **args), label, color)
         ax.set_yscale("log")
         ax.set_xlim(left=0)
         ax.set_title(f"varying the {title}", fontsize=10)

@@ -66,13 +66,13 @@ def speedup_vs_draft_length(accelerator: "str | Accelerator", target: "str | Mod
     return fig
 
 
-def speculative_frontier(fronts: Sequence[dict], labels: Sequence[str]) -> Figure:
+def speculative_frontier(fronts: Sequence[speculative.SpeculativeFrontier], labels: Sequence[str]) -> Figure:
     """Cost against speed per request with (solid) and without (dashed) speculation, one
     colour per setting; ``fronts`` come from :func:`inferecon.levers.speculative.frontier`."""
     fig, ax = new_figure(width=6.6, height=4.2)
     for color, f, lab in zip(COLORS, fronts, labels):
-        ax.loglog(f["plain_speed"], f["plain_cost"], "--", color=color, lw=1.3)
-        ax.loglog(f["spec_speed"], f["spec_cost"], "-", color=color, lw=1.8, label=lab)
+        ax.loglog(f.plain_speed, f.plain_cost, "--", color=color, lw=1.3)
+        ax.loglog(f.spec_speed, f.spec_cost, "-", color=color, lw=1.8, label=lab)
     ax.set_xlabel("tokens per second per request")
     ax.set_ylabel("$ per million output tokens")
     ax.set_title("Pareto fronts: plain decoding (dashed) vs speculative (solid)")

@@ -75,7 +75,7 @@ class FrontierExplorer:
         demand = math.inf if self.unlimited_demand.value else float(self.demand.value)
         ctx = float(self.context_tokens.value) if self.context_tokens.value > 1.5 else 0.0
         try:
-            sw = frontier.sweep(self.model.value, self.accelerator.value, constants=self.constants.value,
+            sw = frontier.sweep(self.accelerator.value, self.model.value, constants=self.constants.value,
                                 weight_format=self.weight_format.value, context_tokens=ctx,
                                 demand_tokens_per_s=demand, max_devices=256, n_batches=48)
         except ValueError as exc:   # e.g. a chip without that precision
