@@ -9,7 +9,8 @@ configurations; ``tools/benchmark_sweep.py`` times a loop over it. Not part of t
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from inferecon.serving.constants import NCCL_PROTOCOLS, ConstantSet, get_constants
 from inferecon.serving.network import get_interconnect
@@ -20,10 +21,10 @@ from inferecon.specs.precision import NumberFormat, get_format
 __all__ = ["reference_model", "reference_token_seconds"]
 
 
-def reference_model(accelerator: "str | Accelerator", model: "str | ModelSpec", *, context_tokens: float = 0.0,
-                    weight_format: "str | NumberFormat" = "bf16", kv_format: "str | NumberFormat" = "bf16",
-                    activation_bytes: float = 2.0, constants: "str | ConstantSet" = "paper"
-                    ) -> "Callable[[int, int, int, int, int], float]":
+def reference_model(accelerator: str | Accelerator, model: str | ModelSpec, *, context_tokens: float = 0.0,
+                    weight_format: str | NumberFormat = "bf16", kv_format: str | NumberFormat = "bf16",
+                    activation_bytes: float = 2.0, constants: str | ConstantSet = "paper"
+                    ) -> Callable[[int, int, int, int, int], float]:
     """The step model for *one* configuration at a time, in plain Python (``math``, no arrays).
 
     Returns ``token_seconds(tp, tp_heads, pp, ep, batch)`` (``math.inf`` if infeasible),
@@ -147,7 +148,7 @@ def reference_model(accelerator: "str | Accelerator", model: "str | ModelSpec", 
     return token_seconds
 
 
-def reference_token_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec", *, tp: int, tp_heads: int,
+def reference_token_seconds(accelerator: str | Accelerator, model: str | ModelSpec, *, tp: int, tp_heads: int,
                             pp: int, ep: int, batch: int, **kwargs: Any) -> float:
     """One configuration through :func:`reference_model` (keyword arguments go there)."""
     return reference_model(accelerator, model, **kwargs)(tp, tp_heads, pp, ep, batch)

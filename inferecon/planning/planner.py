@@ -40,10 +40,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import at_least_one, fraction, non_negative, positive
-from inferecon.specs.deployment import Deployment, deployment
-from inferecon.specs.hardware import Accelerator, get_accelerator
-from inferecon.specs.models import ModelSpec
-from inferecon.specs.precision import NumberFormat
 from inferecon.serving.costs import monthly_usd
 from inferecon.serving.roofline import (
     decode_compute_seconds,
@@ -52,11 +48,28 @@ from inferecon.serving.roofline import (
     prefill_compute_seconds,
     prefill_seconds,
 )
+from inferecon.specs.deployment import Deployment, deployment
+from inferecon.specs.hardware import Accelerator, get_accelerator
+from inferecon.specs.models import ModelSpec
+from inferecon.specs.precision import NumberFormat
 from inferecon.units import HOUR_S, MONTH_S
 
 __all__ = [
-    "PREFILL_SCHEDULES", "DEFAULT_PREFILL_SCHEDULING", "seconds_per_output_token", "ideal_replica", "Workload", "ReplicaConfig", "Multipliers", "Plan", "plan",
-    "HOURS_PER_MONTH", "multi_region_factor", "replica_requests_per_second", "fleet", "Fleet", "plan_mixture",
+    "DEFAULT_PREFILL_SCHEDULING",
+    "HOURS_PER_MONTH",
+    "PREFILL_SCHEDULES",
+    "Fleet",
+    "Multipliers",
+    "Plan",
+    "ReplicaConfig",
+    "Workload",
+    "fleet",
+    "ideal_replica",
+    "multi_region_factor",
+    "plan",
+    "plan_mixture",
+    "replica_requests_per_second",
+    "seconds_per_output_token",
 ]
 
 
@@ -131,11 +144,12 @@ def seconds_per_output_token(step_seconds: ArrayLike, batch: ArrayLike,
         c = non_negative("compute_seconds", compute_seconds)
         return np.maximum(t, c + lam * b * p / n)
     if scheduling == "disaggregated":
-        return np.broadcast_to(t, np.broadcast_shapes(t.shape, b.shape, p.shape, n.shape, lam.shape)).astype(float)
+        return np.broadcast_to(t, np.broadcast_shapes(t.shape, b.shape, p.shape, n.shape,
+                                                      lam.shape)).astype(float)
     raise ValueError(f"scheduling must be one of {', '.join(PREFILL_SCHEDULES)}; got {scheduling!r}")
 
 
-def ideal_replica(accelerator: "str | Accelerator", n_devices: int) -> Accelerator:
+def ideal_replica(accelerator: str | Accelerator, n_devices: int) -> Accelerator:
     """An ``n_devices`` group seen as one device: FLOP/s, HBM and its bandwidth and price add up.
 
     This is the zero-communication limit of tensor parallelism, an upper bound on speed, and
@@ -224,7 +238,8 @@ class ReplicaConfig:
             raise ValueError(f"prefill_scheduling must be one of {', '.join(PREFILL_SCHEDULES)}; "
                              f"got {self.prefill_scheduling!r}")
         for name, low in (("max_seconds_per_output_token", 0.0), ("max_seconds_to_first_token", 0.0),
-                          ("flop_utilization", 0.0), ("bandwidth_utilization", 0.0), ("reserve_fraction", 0.0)):
+                          ("flop_utilization", 0.0), ("bandwidth_utilization", 0.0), ("reserve_fraction",
+                                                                                      0.0)):
             _field("ReplicaConfig", name, getattr(self, name), low=low)
         _field("ReplicaConfig", "n_devices", self.n_devices, low=1, integer=True)
         _field("ReplicaConfig", "max_batch", self.max_batch, low=1, integer=True)
@@ -233,7 +248,8 @@ class ReplicaConfig:
         fraction("reserve_fraction", self.reserve_fraction, low_open=False, high_open=True)
         if self.price_usd_per_hour is not None:
             _field("ReplicaConfig", "price_usd_per_hour", self.price_usd_per_hour)
-        dep = deployment(self.accelerator, self.model, weight_format=self.weight_format, kv_format=self.kv_format,
+        dep = deployment(self.accelerator, self.model, weight_format=self.weight_format,
+                         kv_format=self.kv_format,
                          n_devices=int(self.n_devices), flop_utilization=self.flop_utilization,
                          bandwidth_utilization=self.bandwidth_utilization,
                          hbm_fraction=1.0 - self.reserve_fraction, price_usd_per_hour=self.price_usd_per_hour)
@@ -244,7 +260,7 @@ class ReplicaConfig:
         """The whole description, resolved once: what every planner function reads."""
         return self._deployment
 
-    def derated(self, efficiency: float) -> "ReplicaConfig":
+    def derated(self, efficiency: float) -> ReplicaConfig:
         """The same configuration on a real system that reaches a fraction :math:`\\eta` of the
         bound: both utilizations multiplied by :math:`\\eta`.
 
@@ -406,7 +422,8 @@ def _largest_batch(dep: Deployment, config: ReplicaConfig, ctx_mean: float, ctx_
                          f"fits beside the weights; use more devices or a smaller format")
     upper = min(mem_cap, config.max_batch)
     batches = np.arange(1, upper + 1, dtype=float)
-    steps, tau, rate, comp = _per_token(dep, config.prefill_scheduling, batches, ctx_mean, prefill, output_tokens)
+    steps, tau, rate, comp = _per_token(dep, config.prefill_scheduling, batches, ctx_mean, prefill,
+                                        output_tokens)
     ok = tau <= config.max_seconds_per_output_token
     if not ok[0]:
         raise ValueError(f"{m.name} on {acc.name}: a single sequence already takes "
@@ -483,7 +500,7 @@ def fleet(workload: Workload, config: ReplicaConfig, multipliers: Multipliers | 
                  workload.output_tokens, p.multipliers, _pools(p))
 
 
-def _pools(p: "Plan") -> tuple[float, float] | None:
+def _pools(p: Plan) -> tuple[float, float] | None:
     """Per-replica rates of the decode and prefill pools of a disaggregated plan, else None."""
     if p.config.prefill_scheduling != "disaggregated":
         return None
@@ -519,15 +536,17 @@ def plan(workload: Workload, config: ReplicaConfig, multipliers: Multipliers | N
     sized = _size(dep, rate, workload.peak_requests_per_s, workload.requests_per_s, workload.output_tokens,
                   mult, pools)
     return Plan(workload=workload, config=config, multipliers=mult, batch=b, batch_limit=limit,
-                step_bound=step_bound, step_seconds=step, prefill_seconds=prefill, seconds_per_output_token=tau,
+                step_bound=step_bound, step_seconds=step, prefill_seconds=prefill,
+                seconds_per_output_token=tau,
                 replica_requests_per_s=rate, replicas_for_peak=int(sized.replicas_for_peak),
                 replicas=int(sized.replicas), devices=int(sized.devices),
-                usd_per_month=float(sized.usd_per_month), usd_per_month_peak_only=float(sized.usd_per_month_peak_only),
+                usd_per_month=float(sized.usd_per_month),
+                usd_per_month_peak_only=float(sized.usd_per_month_peak_only),
                 usd_per_million_output_tokens=float(sized.usd_per_million_output_tokens),
                 utilization_at_average=float(sized.utilization_at_average))
 
 
-def plan_mixture(workload: Workload, shares: "list[tuple[float, ReplicaConfig]]",
+def plan_mixture(workload: Workload, shares: list[tuple[float, ReplicaConfig]],
                  multipliers: Multipliers | None = None) -> tuple[list[Plan], int, float]:
     """Plan separate fleets for shares of one workload (a router's small and large models).
 
@@ -542,5 +561,5 @@ def plan_mixture(workload: Workload, shares: "list[tuple[float, ReplicaConfig]]"
     if abs(sum(s) - 1.0) > 1e-9:
         raise ValueError(f"shares must add up to 1, got {sum(s)!r}")
     plans = [plan(dataclasses.replace(workload, requests_per_s=workload.requests_per_s * x), cfg, multipliers)
-             for x, (_, cfg) in zip(s, shares)]
+             for x, (_, cfg) in zip(s, shares, strict=True)]
     return plans, sum(p.devices for p in plans), sum(p.usd_per_month for p in plans)

@@ -1,28 +1,30 @@
-"""Named sets of modelling constants (Erdil's paper text, his notebook) and the codes of infeasible configurations."""
+"""Named sets of modelling constants (Erdil's paper text, his notebook), the codes of infeasible
+configurations and the names of what bounds a step."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import lookup
-from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.serving.roofline import ERDIL_BANDWIDTH_UTILIZATION, ERDIL_FLOP_UTILIZATION
+from inferecon.specs.hardware import Accelerator, get_accelerator
 
 __all__ = [
-    "Protocol",
+    "BOUNDS",
+    "CONSTANT_SETS",
+    "INFEASIBLE_REASONS",
     "NCCL_PROTOCOLS",
     "ConstantSet",
-    "CONSTANT_SETS",
-    "get_constants",
-    "INFEASIBLE_REASONS",
-    "describe_infeasible",
-    "BOUNDS",
+    "Protocol",
     "bound_names",
+    "describe_infeasible",
+    "get_constants",
 ]
 
 
@@ -144,7 +146,8 @@ def get_constants(constants: str | ConstantSet) -> ConstantSet:
     """A :class:`ConstantSet` by id (``"paper"`` or ``"notebook"``) or passed through."""
     if isinstance(constants, ConstantSet):
         return constants
-    return lookup("constant set", constants, CONSTANT_SETS)
+    found: ConstantSet = lookup("constant set", constants, CONSTANT_SETS)
+    return found
 
 
 #: Bit flags of the ``reason`` array: why a configuration is infeasible (0 = feasible).
@@ -162,8 +165,10 @@ INFEASIBLE_REASONS: Mapping[int, str] = MappingProxyType({
 
 def describe_infeasible(reason: int) -> list[str]:
     """The messages of the bits set in a ``reason`` code (empty list: feasible)."""
-    if isinstance(reason, (str, bool)) or not hasattr(reason, "__int__") or int(reason) != reason or reason < 0:
-        raise ValueError(f"reason must be a whole number >= 0 (a sum of INFEASIBLE_REASONS bits), got {reason!r}")
+    if (isinstance(reason, (str, bool)) or not hasattr(reason, "__int__") or int(reason) != reason
+            or reason < 0):
+        raise ValueError("reason must be a whole number >= 0 (a sum of INFEASIBLE_REASONS bits), "
+                         f"got {reason!r}")
     return [msg for bit, msg in INFEASIBLE_REASONS.items() if int(reason) & bit]
 
 

@@ -30,10 +30,11 @@ one cannot fill a large batch.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -47,8 +48,19 @@ from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat
 
-__all__ = ["Sweep", "Frontier", "Configurations", "sweep", "structural_configurations", "default_device_counts",
-           "default_batches", "pareto_mask", "preferred_point", "implied_batch", "best_split"]
+__all__ = [
+    "Configurations",
+    "Frontier",
+    "Sweep",
+    "best_split",
+    "default_batches",
+    "default_device_counts",
+    "implied_batch",
+    "pareto_mask",
+    "preferred_point",
+    "structural_configurations",
+    "sweep",
+]
 
 
 def default_device_counts(max_devices: int = 512, node_size: int = 8) -> NDArray[np.int64]:
@@ -77,8 +89,8 @@ def default_batches(max_batch: float = 16384, n: int = 64) -> NDArray[np.int64]:
 
 
 def _divisors(n: int) -> NDArray[np.int64]:
-    d = np.arange(1, n + 1)
-    return d[n % d == 0]
+    d = np.arange(1, n + 1, dtype=np.int64)
+    return np.asarray(d[n % d == 0], dtype=np.int64)
 
 
 @lru_cache(maxsize=64)
@@ -126,7 +138,8 @@ def _device_counts(acc: Accelerator, device_counts: ArrayLike | None, max_device
     if device_counts is None:
         return tuple(int(c) for c in default_device_counts(max_devices, acc.scaleup_domain))
     _no_strings("device_counts", device_counts)
-    return tuple(int(c) for c in at_least_one("device_counts", np.asarray(device_counts), integer=True).ravel())
+    return tuple(int(c) for c in at_least_one("device_counts", np.asarray(device_counts),
+                                              integer=True).ravel())
 
 
 def structural_configurations(accelerator: str | Accelerator, model: str | ModelSpec,
@@ -186,7 +199,8 @@ class Sweep(SpeedsMixin):
 
     @property
     def bound(self) -> NDArray[np.str_]:
-        """Name of the largest term of each configuration's step (:data:`~inferecon.serving.constants.BOUNDS`)."""
+        """Name of the largest term of each configuration's step
+        (:data:`~inferecon.serving.constants.BOUNDS`)."""
         return bound_names(self.bound_code)
 
     def reason_text(self, i: int) -> str:
@@ -215,7 +229,7 @@ class Sweep(SpeedsMixin):
         """How many configurations each infeasibility reason excludes (they can overlap)."""
         return {msg: int(np.count_nonzero(self.reason & bit)) for bit, msg in INFEASIBLE_REASONS.items()}
 
-    def frontier(self) -> "Frontier":
+    def frontier(self) -> Frontier:
         """The Pareto frontier of the feasible configurations (:func:`pareto_mask`)."""
         idx = np.flatnonzero(self.feasible)
         speed = 1.0 / self.token_seconds[idx]
@@ -250,7 +264,8 @@ class Frontier:
 
     def column(self, name: str) -> NDArray[Any]:
         """Any :class:`Sweep` array restricted to the frontier (``"batch"``, ``"n_devices"``...)."""
-        return getattr(self.sweep, name)[self.index]
+        arr: NDArray[Any] = getattr(self.sweep, name)[self.index]
+        return arr
 
     def row(self, k: int) -> dict[str, Any]:
         """Frontier point ``k`` (0 = slowest and cheapest) as a dict."""
@@ -265,8 +280,8 @@ class Frontier:
 
     def _nonempty(self) -> None:
         if self.index.size == 0:
-            raise ValueError("no configuration of the sweep is feasible: the frontier is empty "
-                             f"({', '.join(f'{k}: {v}' for k, v in self.sweep.reason_counts().items() if v)})")
+            counts = ", ".join(f"{k}: {v}" for k, v in self.sweep.reason_counts().items() if v)
+            raise ValueError(f"no configuration of the sweep is feasible: the frontier is empty ({counts})")
 
     @property
     def max_speed(self) -> float:
@@ -376,12 +391,14 @@ def implied_batch(tokens_per_s_per_request: ArrayLike, utilization: ArrayLike, n
     :math:`b \\approx 120`.
     """
     for name, x in (("tokens_per_s_per_request", tokens_per_s_per_request), ("utilization", utilization),
-                    ("n_devices", n_devices), ("peak_flop_per_s", peak_flop_per_s), ("flop_per_token", flop_per_token)):
+                    ("n_devices", n_devices), ("peak_flop_per_s", peak_flop_per_s), ("flop_per_token",
+                                                                                     flop_per_token)):
         _no_strings(name, x)
     v = positive("tokens_per_s_per_request", tokens_per_s_per_request)
     u = fraction("utilization", utilization)
     n = at_least_one("n_devices", n_devices)
-    return u * n * positive("peak_flop_per_s", peak_flop_per_s) / (v * positive("flop_per_token", flop_per_token))
+    return u * n * positive("peak_flop_per_s", peak_flop_per_s) / (v * positive("flop_per_token",
+                                                                                flop_per_token))
 
 
 def _sweep_core(dep: Deployment, net: Interconnect, cs: ConstantSet, conf: Configurations,
@@ -410,11 +427,14 @@ def _sweep_core(dep: Deployment, net: Interconnect, cs: ConstantSet, conf: Confi
         out_h[a:b] = res.hbm_bytes_per_device.ravel()
         out_r[a:b] = res.reason.ravel()
         out_b[a:b] = res.bound_code.ravel()
-    rep = lambda x: np.repeat(x, nb)  # noqa: E731
+    def rep(x: NDArray[np.int64]) -> NDArray[np.int64]:
+        return np.repeat(x, nb)
+
     acc, m = dep.accelerator, dep.model
     meta = MappingProxyType(dict(
         model=m.id, model_name=m.name, accelerator=acc.id, accelerator_name=acc.name, constants=cs.id,
-        preference_alpha=cs.preference_alpha, context_tokens=dep.context_tokens, weight_format=dep.weight_format.id,
+        preference_alpha=cs.preference_alpha, context_tokens=dep.context_tokens,
+        weight_format=dep.weight_format.id,
         kv_format=dep.kv_format.id, demand_tokens_per_s=demand, price_usd_per_hour=dep.price_usd_per_hour))
     return Sweep(n_devices=rep(conf.n_devices), tp=rep(conf.tp), tp_heads=rep(conf.tp_heads),
                  pp=rep(conf.pp), ep=rep(conf.ep), batch=np.tile(batches, k),
@@ -465,7 +485,8 @@ def sweep(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | 
     if dep.context_tokens != ctx:
         dep = replace(dep, context_tokens=ctx)
     dem = _number("demand_tokens_per_s", demand_tokens_per_s, low_open=True, allow_inf=True)
-    for name, v in (("max_devices", max_devices), ("n_batches", n_batches), ("max_pp", max_pp), ("chunk", chunk)):
+    for name, v in (("max_devices", max_devices), ("n_batches", n_batches), ("max_pp", max_pp), ("chunk",
+                                                                                                 chunk)):
         _number(name, v, low=1)
         at_least_one(name, v, integer=True)
     conf = structural_configurations(dep.accelerator, dep.model, device_counts, max_devices=max_devices,

@@ -8,9 +8,12 @@ throughput at the same cost per token, so the cost of a configuration is that of
 replica. The step-time model follows Erdil 2025 §3 :cite:`erdil2025inference`:
 
 .. math::
-    T = \\underbrace{\\kappa L\\,(n_\\mathrm{ser} t_\\mathrm{launch} + c_\\mathrm{layer})}_{\\text{latency and network}}
-        + \\kappa \\max\\Bigl(\\frac{p_w N_\\mathrm{read}(m)/t + \\lceil m/r_a\\rceil\\,\\ell\\,k_\\mathrm{kv}\\,\\rho/r_b}{u_B B},\\;
-                             \\frac{2 m N_\\mathrm{active}/t + \\lceil m/r_a\\rceil\\,a\\,\\ell/r_b}{u_C C}\\Bigr)
+    T = \\underbrace{\\kappa L\\,(n_\\mathrm{ser} t_\\mathrm{launch} + c_\\mathrm{layer})}
+                    _{\\text{latency and network}}
+        + \\kappa \\max\\Bigl(
+            \\frac{p_w N_\\mathrm{read}(m)/t
+                  + \\lceil m/r_a\\rceil\\,\\ell\\,k_\\mathrm{kv}\\,\\rho/r_b}{u_B B},\\;
+            \\frac{2 m N_\\mathrm{active}/t + \\lceil m/r_a\\rceil\\,a\\,\\ell/r_b}{u_C C}\\Bigr)
         + (p - 1)\\,t_\\mathrm{p2p}
 
 with :math:`L` layers, micro-batch :math:`m = b/p` (one micro-batch per stage, no bubbles,
@@ -81,9 +84,10 @@ sympy derivation is :mod:`inferecon.symbolic.parallelism`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -91,7 +95,7 @@ from numpy.typing import ArrayLike, NDArray
 from inferecon._validate import at_least_one, non_negative, positive
 from inferecon.serving.constants import BOUNDS, ConstantSet, bound_names, describe_infeasible, get_constants
 from inferecon.serving.moe import params_read_per_step
-from inferecon.serving.network import Interconnect, _CollectiveSum, _coll_terms, get_interconnect
+from inferecon.serving.network import Interconnect, _coll_terms, _CollectiveSum, get_interconnect
 from inferecon.specs.deployment import Deployment, Layout, deployment
 from inferecon.specs.hardware import ACCELERATORS, Accelerator
 from inferecon.specs.models import ModelSpec, get_model
@@ -100,12 +104,12 @@ from inferecon.units import HOUR_S, TOKENS_PER_MILLION
 
 __all__ = [
     "StepBreakdown",
+    "activation_words_per_device",
     "decode_step_breakdown",
-    "token_latency_seconds",
+    "erdil_activation_bytes",
     "evaluate_configurations",
     "resolve",
-    "erdil_activation_bytes",
-    "activation_words_per_device",
+    "token_latency_seconds",
 ]
 
 
@@ -173,9 +177,9 @@ class StepBreakdown(SpeedsMixin):
     @property
     def reason_text(self) -> NDArray[np.str_]:
         """Why each configuration is infeasible, in words (``""`` where it is feasible)."""
+        need = np.broadcast_to(self.hbm_bytes_per_device, self.reason.shape).ravel()
         flat = [_reason_words(int(r), float(h), self.hbm_capacity_bytes)
-                for r, h in zip(self.reason.ravel(), np.broadcast_to(self.hbm_bytes_per_device,
-                                                                      self.reason.shape).ravel())]
+                for r, h in zip(self.reason.ravel(), need, strict=True)]
         return np.asarray(flat, dtype=str).reshape(self.reason.shape)
 
 
@@ -201,7 +205,8 @@ def _arch(m: ModelSpec) -> dict[str, float]:
     return dict(qkv=float(qkv), n_kv_eff=float(n_kv_eff), up_dense=float(up_dense), up_moe=float(up_moe))
 
 
-def activation_words_per_device(model: "str | ModelSpec", tp: ArrayLike, tp_heads: ArrayLike) -> NDArray[np.float64]:
+def activation_words_per_device(model: str | ModelSpec, tp: ArrayLike,
+                                tp_heads: ArrayLike) -> NDArray[np.float64]:
     """Activation elements one device reads and writes per token in one step, all layers.
 
     A matmul split on the :math:`r_a \\times r_b` grid reads its input slice and writes its
@@ -218,20 +223,22 @@ def activation_words_per_device(model: "str | ModelSpec", tp: ArrayLike, tp_head
     :math:`d_\\mathrm{ff}`-wide outputs and a :math:`1/t` share of the inputs: the reverse.)
     """
     m = get_model(model)
-    r_b = np.asarray(tp_heads, dtype=float)
-    r_a = np.asarray(tp, dtype=float) / r_b
+    _no_strings("tp", tp)
+    _no_strings("tp_heads", tp_heads)
+    r_b = at_least_one("tp_heads", tp_heads, integer=True)
+    r_a = at_least_one("tp", tp, integer=True) / r_b
     a = _arch(m)
     d = float(m.d_model)
     o = float(m.n_heads * (m.v_head_dim if m.attention == "mla" else m.d_head))
     attn = 2 * d / r_a + (a["qkv"] + o) / r_b
     if m.parallel_layers:
         dense = 2 * d / r_a + (a["qkv"] + o + a["up_dense"] + m.d_ff) / r_b
-        return m.n_layers * dense
+        return np.asarray(m.n_layers * dense, dtype=float)
     dense = attn + 2 * d / r_a + (a["up_dense"] + m.d_ff) / r_b
     k = float(m.n_active_experts + m.n_shared_experts)
     moe_layer = attn + 2 * k * d / r_a + (a["up_moe"] + k * m.d_ff_expert) / r_b
     n_moe = float(m.n_moe_layers)
-    return (m.n_layers - n_moe) * dense + n_moe * moe_layer
+    return np.asarray((m.n_layers - n_moe) * dense + n_moe * moe_layer, dtype=float)
 
 
 def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
@@ -282,6 +289,7 @@ def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
     # ---- memory and arithmetic, slowest stage, all micro-batches of one step
     c_eff = dep.flop_utilization * dep.peak_flop_per_s
     b_eff = dep.bandwidth_utilization * acc.hbm_bytes_per_s
+    weights_read: NDArray[np.float64] | float
     if m.is_moe:
         weights_read = wfmt.bytes_per_element * params_read_per_step(m, np.maximum(micro, 1.0))
     else:
@@ -353,16 +361,20 @@ def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
     util = np.where(feasible, (batch * flop_per_token / dep.peak_flop_per_s) / (n_dev * safe_t), 0.0)
     usd = np.where(feasible, (TOKENS_PER_MILLION * dep.price_usd_per_hour / HOUR_S) * n_dev * safe_t / batch,
                    np.inf)
-    bc = lambda x: np.broadcast_to(np.asarray(x, dtype=float), shape)  # noqa: E731
+    def bc(x: ArrayLike) -> NDArray[np.float64]:
+        return np.broadcast_to(np.asarray(x, dtype=float), shape)
+
     terms_stack = np.stack([bc(mem_s), bc(comp_s), bc(coll_s), bc(pipe_s), bc(kernel_s)])
     bound = np.where(feasible, np.argmax(terms_stack, axis=0), len(BOUNDS) - 1).astype(np.int64)
     return StepBreakdown(deployment=dep, n_devices=bc(n_dev), batch=bc(batch), kernel_seconds=bc(kernel_s),
                          collective_seconds=bc(coll_s), pipeline_seconds=bc(pipe_s), memory_seconds=bc(mem_s),
-                         compute_seconds=bc(comp_s), token_seconds=bc(token_s), hbm_bytes_per_device=bc(hbm_need),
+                         compute_seconds=bc(comp_s), token_seconds=bc(token_s),
+                         hbm_bytes_per_device=bc(hbm_need),
                          utilization=bc(util), usd_per_million_tokens=bc(usd), feasible=feasible,
                          reason=reason.astype(np.int64), bound_code=bound,
                          hbm_capacity_bytes=dep.hbm_fraction * dep.accelerator.hbm_bytes,
-                         extras=MappingProxyType({"kv_replication": bc(rep), "pipeline_imbalance": bc(kappa)}))
+                         extras=MappingProxyType({"kv_replication": bc(rep),
+                                                  "pipeline_imbalance": bc(kappa)}))
 
 
 def _number(name: str, value: object, *, low: float = 0.0, low_open: bool = False,
@@ -370,7 +382,7 @@ def _number(name: str, value: object, *, low: float = 0.0, low_open: bool = Fals
     """A scalar argument as a float: no strings, no booleans, no NaN; ``> low`` or ``>= low``."""
     if isinstance(value, (str, bytes, bool)) or not hasattr(value, "__float__"):
         raise ValueError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    x = float(value)  # type: ignore[arg-type]
+    x = float(cast(float, value))
     op = ">" if low_open else ">="
     if math.isnan(x) or (math.isinf(x) and not allow_inf) or x < low or (low_open and x == low):
         raise ValueError(f"{name} must be {op} {low:g}{'' if allow_inf else ' and finite'}, got {value!r}")
@@ -462,7 +474,8 @@ def evaluate_configurations(accelerator: str | Accelerator | Deployment, model: 
         dep = replace(dep, context_tokens=float(ctx))
     arrs = _split_arrays(tp, tp_heads, pp, ep, batch)
     dem = _number("demand_tokens_per_s", demand_tokens_per_s, low_open=True, allow_inf=True)
-    return _evaluate(dep, net, cs, *arrs, ctx, dem)
+    tp_a, heads_a, pp_a, ep_a, batch_a = arrs
+    return _evaluate(dep, net, cs, tp_a, heads_a, pp_a, ep_a, batch_a, ctx, dem)
 
 
 def decode_step_breakdown(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None,
@@ -505,7 +518,8 @@ def decode_step_breakdown(accelerator: str | Accelerator | Deployment, model: st
                                   activation_bytes=activation_bytes, constants=constants)
     if np.all(out.feasible):
         if all(np.ndim(v) == 0 for v in split.values()):   # one split: the deployment carries it
-            out = replace(out, deployment=replace(out.deployment, layout=Layout(**{k: int(v) for k, v in split.items()})))
+            out = replace(out, deployment=replace(out.deployment, layout=Layout(**{k: int(v) for k,
+                                                                                   v in split.items()})))
         return out
     texts = sorted({str(x) for x in np.unique(out.reason_text[~out.feasible])})
     where = ", ".join(f"{k}={v}" for k, v in split.items())
@@ -520,11 +534,13 @@ def token_latency_seconds(accelerator: str | Accelerator | Deployment, model: st
     return decode_step_breakdown(accelerator, model, batch, context_tokens, **kwargs).token_seconds
 
 
-def erdil_activation_bytes(model: "str | ModelSpec", batch: ArrayLike,
+def erdil_activation_bytes(model: str | ModelSpec, batch: ArrayLike,
                            activation_bytes: float = 2.0) -> NDArray[np.float64]:
     """Matmul input/output activation bytes of one decode step, Erdil eq. 43's extra memory term.
 
-    .. math:: n_\\mathrm{layers}\\,b\\,\\bigl(2d + (1 + 2/g)\\,n_h d_h + n_h d_h + 2d + 2 d_\\mathrm{ff}\\bigr)\\,p_a
+    .. math::
+        n_\\mathrm{layers}\\,b\\,\\bigl(2d + (1 + 2/g)\\,n_h d_h + n_h d_h + 2d
+        + 2 d_\\mathrm{ff}\\bigr)\\,p_a
 
     Erdil's widths for the whole step, not split among devices: a yardstick against the weight
     reads. What the step model charges one device (``ConstantSet.activation_traffic``, on in
@@ -534,7 +550,8 @@ def erdil_activation_bytes(model: "str | ModelSpec", batch: ArrayLike,
     b = at_least_one("batch", batch)
     a = float(positive("activation_bytes", activation_bytes))
     g = m.gqa_group
-    widths = 2 * m.d_model + (1 + 2 / g) * m.n_heads * m.d_head + m.n_heads * m.d_head + 2 * m.d_model + 2 * m.d_ff
+    widths = (2 * m.d_model + (1 + 2 / g) * m.n_heads * m.d_head + m.n_heads * m.d_head
+              + 2 * m.d_model + 2 * m.d_ff)
     return m.n_layers * b * widths * a
 
 
