@@ -146,9 +146,10 @@ class StepBreakdown(SpeedsMixin):
     (:attr:`reason_text` spells them out) and ``bound_code`` the largest term of each step
     (:attr:`bound` names it: ``"memory"``, ``"compute"``, ``"network"``, ``"pipeline"``,
     ``"kernel launch"``, or ``"infeasible"``; :data:`~inferecon.serving.constants.BOUNDS`).
-    ``deployment`` is the description evaluated (its layout is that of the call, or the
-    first of the arrays'), ``hbm_bytes_per_device`` what the busiest device must hold and
-    ``hbm_capacity_bytes`` what it may.
+    ``deployment`` is the description evaluated (from :func:`decode_step_breakdown`, with
+    the split as its layout; from :func:`evaluate_configurations`, the split arrays replace
+    its layout), ``hbm_bytes_per_device`` what the busiest device must hold and
+    ``hbm_capacity_bytes`` what it may (``hbm_fraction`` of its HBM).
     """
 
     deployment: Deployment
