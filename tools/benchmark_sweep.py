@@ -56,11 +56,11 @@ def main(argv: list[str]) -> int:
         n_b += 1
     kw = dict(constants=args.constants, device_counts=counts, batches=batches)
 
-    frontier.sweep(args.model, args.accelerator, **kw)          # warm caches (enumeration, imports)
+    frontier.sweep(args.accelerator, args.model, **kw)          # warm caches (enumeration, imports)
     runs = []
     for _ in range(5):
         t0 = time.perf_counter()
-        sw = frontier.sweep(args.model, args.accelerator, **kw)
+        sw = frontier.sweep(args.accelerator, args.model, **kw)
         runs.append(time.perf_counter() - t0)
     t_vec = min(runs)
     t0 = time.perf_counter()
