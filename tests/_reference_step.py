@@ -71,7 +71,8 @@ def reference_model(accelerator: str | Accelerator, model: str | ModelSpec, *, c
             bw = (q - 1) / ranks * size / up_bps + (nodes - 1) / nodes * size / out_bps
         best = math.inf
         for pr in protocols:
-            lat = pr.base_seconds + mult * (pr.per_rank_seconds * (q - 1) + pr.per_log2_node_seconds * math.log2(nodes))
+            lat = pr.base_seconds + mult * (pr.per_rank_seconds * (q - 1)
+                                            + pr.per_log2_node_seconds * math.log2(nodes))
             best = min(best, lat + bw / pr.bandwidth_factor)
         return best
 
@@ -131,7 +132,8 @@ def reference_model(accelerator: str | Accelerator, model: str | ModelSpec, *, c
             read = m.matmul_params
         on_device = math.ceil(micro / r_a)   # the busiest device's sequences of one micro-batch
         memory = kappa * (wf.bytes_per_element * read / tp + on_device * ctx * kv_tok * rep / r_b) / bw_eff
-        if cs.activation_traffic:   # inputs and outputs of each matmul slice (see activation_words_per_device)
+        if cs.activation_traffic:   # inputs and outputs of each matmul slice
+            # (see inferecon.serving.parallelism.activation_words_per_device)
             o = m.n_heads * (m.v_head_dim if m.attention == "mla" else m.d_head)
             if m.parallel_layers:
                 words = L * (2 * d / r_a + (qkv + o + up_dense + m.d_ff) / r_b)

@@ -34,12 +34,14 @@ def test_sweep_cost_scales_exactly_with_the_callers_price():
     ok = at_2.feasible
     assert ok.any() and np.array_equal(ok, at_20.feasible)
     assert np.array_equal(at_2.token_seconds, at_20.token_seconds)
-    np.testing.assert_allclose(at_20.usd_per_million_tokens[ok], 10.0 * at_2.usd_per_million_tokens[ok], rtol=1e-12)
+    np.testing.assert_allclose(at_20.usd_per_million_tokens[ok], 10.0 * at_2.usd_per_million_tokens[ok],
+                               rtol=1e-12)
     assert at_20.frontier().min_cost == pytest.approx(10.0 * at_2.frontier().min_cost, rel=1e-12)
     assert at_20.deployment.price_usd_per_hour == 20.0
     # one configuration by hand: tp = 1, batch 1 -> 1e6 x T x 20 / 3600
     k = int(np.flatnonzero((at_20.n_devices == 1) & (at_20.batch == 1))[0])
-    assert at_20.usd_per_million_tokens[k] == pytest.approx(1e6 * at_20.token_seconds[k] * 20.0 / 3600, rel=1e-12)
+    assert at_20.usd_per_million_tokens[k] == pytest.approx(1e6 * at_20.token_seconds[k] * 20.0 / 3600,
+                                                            rel=1e-12)
 
 
 def test_step_time_falls_with_the_callers_bandwidth():
@@ -68,7 +70,8 @@ def test_catalogue_id_under_paper_gets_erdils_overrides_but_an_object_does_not()
     by_id = par.decode_step_breakdown("h100-sxm", "llama-3-8b", 1)
     by_obj = par.decode_step_breakdown(H100, "llama-3-8b", 1)
     assert by_obj.deployment.accelerator is H100
-    assert float(by_id.memory_seconds) == pytest.approx(float(by_obj.memory_seconds) * 3.35e12 / 3.3e12, rel=1e-12)
+    assert float(by_id.memory_seconds) == pytest.approx(float(by_obj.memory_seconds) * 3.35e12 / 3.3e12,
+                                                        rel=1e-12)
     # the notebook set's H100 is priced at 3.15 x 2/3 = $2.10/h
     nb = frontier.sweep("h100-sxm", "llama-3-8b", constants="notebook", device_counts=[1], batches=[1])
     assert nb.deployment.price_usd_per_hour == pytest.approx(2.10)
@@ -152,12 +155,14 @@ def test_step_breakdown_names_its_bound():
 
 
 def test_infeasible_points_carry_their_reason_and_no_price():
-    out = par.evaluate_configurations("h100-sxm", "llama-3-70b", tp=np.array([1, 8]), tp_heads=np.array([1, 8]),
+    out = par.evaluate_configurations("h100-sxm", "llama-3-70b", tp=np.array([1, 8]), tp_heads=np.array([1,
+                                                                                                         8]),
                                       pp=1, ep=1, batch=1)
     assert out.feasible.tolist() == [False, True]
     assert out.bound.tolist()[0] == "infeasible" and math.isinf(out.usd_per_million_tokens[0])
     # 70.55e9 parameters x 2 bytes = 141.1 GB on one 80 GB device (paper set: all of it usable)
-    assert out.reason_text[0] == "weights and KV cache do not fit in HBM (needs 141.1 GB per device, may use 80.0 GB)"
+    assert out.reason_text[0] == ("weights and KV cache do not fit in HBM "
+                                  "(needs 141.1 GB per device, may use 80.0 GB)")
     assert out.reason_text[1] == ""
     sw = frontier.sweep("h100-sxm", "llama-3-70b", device_counts=[1, 8], batches=[1])
     i = int(np.flatnonzero(sw.n_devices == 1)[0])
@@ -237,12 +242,14 @@ def test_scalar_and_one_element_array_agree():
 def test_reference_model_lives_in_tests_and_refuses_bad_context():
     assert not hasattr(par, "reference_model") and not hasattr(par, "reference_token_seconds")
     with pytest.raises(ValueError, match="context_tokens must be a finite number >= 0"):
-        reference_token_seconds("h100-sxm", "llama-3-8b", tp=1, tp_heads=1, pp=1, ep=1, batch=1, context_tokens=-5)
+        reference_token_seconds("h100-sxm", "llama-3-8b", tp=1, tp_heads=1, pp=1, ep=1, batch=1,
+                                context_tokens=-5)
     with pytest.raises(ValueError, match="batch must be a whole number >= 1"):
         reference_model("h100-sxm", "llama-3-8b")(1, 1, 1, 1, 0)
     # and agrees with the vectorized model on the DGX example (10.75 ms, see test_parallelism)
     t = reference_token_seconds("h100-sxm", "llama-3-70b", tp=8, tp_heads=8, pp=1, ep=1, batch=1)
-    assert t == pytest.approx(float(par.decode_step_breakdown("h100-sxm", "llama-3-70b", 1, tp=8).token_seconds),
+    assert t == pytest.approx(float(par.decode_step_breakdown("h100-sxm", "llama-3-70b", 1,
+                                                              tp=8).token_seconds),
                               rel=1e-12)
 
 
