@@ -11,7 +11,7 @@ from inferecon.serving import frontier
 
 @pytest.fixture(scope="module")
 def small_sweep():
-    return frontier.sweep("llama-3-70b", "h100-sxm", constants="paper", max_devices=64, n_batches=40)
+    return frontier.sweep("h100-sxm", "llama-3-70b", constants="paper", max_devices=64, n_batches=40)
 
 
 def _brute_force_pareto(v, c):
@@ -117,30 +117,30 @@ def test_preference_maximum_is_on_the_frontier(small_sweep):
 
 def test_demand_cap():
     cap = 2_000.0
-    sw = frontier.sweep("llama-3-70b", "h100-sxm", max_devices=64, n_batches=40, demand_tokens_per_s=cap)
+    sw = frontier.sweep("h100-sxm", "llama-3-70b", max_devices=64, n_batches=40, demand_tokens_per_s=cap)
     assert np.all(sw.throughput_tokens_per_s[sw.feasible] <= cap)
     assert (sw.reason & 64).any()
-    free = frontier.sweep("llama-3-70b", "h100-sxm", max_devices=64, n_batches=40)
+    free = frontier.sweep("h100-sxm", "llama-3-70b", max_devices=64, n_batches=40)
     assert sw.frontier().min_cost > 1.5 * free.frontier().min_cost
     with pytest.raises(ValueError, match="demand_tokens_per_s must be > 0"):
-        frontier.sweep("llama-3-70b", demand_tokens_per_s=0)
+        frontier.sweep("h100-sxm", "llama-3-70b", demand_tokens_per_s=0)
 
 
 def test_cost_floor_matches_erdil():
     # Erdil: Llama 3 70B in 16-bit at full (capped) utilization costs about $0.11 per million
     # tokens on $2/h H100s: 2 x 69.5e9 FLOP / (0.7 x 1e15 FLOP/s) x $2 / 3600 s x 1e6 = $0.110
-    fr = frontier.sweep("llama-3-70b", "h100-sxm", constants="paper").frontier()
+    fr = frontier.sweep("h100-sxm", "llama-3-70b", constants="paper").frontier()
     assert fr.min_cost == pytest.approx(2 * 69.5e9 / 0.7e15 * 2 / 3600 * 1e6, rel=0.01)
     assert fr.min_cost == pytest.approx(0.11, rel=0.03)
 
 
 def test_constant_sets_change_the_floor_as_expected():
     # compute-bound floor scales with price / cap: (2.10 / 1.0) / (2.00 / 0.7) = 0.735
-    p = frontier.sweep("llama-3-70b", constants="paper", max_devices=64, n_batches=40).frontier().min_cost
-    n = frontier.sweep("llama-3-70b", constants="notebook", max_devices=64, n_batches=40).frontier().min_cost
+    p = frontier.sweep("h100-sxm", "llama-3-70b", constants="paper", max_devices=64, n_batches=40).frontier().min_cost
+    n = frontier.sweep("h100-sxm", "llama-3-70b", constants="notebook", max_devices=64, n_batches=40).frontier().min_cost
     assert n / p == pytest.approx(2.10 * 0.7 / 2.00, rel=0.01)
     with pytest.raises(ValueError, match="unknown constant set 'erdil'; valid ids are: notebook, paper"):
-        frontier.sweep("llama-3-70b", constants="erdil")
+        frontier.sweep("h100-sxm", "llama-3-70b", constants="erdil")
 
 
 def test_cost_at_speed(small_sweep):
@@ -157,8 +157,8 @@ def test_cost_at_speed(small_sweep):
 
 def test_best_split_is_fastest_at_each_batch():
     b = [1, 32, 128, 512]
-    best = frontier.best_split("llama-3-70b", "h100-sxm", 16, b)
-    sw = frontier.sweep("llama-3-70b", "h100-sxm", device_counts=[16], batches=b)
+    best = frontier.best_split("h100-sxm", "llama-3-70b", 16, b)
+    sw = frontier.sweep("h100-sxm", "llama-3-70b", device_counts=[16], batches=b)
     for i, bi in enumerate(b):
         sel = sw.batch == bi
         assert best.token_seconds[i] == pytest.approx(sw.token_seconds[sel].min(), rel=1e-15)
@@ -167,12 +167,12 @@ def test_best_split_is_fastest_at_each_batch():
 def test_implied_batch_by_hand():
     # 0.15 x 8 x 1e15 / (70 tok/s x 1.39e11 FLOP/token) = 123.3
     assert float(frontier.implied_batch(70, 0.15, 8, 1e15, 1.39e11)) == pytest.approx(123.33, rel=1e-3)
-    with pytest.raises(ValueError, match="utilization must be > 0"):
+    with pytest.raises(ValueError, match=r"utilization must lie in \(0, 1\]"):
         frontier.implied_batch(70, 0, 8, 1e15, 1.39e11)
 
 
 def test_moe_sweep_uses_expert_parallelism():
-    sw = frontier.sweep("deepseek-v3", "h100-sxm", weight_format="fp8", kv_format="fp8", max_devices=256, n_batches=32)
+    sw = frontier.sweep("h100-sxm", "deepseek-v3", weight_format="fp8", kv_format="fp8", max_devices=256, n_batches=32)
     fr = sw.frontier()
     assert (sw.ep > 1).any()
     assert sw.feasible[fr.index].all()
@@ -181,11 +181,11 @@ def test_moe_sweep_uses_expert_parallelism():
 
 def test_sweep_bad_input():
     with pytest.raises(ValueError, match="context_tokens must be >= 0"):
-        frontier.sweep("llama-3-8b", context_tokens=-1)
+        frontier.sweep("h100-sxm", "llama-3-8b", context_tokens=-1)
     with pytest.raises(ValueError, match="batches must be a whole number"):
-        frontier.sweep("llama-3-8b", batches=[1.5])
+        frontier.sweep("h100-sxm", "llama-3-8b", batches=[1.5])
     with pytest.raises(ValueError, match="unknown model 'llama-9'"):
-        frontier.sweep("llama-9")
+        frontier.sweep("h100-sxm", "llama-9")
 
 
 def test_ch6_answers_by_hand():
@@ -207,7 +207,7 @@ def test_ch6_sweep_answers_are_frontier_values_and_reject_wrong_ones():
     ch06 = chapter(6)
     # ch6-ex3: the cheapest 405B configuration at >= 30 tok/s is a feasible frontier point
     # at least that fast, and no feasible configuration at >= 30 tok/s is cheaper
-    sw = frontier.sweep("llama-3.1-405b", "h100-sxm", constants="paper")
+    sw = frontier.sweep("h100-sxm", "llama-3.1-405b", constants="paper")
     usd = ch06["6.3"].compute()
     ok = sw.feasible & (sw.tokens_per_s_per_request >= 30)
     assert usd == pytest.approx(float(sw.usd_per_million_tokens[ok].min()), rel=1e-12)
@@ -224,5 +224,5 @@ def test_ch6_sweep_answers_are_frontier_values_and_reject_wrong_ones():
 def test_million_point_sweep_is_complete():
     # Speed is measured by tools/benchmark_sweep.py, not asserted here (timed tests are flaky on
     # a loaded machine); this checks the benchmark's configuration really is a million points.
-    sw = frontier.sweep("llama-3-70b", max_devices=1024, batches=np.arange(1, 900))
+    sw = frontier.sweep("h100-sxm", "llama-3-70b", max_devices=1024, batches=np.arange(1, 900))
     assert sw.size > 1_000_000

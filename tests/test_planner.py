@@ -105,7 +105,10 @@ def test_multi_region_factor():
     (dict(requests_per_s=-1.0), r"requests_per_s must be >= 0 and finite, got -1.0"),
     (dict(requests_per_s=1.0, peak_to_average=0.5), r"peak_to_average must be >= 1"),
     (dict(requests_per_s=1.0, output_tokens=0), r"output_tokens must be >= 1"),
-    (dict(requests_per_s=float("nan")), r"requests_per_s must not contain NaN"),
+    (dict(requests_per_s=float("nan")), r"Workload.requests_per_s must be >= 0 and finite, got nan"),
+    (dict(requests_per_s="10"), r"Workload.requests_per_s must be a number, got '10'"),
+    (dict(requests_per_s=1.0, input_tokens=float("inf")), r"Workload.input_tokens must be >= 0 and finite"),
+    (dict(requests_per_s=1.0, output_tokens=None), r"Workload.output_tokens must be a number, got None"),
 ])
 def test_bad_workload(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -142,7 +145,7 @@ def test_fleet_vectorized_matches_plan():
     f = pl.fleet(w, cfg, m, rates)
     for i, r in enumerate(rates):
         p = pl.plan(pl.Workload(requests_per_s=r, peak_to_average=2.5, input_tokens=800, output_tokens=300), cfg, m)
-        assert f["devices"][i] == p.devices and f["usd_per_month"][i] == pytest.approx(p.usd_per_month, rel=1e-12)
+        assert f.devices[i] == p.devices and f.usd_per_month[i] == pytest.approx(p.usd_per_month, rel=1e-12)
     with pytest.raises(ValueError, match="requests_per_s must be >= 0"):
         pl.fleet(w, cfg, m, [1.0, -2.0])
 
@@ -268,5 +271,5 @@ def test_fleet_vectorized_matches_plan_for_every_scheduling(scheduling):
     f = pl.fleet(SHAPE, cfg, m, rates)
     for i, r in enumerate(rates):
         p = pl.plan(pl.Workload(requests_per_s=r, peak_to_average=3.0, input_tokens=1000, output_tokens=250), cfg, m)
-        assert f["devices"][i] == p.devices
+        assert f.devices[i] == p.devices
         assert p.capacity_requests_per_s >= r * 3.0 * 1.25 - 1e-9

@@ -100,8 +100,8 @@ def test_accelerator_table_uses_one_price_basis():
     assert "all at USD 2.00/h" in acc_table
     # the A100 row at $2/h is 2/1.5 times its row at the catalogue's $1.50/h
     a100 = ie.get_accelerator("a100-80gb-sxm")
-    at_2 = frontier.sweep("llama-3-70b", replace(a100, price_usd_per_hour=2.0)).frontier().min_cost
-    at_cat = frontier.sweep("llama-3-70b", a100).frontier().min_cost
+    at_2 = frontier.sweep(replace(a100, price_usd_per_hour=2.0), "llama-3-70b").frontier().min_cost
+    at_cat = frontier.sweep(a100, "llama-3-70b").frontier().min_cost
     assert at_2 == pytest.approx(at_cat * 2.0 / 1.5, rel=1e-9)
     row = next(r for r in acc_table.splitlines() if r.startswith("| A100"))
     assert float(row.split("|")[3]) == pytest.approx(at_2, abs=6e-4)
@@ -120,8 +120,8 @@ ERDIL_FIXED_1D = {10: 0.0839, 20: 0.0852, 70: 0.2888, 80: 0.3832, 90: 0.5923}
 @pytest.fixture(scope="module")
 def notebook_frontiers():
     cs = par.get_constants("notebook")
-    with_act = frontier.sweep("llama-3-70b", "h100-sxm", constants=cs).frontier()
-    without = frontier.sweep("llama-3-70b", "h100-sxm", constants=replace(cs, activation_traffic=False)).frontier()
+    with_act = frontier.sweep("h100-sxm", "llama-3-70b", constants=cs).frontier()
+    without = frontier.sweep("h100-sxm", "llama-3-70b", constants=replace(cs, activation_traffic=False)).frontier()
     return with_act, without
 
 
@@ -217,13 +217,13 @@ def test_small_multiples_price_all_chips_on_one_basis():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from inferecon.plots import frontier as fplots
-    fig = fplots.frontier_small_multiples("llama-3-8b", "h100-sxm", contexts=(0,), formats=("bf16",),
+    fig = fplots.frontier_small_multiples("h100-sxm", "llama-3-8b", contexts=(0,), formats=("bf16",),
                                           accelerators=("a100-80gb-sxm", "b200"), constants=("paper",),
                                           price_usd_per_hour=2.0, max_devices=8)
     panel = fig.axes[2]
     for line, a in zip(panel.lines[::2], ("a100-80gb-sxm", "b200")):
         acc = replace(ie.get_accelerator(a), price_usd_per_hour=2.0)
-        assert min(line.get_ydata()) == pytest.approx(frontier.sweep("llama-3-8b", acc, max_devices=8).frontier().min_cost)
+        assert min(line.get_ydata()) == pytest.approx(frontier.sweep(acc, "llama-3-8b", max_devices=8).frontier().min_cost)
     plt.close(fig)
 
 

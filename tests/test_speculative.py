@@ -166,7 +166,7 @@ def test_fixed_cost_gain_at_least_one():
     acc = planner.ideal_replica("h100-sxm", 8)
     f = sd.frontier(acc, "llama-3-70b", "llama-3-8b", 0.8, 1000, np.arange(1.0, 513.0),
                     weight_format="int8", layer_latency_seconds=sd.erdil_layer_latency_seconds(8))
-    c = np.geomspace(f["plain_cost"].min(), f["plain_cost"].max(), 20)
+    c = np.geomspace(f.plain_cost.min(), f.plain_cost.max(), 20)
     gain = sd.fixed_cost_speed_gain(f, c)
     # gamma = 0 is inside the speculative sweep, so it can never be slower at equal cost
     assert np.all(gain >= 1 - 1e-12)
@@ -174,5 +174,5 @@ def test_fixed_cost_gain_at_least_one():
     # 1.4-2.0x, bracketing his +66%; without it the pure roofline gives more than 2x
     assert 1.4 < float(np.median(gain)) < 2.0
     f0 = sd.frontier(acc, "llama-3-70b", "llama-3-8b", 0.8, 1000, np.arange(1.0, 513.0), weight_format="int8")
-    c0 = np.geomspace(f0["plain_cost"].min(), f0["plain_cost"].max(), 20)
+    c0 = np.geomspace(f0.plain_cost.min(), f0.plain_cost.max(), 20)
     assert float(np.median(sd.fixed_cost_speed_gain(f0, c0))) > 2.0

@@ -162,7 +162,7 @@ def test_best_latency_is_minimum_over_chip_counts():
 def test_provider_prediction_is_fastest_point_under_the_price():
     p = PRED["aa-llama-3-8b"]
     assert p.config["usd_per_million_tokens"] <= p.measurement.price_usd_per_mtok
-    front = frontier.sweep("llama-3-8b", "h100-sxm", constants=validation.BOUND_CONSTANTS).frontier()
+    front = frontier.sweep("h100-sxm", "llama-3-8b", constants=validation.BOUND_CONSTANTS).frontier()
     faster = front.tokens_per_s_per_request > p.predicted
     assert np.all(front.usd_per_million_tokens[faster] > p.measurement.price_usd_per_mtok)
 
@@ -233,7 +233,7 @@ def test_fit_efficiency_errors():
 
 
 def test_derate_frontier():
-    front = frontier.sweep("llama-3-8b", "h100-sxm", constants=validation.BOUND_CONSTANTS,
+    front = frontier.sweep("h100-sxm", "llama-3-8b", constants=validation.BOUND_CONSTANTS,
                            max_devices=8).frontier()
     d = validation.derate_frontier(front, [0.5, 1.0])
     np.testing.assert_allclose(d["tokens_per_s_per_request"][0], 0.5 * front.tokens_per_s_per_request)

@@ -9,7 +9,7 @@ from inferecon.widgets.frontier import describe, make_frontier_explorer
 
 
 def _expected(**kw):
-    return frontier.sweep(kw.pop("model", "llama-3-70b"), kw.pop("accelerator", "h100-sxm"), max_devices=256,
+    return frontier.sweep(kw.pop("accelerator", "h100-sxm"), kw.pop("model", "llama-3-70b"), max_devices=256,
                           n_batches=48, **kw).frontier()
 
 
@@ -48,7 +48,7 @@ def test_unavailable_precision_is_reported_not_raised():
 
 
 def test_describe_with_nothing_feasible():
-    sw = frontier.sweep("llama-3.1-405b", "h100-sxm", device_counts=[1, 2], batches=[1])
+    sw = frontier.sweep("h100-sxm", "llama-3.1-405b", device_counts=[1, 2], batches=[1])
     assert "No configuration fits" in describe(sw, 3.0, 50.0)
 
 

@@ -9,7 +9,7 @@ every device count up to 1,024 H100s, times enough log-spaced whole batch sizes 
 16,384 to reach ``--configs``):
 
 - vectorized: :func:`inferecon.serving.frontier.sweep` (numpy broadcasting, no per-point Python);
-- loop: :func:`inferecon.serving.parallelism.reference_model`, one configuration at a time in plain
+- loop: ``reference_model`` of ``tests/_reference_step.py``, one configuration at a time in plain
   Python, computing the same three outputs (time per token, $ per million tokens,
   utilization).
 
@@ -31,9 +31,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from inferecon.serving import frontier, parallelism
 from inferecon.units import HOUR_S, TOKENS_PER_MILLION
+from _reference_step import reference_model  # noqa: E402  (test-only reference code)
 
 
 def main(argv: list[str]) -> int:
@@ -47,19 +49,19 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
 
     counts = frontier.default_device_counts(args.max_devices, 8)
-    structural = frontier.structural_configurations(args.model, counts)
-    k = structural["tp"].size
+    structural = frontier.structural_configurations(args.accelerator, args.model, counts)
+    k = structural.size
     need = math.ceil(args.configs / k)             # whole batch sizes, log-spaced from 1 to 16,384
     n_b = need
     while (batches := frontier.default_batches(16384, n_b)).size < need:
         n_b += 1
     kw = dict(constants=args.constants, device_counts=counts, batches=batches)
 
-    frontier.sweep(args.model, args.accelerator, **kw)          # warm caches (enumeration, imports)
+    frontier.sweep(args.accelerator, args.model, **kw)          # warm caches (enumeration, imports)
     runs = []
     for _ in range(5):
         t0 = time.perf_counter()
-        sw = frontier.sweep(args.model, args.accelerator, **kw)
+        sw = frontier.sweep(args.accelerator, args.model, **kw)
         runs.append(time.perf_counter() - t0)
     t_vec = statistics.median(runs)
     t0 = time.perf_counter()
@@ -68,7 +70,7 @@ def main(argv: list[str]) -> int:
 
     cs = parallelism.get_constants(args.constants)
     acc = cs.accelerator(args.accelerator)
-    step = parallelism.reference_model(args.accelerator, args.model, constants=args.constants)
+    step = reference_model(args.accelerator, args.model, constants=args.constants)
     from inferecon.specs.models import get_model
     flop = float(get_model(args.model).flop_per_token(0.0))
     price, peak = acc.price_usd_per_hour, acc.peak_flop_per_s("bf16")

@@ -28,22 +28,40 @@ devices (they take turns), so a step costs :math:`\\gamma\\,t_Q + t_P^{(\\gamma+
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from inferecon._validate import at_least_one, fraction, non_negative, positive
 from inferecon.serving import costs
-from inferecon._validate import at_least_one, fraction, non_negative
+from inferecon.serving.frontier import pareto_mask
+from inferecon.serving.roofline import decode_compute_seconds, decode_memory_seconds, decode_step_seconds
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat
-from inferecon.serving.roofline import decode_compute_seconds, decode_memory_seconds, decode_step_seconds
 
 __all__ = [
-    "REFERENCE_ACCEPTANCE", "ERDIL_FIXED_COST_GAINS", "expected_tokens_per_step", "erdil_paper_tokens_per_step",
-    "simulate_tokens_per_step", "verification_step_seconds", "speculative_step_seconds",
-    "seconds_per_token", "speedup", "usd_per_million_tokens", "optimal_draft_tokens",
-    "leviathan_speedup", "pareto_front", "speed_at_cost", "frontier", "plain_step_seconds",
-    "erdil_layer_latency_seconds", "fixed_cost_speed_gain",
+    "ERDIL_FIXED_COST_GAINS",
+    "REFERENCE_ACCEPTANCE",
+    "SpeculativeFrontier",
+    "erdil_layer_latency_seconds",
+    "erdil_paper_tokens_per_step",
+    "expected_tokens_per_step",
+    "fixed_cost_speed_gain",
+    "frontier",
+    "leviathan_speedup",
+    "optimal_draft_tokens",
+    "pareto_front",
+    "plain_step_seconds",
+    "seconds_per_token",
+    "simulate_tokens_per_step",
+    "speculative_step_seconds",
+    "speed_at_cost",
+    "speedup",
+    "usd_per_million_tokens",
+    "verification_step_seconds",
 ]
 
 #: Throughput gains at fixed cost from speculative decoding reported by Erdil (2025, §4.1):
@@ -85,7 +103,7 @@ def expected_tokens_per_step(acceptance: ArrayLike, draft_tokens: ArrayLike) -> 
     3.3616
     """
     a, g = np.broadcast_arrays(_acceptance(acceptance), _draft_tokens(draft_tokens))
-    return (1.0 - a ** (g + 1.0)) / (1.0 - a)
+    return np.asarray((1.0 - a ** (g + 1.0)) / (1.0 - a), dtype=float)
 
 
 def erdil_paper_tokens_per_step(acceptance: ArrayLike, draft_tokens: ArrayLike) -> NDArray[np.float64]:
@@ -97,7 +115,7 @@ def erdil_paper_tokens_per_step(acceptance: ArrayLike, draft_tokens: ArrayLike) 
     :math:`\\alpha^\\gamma`, the probability that every draft is accepted.
     """
     a, g = np.broadcast_arrays(_acceptance(acceptance), _draft_tokens(draft_tokens))
-    return (1.0 - a**g) / (1.0 - a)
+    return np.asarray((1.0 - a**g) / (1.0 - a), dtype=float)
 
 
 def simulate_tokens_per_step(acceptance: float, draft_tokens: int, n_steps: int = 100_000,
@@ -117,17 +135,18 @@ def simulate_tokens_per_step(acceptance: float, draft_tokens: int, n_steps: int 
     return leading.astype(float) + 1.0
 
 
-def verification_step_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def verification_step_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
                               batch: ArrayLike, draft_tokens: ArrayLike,
                               context_tokens: ArrayLike = 0.0, *,
-                              weight_format: "str | NumberFormat" = "bf16",
-                              kv_format: "str | NumberFormat" = "bf16",
+                              weight_format: str | NumberFormat = "bf16",
+                              kv_format: str | NumberFormat = "bf16",
                               flop_utilization: ArrayLike = 1.0,
                               bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
     """Roofline time of the target's verification pass over :math:`\\gamma + 1` tokens per sequence.
 
     .. math::
-        t_P^{(\\gamma+1)} = \\max\\left(\\frac{p_w N_\\mathrm{read}(b(\\gamma+1)) + b\\,\\ell\\,k_\\mathrm{kv}}{u_B B},\\;
+        t_P^{(\\gamma+1)} = \\max\\left(
+            \\frac{p_w N_\\mathrm{read}(b(\\gamma+1)) + b\\,\\ell\\,k_\\mathrm{kv}}{u_B B},\\;
                           \\frac{b(\\gamma+1)(2N + a\\ell)}{u_C C}\\right)
 
     The weights (and, for an MoE, the experts the :math:`b(\\gamma+1)` tokens touch) and each
@@ -136,20 +155,22 @@ def verification_step_seconds(accelerator: "str | Accelerator", model: "str | Mo
     """
     b = at_least_one("batch", batch)
     q = _draft_tokens(draft_tokens) + 1.0
-    kw = dict(weight_format=weight_format, kv_format=kv_format,
-              bandwidth_utilization=bandwidth_utilization)
-    weights = decode_memory_seconds(accelerator, model, b * q, 0.0, **kw)
-    kv = (decode_memory_seconds(accelerator, model, b, context_tokens, **kw)
-          - decode_memory_seconds(accelerator, model, b, 0.0, **kw))
+    def mem(n: ArrayLike, ctx: ArrayLike) -> NDArray[np.float64]:
+        return decode_memory_seconds(accelerator, model, n, ctx, weight_format=weight_format,
+                                     kv_format=kv_format,
+                                     bandwidth_utilization=bandwidth_utilization)
+
+    weights = mem(b * q, 0.0)
+    kv = mem(b, context_tokens) - mem(b, 0.0)
     comp = decode_compute_seconds(accelerator, model, b * q, context_tokens,
                                   weight_format=weight_format, flop_utilization=flop_utilization)
     return np.maximum(weights + kv, comp)
 
 
-def speculative_step_seconds(accelerator: "str | Accelerator", target: "str | ModelSpec",
-                             draft: "str | ModelSpec", batch: ArrayLike, draft_tokens: ArrayLike,
+def speculative_step_seconds(accelerator: str | Accelerator, target: str | ModelSpec,
+                             draft: str | ModelSpec, batch: ArrayLike, draft_tokens: ArrayLike,
                              context_tokens: ArrayLike = 0.0, layer_latency_seconds: ArrayLike = 0.0,
-                             **roofline_kw) -> NDArray[np.float64]:
+                             **roofline_kw: Any) -> NDArray[np.float64]:
     """Time of one speculative step: :math:`\\gamma` draft decode steps plus one verification.
 
     .. math:: t_\\mathrm{step} = \\gamma\\,(t_Q(b, \\ell) + L_Q\\lambda)
@@ -169,10 +190,10 @@ def speculative_step_seconds(accelerator: "str | Accelerator", target: "str | Mo
     return g * t_q + t_p + get_model(target).n_layers * lam
 
 
-def seconds_per_token(accelerator: "str | Accelerator", target: "str | ModelSpec",
-                      draft: "str | ModelSpec", batch: ArrayLike, acceptance: ArrayLike,
+def seconds_per_token(accelerator: str | Accelerator, target: str | ModelSpec,
+                      draft: str | ModelSpec, batch: ArrayLike, acceptance: ArrayLike,
                       draft_tokens: ArrayLike, context_tokens: ArrayLike = 0.0,
-                      layer_latency_seconds: ArrayLike = 0.0, **roofline_kw) -> NDArray[np.float64]:
+                      layer_latency_seconds: ArrayLike = 0.0, **roofline_kw: Any) -> NDArray[np.float64]:
     """Mean time between tokens of one sequence, :math:`t_\\mathrm{step} / E[\\text{tokens}]`.
 
     With ``draft_tokens = 0`` this is plain decoding's step time.
@@ -182,19 +203,19 @@ def seconds_per_token(accelerator: "str | Accelerator", target: "str | ModelSpec
                                     context_tokens, layer_latency_seconds, **roofline_kw) / e
 
 
-def plain_step_seconds(accelerator: "str | Accelerator", target: "str | ModelSpec", batch: ArrayLike,
+def plain_step_seconds(accelerator: str | Accelerator, target: str | ModelSpec, batch: ArrayLike,
                        context_tokens: ArrayLike = 0.0, layer_latency_seconds: ArrayLike = 0.0,
-                       **roofline_kw) -> NDArray[np.float64]:
+                       **roofline_kw: Any) -> NDArray[np.float64]:
     """Plain decode step with the same per-layer latency: :math:`t_P(b, \\ell) + L_P\\lambda`."""
     lam = non_negative("layer_latency_seconds", layer_latency_seconds)
     return (decode_step_seconds(accelerator, target, batch, context_tokens, **roofline_kw)
             + get_model(target).n_layers * lam)
 
 
-def speedup(accelerator: "str | Accelerator", target: "str | ModelSpec", draft: "str | ModelSpec",
+def speedup(accelerator: str | Accelerator, target: str | ModelSpec, draft: str | ModelSpec,
             batch: ArrayLike, acceptance: ArrayLike, draft_tokens: ArrayLike,
             context_tokens: ArrayLike = 0.0, layer_latency_seconds: ArrayLike = 0.0,
-            **roofline_kw) -> NDArray[np.float64]:
+            **roofline_kw: Any) -> NDArray[np.float64]:
     """Plain decode step time over speculative time per token, at the same batch.
 
     .. math:: S = \\frac{t_P^{(1)}(b)\\, E[\\text{tokens}]}{\\gamma t_Q(b) + t_P^{(\\gamma+1)}(b)}
@@ -207,14 +228,16 @@ def speedup(accelerator: "str | Accelerator", target: "str | ModelSpec", draft: 
                                      context_tokens, layer_latency_seconds, **roofline_kw)
 
 
-def usd_per_million_tokens(accelerator: "str | Accelerator", target: "str | ModelSpec",
-                           draft: "str | ModelSpec", batch: ArrayLike, acceptance: ArrayLike,
+def usd_per_million_tokens(accelerator: str | Accelerator, target: str | ModelSpec,
+                           draft: str | ModelSpec, batch: ArrayLike, acceptance: ArrayLike,
                            draft_tokens: ArrayLike, context_tokens: ArrayLike = 0.0,
                            price_usd_per_hour: ArrayLike | None = None,
-                           layer_latency_seconds: ArrayLike = 0.0, **roofline_kw) -> NDArray[np.float64]:
+                           layer_latency_seconds: ArrayLike = 0.0, **roofline_kw: Any) -> NDArray[np.float64]:
     """Dollars per million generated tokens with speculative decoding.
 
-    .. math:: \\$/\\mathrm{M} = 10^6\\,\\frac{t_\\mathrm{step}}{b\\,E[\\text{tokens}]}\\cdot\\frac{\\text{price}}{3600}
+    .. math::
+        \\$/\\mathrm{M} = 10^6\\,\\frac{t_\\mathrm{step}}{b\\,E[\\text{tokens}]}
+                        \\cdot\\frac{\\text{price}}{3600}
 
     ``price_usd_per_hour`` defaults to the accelerator's; the draft model's time is paid for.
     """
@@ -227,11 +250,11 @@ def usd_per_million_tokens(accelerator: "str | Accelerator", target: "str | Mode
                                         price)
 
 
-def optimal_draft_tokens(accelerator: "str | Accelerator", target: "str | ModelSpec",
-                         draft: "str | ModelSpec", batch: ArrayLike, acceptance: ArrayLike,
+def optimal_draft_tokens(accelerator: str | Accelerator, target: str | ModelSpec,
+                         draft: str | ModelSpec, batch: ArrayLike, acceptance: ArrayLike,
                          context_tokens: ArrayLike = 0.0, max_draft_tokens: int = 16,
                          layer_latency_seconds: float = 0.0,
-                         **roofline_kw) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+                         **roofline_kw: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Draft length :math:`\\gamma^* \\in \\{0, \\dots, \\gamma_\\max\\}` that maximizes :func:`speedup`.
 
     Returns ``(gamma_star, speedup_at_gamma_star)``, broadcast over the other inputs;
@@ -263,54 +286,109 @@ def leviathan_speedup(acceptance: ArrayLike, draft_tokens: ArrayLike,
 
 
 def pareto_front(speed: ArrayLike, cost: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Points not dominated in (higher speed, lower cost), sorted by speed.
+    """Points not dominated in (higher speed, lower cost), sorted by speed (cost rises too).
 
-    Vectorized: sort by cost, keep the points whose speed beats every cheaper point.
+    The package's one Pareto rule, :func:`inferecon.serving.frontier.pareto_mask`: a point
+    is dropped if another is at least as fast and at least as cheap, and strictly better in
+    one; of exact duplicates one is kept.
     """
-    s = np.ravel(np.asarray(speed, dtype=float))
-    c = np.ravel(np.asarray(cost, dtype=float))
-    order = np.lexsort((-s, c))
-    s, c = s[order], c[order]
-    best_before = np.concatenate([[-np.inf], np.maximum.accumulate(s)[:-1]])
-    keep = s > best_before
-    return s[keep], c[keep]
+    keep = pareto_mask(speed, cost)   # validates: numbers, equal lengths, no NaN
+    sv, cv = np.ravel(np.asarray(speed, dtype=float))[keep], np.ravel(np.asarray(cost, dtype=float))[keep]
+    order = np.argsort(sv, kind="stable")
+    return sv[order], cv[order]
 
 
 def speed_at_cost(front_speed: ArrayLike, front_cost: ArrayLike, cost: ArrayLike) -> NDArray[np.float64]:
     """Fastest speed on a front whose cost is at most ``cost`` (0 where none is that cheap)."""
     s = np.asarray(front_speed, dtype=float)
     c = np.asarray(front_cost, dtype=float)
+    if s.shape != c.shape or s.size == 0:
+        raise ValueError("front_speed and front_cost must be non-empty and of equal length, "
+                         f"got {s.size} and {c.size}")
+    q = positive("cost", cost)
     order = np.argsort(c)
     s_best = np.maximum.accumulate(s[order])
-    idx = np.searchsorted(c[order], np.asarray(cost, dtype=float), side="right") - 1
+    idx = np.searchsorted(c[order], q, side="right") - 1
     return np.where(idx >= 0, s_best[np.clip(idx, 0, None)], 0.0)
 
 
-def frontier(accelerator: "str | Accelerator", target: "str | ModelSpec", draft: "str | ModelSpec",
+@dataclass(frozen=True)
+class SpeculativeFrontier:
+    """Speed-cost Pareto fronts with and without speculation (from :func:`frontier`).
+
+    Each front is sorted by speed (tokens per second per request; cost in $ per million
+    tokens rises with it). ``plain_batch`` is the batch of each plain point; ``spec_batch``
+    and ``spec_draft_tokens`` the batch and draft length :math:`\\gamma` of each speculative
+    one (:math:`\\gamma = 0` is plain decoding). ``plain_bound``/``spec_bound`` say whether
+    the target's pass at that point is limited by HBM reads (``"memory"``) or arithmetic
+    (``"compute"``). The fronts are roofline bounds on an ideal replica; capacity is not
+    checked (pass batches that fit).
+    """
+
+    acceptance: float
+    plain_speed: NDArray[np.float64]
+    plain_cost: NDArray[np.float64]
+    plain_batch: NDArray[np.float64]
+    plain_bound: NDArray[np.str_]
+    spec_speed: NDArray[np.float64]
+    spec_cost: NDArray[np.float64]
+    spec_batch: NDArray[np.float64]
+    spec_draft_tokens: NDArray[np.float64]
+    spec_bound: NDArray[np.str_]
+
+
+def _front(speed: NDArray[np.float64], cost: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Indices of the Pareto points of flat arrays, by increasing speed."""
+    idx = np.flatnonzero(pareto_mask(speed, cost))
+    return idx[np.argsort(speed[idx], kind="stable")]
+
+
+def frontier(accelerator: str | Accelerator, target: str | ModelSpec, draft: str | ModelSpec,
              acceptance: float, context_tokens: float = 0.0, batches: ArrayLike | None = None,
              max_draft_tokens: int = 12, layer_latency_seconds: float = 0.0,
-             **roofline_kw) -> dict[str, NDArray[np.float64]]:
+             **roofline_kw: Any) -> SpeculativeFrontier:
     """Speed-cost Pareto fronts with and without speculation on one (ideal) replica.
 
     Speed is tokens per second per request, :math:`1/t_\\mathrm{token}`; cost is $ per million
     tokens. The plain front sweeps the batch; the speculative front sweeps batch and draft
     length :math:`\\gamma \\in \\{0..\\gamma_\\max\\}` together (a vectorized grid). Capacity is
     not checked: pass ``batches`` that fit (e.g. up to
-    :func:`inferecon.serving.roofline.max_batch`).
+    :func:`inferecon.serving.roofline.max_batch`). The accelerator is used as given (its
+    price included).
     """
     acc = get_accelerator(accelerator)
-    b = np.arange(1.0, 2049.0) if batches is None else at_least_one("batch", batches)
+    a = float(_acceptance(acceptance))
+    ctx = float(non_negative("context_tokens", context_tokens))
+    if batches is not None and np.size(batches) == 0:
+        raise ValueError("batches must not be empty")
+    b = np.arange(1.0, 2049.0) if batches is None else at_least_one("batch", batches, integer=True)
     b = np.ravel(b)
     g = np.arange(int(at_least_one("max_draft_tokens", max_draft_tokens, integer=True)) + 1.0)
-    t_plain = plain_step_seconds(acc, target, b, context_tokens, layer_latency_seconds, **roofline_kw)
+    lam = float(non_negative("layer_latency_seconds", layer_latency_seconds))
+    t_plain = plain_step_seconds(acc, target, b, ctx, lam, **roofline_kw)
     plain_cost = costs.usd_per_million_tokens(t_plain, b, acc.price_usd_per_hour)
-    tok = seconds_per_token(acc, target, draft, b[:, None], acceptance, g[None, :], context_tokens,
-                            layer_latency_seconds, **roofline_kw)
-    spec_cost = usd_per_million_tokens(acc, target, draft, b[:, None], acceptance, g[None, :],
-                                       context_tokens, None, layer_latency_seconds, **roofline_kw)
-    ps, pc = pareto_front(1.0 / t_plain, plain_cost)
-    ss, sc = pareto_front(1.0 / tok, spec_cost)
-    return {"plain_speed": ps, "plain_cost": pc, "spec_speed": ss, "spec_cost": sc}
+    bb, gg = np.broadcast_arrays(b[:, None], g[None, :])
+    tok = seconds_per_token(acc, target, draft, bb, a, gg, ctx, lam, **roofline_kw).ravel()
+    spec_cost = np.ravel(usd_per_million_tokens(acc, target, draft, bb, a, gg, ctx, None, lam, **roofline_kw))
+    kw_mem = {k: v for k, v in roofline_kw.items() if k in ("weight_format", "kv_format",
+                                                            "bandwidth_utilization")}
+    kw_comp = {k: v for k, v in roofline_kw.items() if k in ("weight_format", "flop_utilization")}
+    mem_p = decode_memory_seconds(acc, target, b, ctx, **kw_mem)
+    comp_p = decode_compute_seconds(acc, target, b, ctx, **kw_comp)
+    q = (gg + 1.0).ravel()
+    mem_s = decode_memory_seconds(acc, target, bb.ravel() * q, 0.0, **kw_mem) \
+        + decode_memory_seconds(acc, target, bb.ravel(), ctx, **kw_mem) \
+        - decode_memory_seconds(acc, target, bb.ravel(), 0.0, **kw_mem)
+    comp_s = decode_compute_seconds(acc, target, bb.ravel() * q, ctx, **kw_comp)
+    def name(mem: NDArray[np.float64], comp: NDArray[np.float64]) -> NDArray[np.str_]:
+        return np.where(comp > mem, "compute", "memory")
+
+    ip, js = _front(1.0 / t_plain, plain_cost), _front(1.0 / tok, spec_cost)
+    return SpeculativeFrontier(
+        acceptance=a, plain_speed=1.0 / t_plain[ip], plain_cost=plain_cost[ip], plain_batch=b[ip],
+        plain_bound=name(mem_p, comp_p)[ip], spec_speed=1.0 / tok[js], spec_cost=spec_cost[js],
+        spec_batch=bb.ravel()[js].astype(float), spec_draft_tokens=gg.ravel()[js].astype(float),
+        spec_bound=name(mem_s, comp_s)[js])
 
 
 def erdil_layer_latency_seconds(n_devices: int, n_reduce: int = 4, ranks: float | None = None,
@@ -325,8 +403,8 @@ def erdil_layer_latency_seconds(n_devices: int, n_reduce: int = 4, ranks: float 
     :math:`t_\\mathrm{kernel}` is the constant set's kernel-launch latency (4 µs), and
     :math:`n_\\mathrm{reduce} = 4` sequential matmuls per layer. One device: no all-reduce.
     """
-    from inferecon.serving.network import collective_seconds
     from inferecon.serving.constants import get_constants
+    from inferecon.serving.network import collective_seconds
 
     n = int(at_least_one("n_devices", n_devices, integer=True))
     k = int(at_least_one("n_reduce", n_reduce, integer=True))
@@ -335,12 +413,15 @@ def erdil_layer_latency_seconds(n_devices: int, n_reduce: int = 4, ranks: float 
     return float(k * (t_reduce + get_constants(constants).kernel_launch_seconds))
 
 
-def fixed_cost_speed_gain(front: dict[str, NDArray[np.float64]], cost: ArrayLike) -> NDArray[np.float64]:
+def fixed_cost_speed_gain(front: SpeculativeFrontier, cost: ArrayLike) -> NDArray[np.float64]:
     """Speed with speculation over speed without, at the same $ per million tokens.
 
     Only costs that the plain front can reach are meaningful (elsewhere the ratio is inf).
     """
-    plain = speed_at_cost(front["plain_speed"], front["plain_cost"], cost)
-    spec = speed_at_cost(front["spec_speed"], front["spec_cost"], cost)
+    if not isinstance(front, SpeculativeFrontier):
+        raise ValueError("front must be a SpeculativeFrontier (speculative.frontier), "
+                         f"got {type(front).__name__}")
+    plain = speed_at_cost(front.plain_speed, front.plain_cost, cost)
+    spec = speed_at_cost(front.spec_speed, front.spec_cost, cost)
     with np.errstate(divide="ignore"):
         return np.where(plain > 0, spec / np.where(plain > 0, plain, 1.0), np.inf)

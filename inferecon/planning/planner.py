@@ -33,15 +33,13 @@ efficiency through the two utilization arguments.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import at_least_one, fraction, non_negative, positive
-from inferecon.specs.hardware import Accelerator, get_accelerator
-from inferecon.specs.models import ModelSpec, get_model
-from inferecon.specs.precision import get_format
 from inferecon.serving.costs import monthly_usd
 from inferecon.serving.roofline import (
     decode_compute_seconds,
@@ -50,12 +48,42 @@ from inferecon.serving.roofline import (
     prefill_compute_seconds,
     prefill_seconds,
 )
+from inferecon.specs.deployment import Deployment, deployment
+from inferecon.specs.hardware import Accelerator, get_accelerator
+from inferecon.specs.models import ModelSpec
+from inferecon.specs.precision import NumberFormat
 from inferecon.units import HOUR_S, MONTH_S
 
 __all__ = [
-    "PREFILL_SCHEDULES", "DEFAULT_PREFILL_SCHEDULING", "seconds_per_output_token", "ideal_replica", "Workload", "ReplicaConfig", "Multipliers", "Plan", "plan",
-    "HOURS_PER_MONTH", "multi_region_factor", "replica_requests_per_second", "fleet", "plan_mixture",
+    "DEFAULT_PREFILL_SCHEDULING",
+    "HOURS_PER_MONTH",
+    "PREFILL_SCHEDULES",
+    "Fleet",
+    "Multipliers",
+    "Plan",
+    "ReplicaConfig",
+    "Workload",
+    "fleet",
+    "ideal_replica",
+    "multi_region_factor",
+    "plan",
+    "plan_mixture",
+    "replica_requests_per_second",
+    "seconds_per_output_token",
 ]
+
+
+def _field(owner: str, name: str, value: object, *, low: float = 0.0, integer: bool = False) -> float:
+    """A numeric field of ``owner`` as a float: refuses strings (``"10"``), booleans, NaN, inf
+    and values below ``low``, with a ValueError naming the field."""
+    if isinstance(value, (str, bytes, bool)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{owner}.{name} must be a number, got {value!r} ({type(value).__name__})")
+    x = float(value)
+    if not math.isfinite(x) or x < low:
+        raise ValueError(f"{owner}.{name} must be >= {low:g} and finite, got {value!r}")
+    if integer and x != int(x):
+        raise ValueError(f"{owner}.{name} must be a whole number >= {low:g}, got {value!r}")
+    return x
 
 #: Hours in an average month (365 days / 12 x 24 h = 730 h).
 HOURS_PER_MONTH = MONTH_S / HOUR_S
@@ -116,11 +144,12 @@ def seconds_per_output_token(step_seconds: ArrayLike, batch: ArrayLike,
         c = non_negative("compute_seconds", compute_seconds)
         return np.maximum(t, c + lam * b * p / n)
     if scheduling == "disaggregated":
-        return np.broadcast_to(t, np.broadcast_shapes(t.shape, b.shape, p.shape, n.shape, lam.shape)).astype(float)
+        return np.broadcast_to(t, np.broadcast_shapes(t.shape, b.shape, p.shape, n.shape,
+                                                      lam.shape)).astype(float)
     raise ValueError(f"scheduling must be one of {', '.join(PREFILL_SCHEDULES)}; got {scheduling!r}")
 
 
-def ideal_replica(accelerator: "str | Accelerator", n_devices: int) -> Accelerator:
+def ideal_replica(accelerator: str | Accelerator, n_devices: int) -> Accelerator:
     """An ``n_devices`` group seen as one device: FLOP/s, HBM and its bandwidth and price add up.
 
     This is the zero-communication limit of tensor parallelism, an upper bound on speed, and
@@ -157,10 +186,9 @@ class Workload:
     output_tokens: float = 250.0
 
     def __post_init__(self) -> None:
-        non_negative("requests_per_s", self.requests_per_s)
-        at_least_one("peak_to_average", self.peak_to_average)
-        non_negative("input_tokens", self.input_tokens)
-        at_least_one("output_tokens", self.output_tokens)
+        for name, low in (("requests_per_s", 0.0), ("peak_to_average", 1.0), ("input_tokens", 0.0),
+                          ("output_tokens", 1.0)):
+            _field("Workload", name, getattr(self, name), low=low)
 
     @property
     def peak_requests_per_s(self) -> float:
@@ -180,13 +208,19 @@ class Workload:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReplicaConfig:
-    """One serving configuration: model, hardware, formats and latency targets."""
+    """One serving configuration: model, hardware, formats and latency targets.
+
+    The model, accelerator, formats, device count, utilizations, HBM share
+    (``1 - reserve_fraction``) and price are resolved once, into :attr:`deployment`; an
+    :class:`~inferecon.specs.hardware.Accelerator` is used exactly as given (its price
+    included, unless ``price_usd_per_hour`` replaces it).
+    """
 
     model: str | ModelSpec
     accelerator: str | Accelerator = "h100-sxm"
     n_devices: int = 1
-    weight_format: str = "bf16"
-    kv_format: str = "bf16"
+    weight_format: str | NumberFormat = "bf16"
+    kv_format: str | NumberFormat = "bf16"
     max_seconds_per_output_token: float = 0.05
     max_seconds_to_first_token: float = 2.0
     flop_utilization: float = 1.0
@@ -195,24 +229,38 @@ class ReplicaConfig:
     max_batch: int = 4096
     #: how prefills share the replica with decoding (:data:`PREFILL_SCHEDULES`)
     prefill_scheduling: str = DEFAULT_PREFILL_SCHEDULING
+    #: price of one device-hour; None: the accelerator's own
+    price_usd_per_hour: float | None = None
+    _deployment: Deployment = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.prefill_scheduling not in PREFILL_SCHEDULES:
             raise ValueError(f"prefill_scheduling must be one of {', '.join(PREFILL_SCHEDULES)}; "
                              f"got {self.prefill_scheduling!r}")
-        get_model(self.model)
-        get_accelerator(self.accelerator)
-        at_least_one("n_devices", self.n_devices, integer=True)
-        get_format(self.weight_format)
-        get_format(self.kv_format)
+        for name, low in (("max_seconds_per_output_token", 0.0), ("max_seconds_to_first_token", 0.0),
+                          ("flop_utilization", 0.0), ("bandwidth_utilization", 0.0), ("reserve_fraction",
+                                                                                      0.0)):
+            _field("ReplicaConfig", name, getattr(self, name), low=low)
+        _field("ReplicaConfig", "n_devices", self.n_devices, low=1, integer=True)
+        _field("ReplicaConfig", "max_batch", self.max_batch, low=1, integer=True)
         positive("max_seconds_per_output_token", self.max_seconds_per_output_token)
         positive("max_seconds_to_first_token", self.max_seconds_to_first_token)
-        fraction("flop_utilization", self.flop_utilization)
-        fraction("bandwidth_utilization", self.bandwidth_utilization)
         fraction("reserve_fraction", self.reserve_fraction, low_open=False, high_open=True)
-        at_least_one("max_batch", self.max_batch, integer=True)
+        if self.price_usd_per_hour is not None:
+            _field("ReplicaConfig", "price_usd_per_hour", self.price_usd_per_hour)
+        dep = deployment(self.accelerator, self.model, weight_format=self.weight_format,
+                         kv_format=self.kv_format,
+                         n_devices=int(self.n_devices), flop_utilization=self.flop_utilization,
+                         bandwidth_utilization=self.bandwidth_utilization,
+                         hbm_fraction=1.0 - self.reserve_fraction, price_usd_per_hour=self.price_usd_per_hour)
+        object.__setattr__(self, "_deployment", dep)
 
-    def derated(self, efficiency: float) -> "ReplicaConfig":
+    @property
+    def deployment(self) -> Deployment:
+        """The whole description, resolved once: what every planner function reads."""
+        return self._deployment
+
+    def derated(self, efficiency: float) -> ReplicaConfig:
         """The same configuration on a real system that reaches a fraction :math:`\\eta` of the
         bound: both utilizations multiplied by :math:`\\eta`.
 
@@ -226,14 +274,24 @@ class ReplicaConfig:
 
     @property
     def replica(self) -> Accelerator:
-        """The replica's ideal device group (:func:`ideal_replica`)."""
-        return ideal_replica(self.accelerator, self.n_devices)
+        """The replica's ideal device group (:func:`ideal_replica`) at the deployment's price."""
+        return _replica(self.deployment)
 
-    def roofline_kw(self) -> dict:
+    def roofline_kw(self) -> dict[str, object]:
         """Keyword arguments for :func:`inferecon.serving.roofline.decode_step_seconds`."""
-        return dict(weight_format=self.weight_format, kv_format=self.kv_format,
-                    flop_utilization=self.flop_utilization,
-                    bandwidth_utilization=self.bandwidth_utilization)
+        return _roofline_kw(self.deployment)
+
+
+def _replica(dep: Deployment) -> Accelerator:
+    acc = dep.accelerator
+    if acc.price_usd_per_hour != dep.price_usd_per_hour:
+        acc = dataclasses.replace(acc, price_usd_per_hour=dep.price_usd_per_hour)
+    return ideal_replica(acc, dep.n_devices)
+
+
+def _roofline_kw(dep: Deployment) -> dict[str, object]:
+    return dict(weight_format=dep.weight_format, kv_format=dep.kv_format,
+                flop_utilization=dep.flop_utilization, bandwidth_utilization=dep.bandwidth_utilization)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,10 +312,10 @@ class Multipliers:
     development: float = 0.0
 
     def __post_init__(self) -> None:
-        at_least_one("peak_buffer", self.peak_buffer)
-        at_least_one("redundancy", self.redundancy)
-        at_least_one("regions", self.regions, integer=True)
-        non_negative("development", self.development)
+        _field("Multipliers", "peak_buffer", self.peak_buffer, low=1.0)
+        _field("Multipliers", "redundancy", self.redundancy, low=1.0)
+        _field("Multipliers", "regions", self.regions, low=1.0, integer=True)
+        _field("Multipliers", "development", self.development)
 
     @property
     def product(self) -> float:
@@ -302,7 +360,10 @@ class Plan:
     against ``max_seconds_per_output_token``). For ``"disaggregated"`` scheduling
     ``replica_requests_per_s`` is the fleet's requests/s per replica over both pools,
     :math:`(t_\mathrm{out} t/b + p)^{-1}`, and ``replicas_for_peak`` adds the two pools, each
-    rounded up.
+    rounded up. ``batch_limit`` says what stops the batch from growing (``"latency"``, the
+    per-token target; ``"memory"``, HBM for the KV cache; ``"max_batch"``, the configured
+    cap) and ``step_bound`` what bounds the decode step at that batch (``"memory"`` or
+    ``"compute"``).
     """
 
     workload: Workload
@@ -310,6 +371,7 @@ class Plan:
     multipliers: Multipliers
     batch: int
     batch_limit: str
+    step_bound: str
     step_seconds: float
     prefill_seconds: float
     seconds_per_output_token: float
@@ -333,33 +395,35 @@ class Plan:
         return self.replicas_for_peak * self.replica_requests_per_s
 
 
-def _per_token(config: ReplicaConfig, acc: Accelerator, m: ModelSpec, batches: NDArray[np.float64],
-               ctx_mean: float, prefill: float, output_tokens: float) -> tuple[NDArray, NDArray, NDArray]:
-    """Decode step, time per output token at full load, and requests/s of one replica, per batch."""
-    kw = config.roofline_kw()
-    steps = decode_step_seconds(acc, m, batches, ctx_mean, **kw)
-    comp = decode_compute_seconds(acc, m, batches, ctx_mean, weight_format=config.weight_format,
-                                  flop_utilization=config.flop_utilization)
-    tau = seconds_per_output_token(steps, batches, prefill, output_tokens, config.prefill_scheduling,
-                                   compute_seconds=comp)
-    if config.prefill_scheduling == "chunked":
+def _per_token(dep: Deployment, scheduling: str, batches: NDArray[np.float64], ctx_mean: float,
+               prefill: float, output_tokens: float
+               ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Decode step, time per output token at full load, requests/s of one replica and the
+    decode step's arithmetic time, per batch."""
+    acc, kw = _replica(dep), _roofline_kw(dep)
+    steps = decode_step_seconds(acc, dep.model, batches, ctx_mean, **kw)  # type: ignore[arg-type]
+    comp = decode_compute_seconds(acc, dep.model, batches, ctx_mean, weight_format=dep.weight_format,
+                                  flop_utilization=dep.flop_utilization)
+    tau = seconds_per_output_token(steps, batches, prefill, output_tokens, scheduling, compute_seconds=comp)
+    if scheduling == "chunked":
         rate = batches / (output_tokens * tau)
     else:
         rate = replica_requests_per_second(steps, batches, prefill, output_tokens)
-    return steps, tau, rate
+    return steps, tau, rate, comp
 
 
-def _largest_batch(config: ReplicaConfig, ctx_mean: float, ctx_max: float, prefill: float,
-                   output_tokens: float) -> tuple[int, str, float, float, float]:
-    acc, m = config.replica, get_model(config.model)
-    mem_cap = int(max_batch(acc, m, ctx_max, weight_format=config.weight_format,
-                            kv_format=config.kv_format, hbm_fraction=1.0 - config.reserve_fraction))
+def _largest_batch(dep: Deployment, config: ReplicaConfig, ctx_mean: float, ctx_max: float, prefill: float,
+                   output_tokens: float) -> tuple[int, str, float, float, float, str]:
+    acc, m = _replica(dep), dep.model
+    mem_cap = int(max_batch(acc, m, ctx_max, weight_format=dep.weight_format,
+                            kv_format=dep.kv_format, hbm_fraction=dep.hbm_fraction))
     if mem_cap < 1:
         raise ValueError(f"{m.name} on {acc.name}: not even one {ctx_max:.0f}-token sequence "
                          f"fits beside the weights; use more devices or a smaller format")
     upper = min(mem_cap, config.max_batch)
     batches = np.arange(1, upper + 1, dtype=float)
-    steps, tau, rate = _per_token(config, acc, m, batches, ctx_mean, prefill, output_tokens)
+    steps, tau, rate, comp = _per_token(dep, config.prefill_scheduling, batches, ctx_mean, prefill,
+                                        output_tokens)
     ok = tau <= config.max_seconds_per_output_token
     if not ok[0]:
         raise ValueError(f"{m.name} on {acc.name}: a single sequence already takes "
@@ -372,12 +436,26 @@ def _largest_batch(config: ReplicaConfig, ctx_mean: float, ctx_max: float, prefi
         limit = "memory" if upper == mem_cap else "max_batch"
     else:
         limit = "latency"
-    return b, limit, float(steps[b - 1]), float(tau[b - 1]), float(rate[b - 1])
+    step_bound = "compute" if comp[b - 1] >= steps[b - 1] else "memory"
+    return b, limit, float(steps[b - 1]), float(tau[b - 1]), float(rate[b - 1]), step_bound
 
 
-def _size(rate: float, peak_rps: ArrayLike, avg_rps: ArrayLike, output_tokens: float,
-          config: ReplicaConfig, mult: Multipliers,
-          pools: tuple[float, float] | None = None) -> dict[str, NDArray[np.float64]]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fleet:
+    """Fleets sized for an array of average request rates (:func:`fleet`); arrays of equal shape."""
+
+    requests_per_s: NDArray[np.float64]
+    replicas_for_peak: NDArray[np.float64]
+    replicas: NDArray[np.float64]
+    devices: NDArray[np.float64]
+    usd_per_month: NDArray[np.float64]
+    usd_per_month_peak_only: NDArray[np.float64]
+    usd_per_million_output_tokens: NDArray[np.float64]
+    utilization_at_average: NDArray[np.float64]
+
+
+def _size(dep: Deployment, rate: float, peak_rps: ArrayLike, avg_rps: ArrayLike, output_tokens: float,
+          mult: Multipliers, pools: tuple[float, float] | None = None) -> Fleet:
     """Fleet size and price for request rates (vectorized; module docstring steps 3-4).
 
     ``pools`` = (decode requests/s, prefill requests/s) of one replica for disaggregated
@@ -388,37 +466,41 @@ def _size(rate: float, peak_rps: ArrayLike, avg_rps: ArrayLike, output_tokens: f
     if pools is None:
         for_peak = np.maximum(1.0, np.ceil(peak * mult.peak_buffer / rate - 1e-9))
     else:
-        for_peak = sum(np.maximum(1.0, np.ceil(peak * mult.peak_buffer / r - 1e-9)) for r in pools)
+        for_peak = sum((np.maximum(1.0, np.ceil(peak * mult.peak_buffer / r - 1e-9)) for r in pools),
+                       np.zeros_like(peak))
     replicas = np.ceil(np.ceil(for_peak * mult.redundancy - 1e-9) * mult.regions
                        * (1.0 + mult.development) - 1e-9)
-    devices = replicas * config.n_devices
-    price = get_accelerator(config.accelerator).price_usd_per_hour
+    devices = replicas * dep.n_devices
+    price = dep.price_usd_per_hour
     usd = monthly_usd(price, devices)
     tokens_month = avg * output_tokens * MONTH_S
     with np.errstate(divide="ignore"):
         per_m = np.where(tokens_month > 0, usd / np.where(tokens_month > 0, tokens_month, 1.0) * 1e6, np.inf)
-    return {"replicas_for_peak": for_peak, "replicas": replicas, "devices": devices,
-            "usd_per_month": usd, "usd_per_month_peak_only": monthly_usd(price, for_peak * config.n_devices),
-            "usd_per_million_output_tokens": per_m, "utilization_at_average": avg / (replicas * rate)}
+    return Fleet(requests_per_s=avg, replicas_for_peak=for_peak, replicas=replicas, devices=devices,
+                 usd_per_month=usd, usd_per_month_peak_only=monthly_usd(price, for_peak * dep.n_devices),
+                 usd_per_million_output_tokens=per_m, utilization_at_average=avg / (replicas * rate))
 
 
 def fleet(workload: Workload, config: ReplicaConfig, multipliers: Multipliers | None = None,
-          requests_per_s: ArrayLike | None = None) -> dict[str, NDArray[np.float64]]:
+          requests_per_s: ArrayLike | None = None) -> Fleet:
     """Vectorized :func:`plan` over average request rates with ``workload``'s shape.
 
     The replica (batch, step time, requests/s per replica) does not depend on the rate, so it
-    is computed once and only the fleet sizing is swept. Returns arrays keyed like
-    :class:`Plan`'s fields (``replicas``, ``devices``, ``usd_per_month``, ...).
+    is computed once and only the fleet sizing is swept. Returns a :class:`Fleet` whose
+    arrays are named like :class:`Plan`'s fields (``replicas``, ``devices``, ``usd_per_month``, ...).
     """
     p = plan(workload, config, multipliers)
+    if requests_per_s is not None:
+        if np.asarray(requests_per_s).dtype.kind in "USOb" or np.size(requests_per_s) == 0:
+            raise ValueError(f"requests_per_s must be a non-empty array of numbers, got {requests_per_s!r}")
     r = non_negative("requests_per_s", workload.requests_per_s if requests_per_s is None else requests_per_s)
-    out = _size(p.replica_requests_per_s, r * workload.peak_to_average, r, workload.output_tokens,
-                config, p.multipliers, _pools(p))
-    out["requests_per_s"] = r
-    return out
+    if np.isinf(r).any():
+        raise ValueError("requests_per_s must be finite")
+    return _size(config.deployment, p.replica_requests_per_s, r * workload.peak_to_average, r,
+                 workload.output_tokens, p.multipliers, _pools(p))
 
 
-def _pools(p: "Plan") -> tuple[float, float] | None:
+def _pools(p: Plan) -> tuple[float, float] | None:
     """Per-replica rates of the decode and prefill pools of a disaggregated plan, else None."""
     if p.config.prefill_scheduling != "disaggregated":
         return None
@@ -429,37 +511,42 @@ def plan(workload: Workload, config: ReplicaConfig, multipliers: Multipliers | N
     """Size and price a fleet for ``workload`` (module docstring). Raises ValueError when the
     configuration cannot meet a latency target (per output token under its
     ``prefill_scheduling``, or to the first token) or does not fit in memory."""
+    for name, obj, kind in (("workload", workload, Workload), ("config", config, ReplicaConfig)):
+        if not isinstance(obj, kind):
+            raise ValueError(f"{name} must be a {kind.__name__}, got {type(obj).__name__}")
+    if multipliers is not None and not isinstance(multipliers, Multipliers):
+        raise ValueError(f"multipliers must be a Multipliers or None, got {type(multipliers).__name__}")
     mult = multipliers if multipliers is not None else Multipliers()
-    acc, m = config.replica, get_model(config.model)
-    kw = config.roofline_kw()
+    dep = config.deployment
+    acc, m = _replica(dep), dep.model
     # batched prefill is compute-bound: the weight reads are shared by many prompts
     prefill = float(prefill_compute_seconds(acc, m, max(workload.input_tokens, 1.0),
-                                            weight_format=config.weight_format,
-                                            flop_utilization=config.flop_utilization))
-    b, limit, step, tau, rate = _largest_batch(config, workload.mean_context_tokens,
-                                               workload.max_context_tokens, prefill,
-                                               workload.output_tokens)
-    ttft = float(prefill_seconds(acc, m, max(workload.input_tokens, 1.0), **kw)) + step
+                                            weight_format=dep.weight_format,
+                                            flop_utilization=dep.flop_utilization))
+    b, limit, step, tau, rate, step_bound = _largest_batch(dep, config, workload.mean_context_tokens,
+                                                           workload.max_context_tokens, prefill,
+                                                           workload.output_tokens)
+    ttft = float(prefill_seconds(acc, m, max(workload.input_tokens, 1.0), **_roofline_kw(dep))) + step  # type: ignore[arg-type]
     if ttft > config.max_seconds_to_first_token:
         raise ValueError(f"{m.name} on {acc.name}: time to first token {ttft:.2f} s exceeds the "
                          f"{config.max_seconds_to_first_token:.2f} s target for "
                          f"{workload.input_tokens:.0f}-token prompts")
     pools = (b / (workload.output_tokens * step), 1.0 / prefill) \
         if config.prefill_scheduling == "disaggregated" else None
-    sized = _size(rate, workload.peak_requests_per_s, workload.requests_per_s, workload.output_tokens,
-                  config, mult, pools)
-    for_peak, replicas, devices = (int(sized[k]) for k in ("replicas_for_peak", "replicas", "devices"))
-    usd, usd_peak = float(sized["usd_per_month"]), float(sized["usd_per_month_peak_only"])
-    per_m, util = float(sized["usd_per_million_output_tokens"]), float(sized["utilization_at_average"])
+    sized = _size(dep, rate, workload.peak_requests_per_s, workload.requests_per_s, workload.output_tokens,
+                  mult, pools)
     return Plan(workload=workload, config=config, multipliers=mult, batch=b, batch_limit=limit,
-                step_seconds=step, prefill_seconds=prefill, seconds_per_output_token=tau,
-                replica_requests_per_s=rate,
-                replicas_for_peak=for_peak, replicas=replicas, devices=devices,
-                usd_per_month=usd, usd_per_month_peak_only=usd_peak,
-                usd_per_million_output_tokens=per_m, utilization_at_average=util)
+                step_bound=step_bound, step_seconds=step, prefill_seconds=prefill,
+                seconds_per_output_token=tau,
+                replica_requests_per_s=rate, replicas_for_peak=int(sized.replicas_for_peak),
+                replicas=int(sized.replicas), devices=int(sized.devices),
+                usd_per_month=float(sized.usd_per_month),
+                usd_per_month_peak_only=float(sized.usd_per_month_peak_only),
+                usd_per_million_output_tokens=float(sized.usd_per_million_output_tokens),
+                utilization_at_average=float(sized.utilization_at_average))
 
 
-def plan_mixture(workload: Workload, shares: "list[tuple[float, ReplicaConfig]]",
+def plan_mixture(workload: Workload, shares: list[tuple[float, ReplicaConfig]],
                  multipliers: Multipliers | None = None) -> tuple[list[Plan], int, float]:
     """Plan separate fleets for shares of one workload (a router's small and large models).
 
@@ -470,9 +557,9 @@ def plan_mixture(workload: Workload, shares: "list[tuple[float, ReplicaConfig]]"
     """
     if not shares:
         raise ValueError("shares must list at least one (share, config) pair")
-    s = [float(fraction("share", x, low_open=False)) for x, _ in shares]
+    s = [float(fraction("share", _field("plan_mixture", "share", x), low_open=False)) for x, _ in shares]
     if abs(sum(s) - 1.0) > 1e-9:
         raise ValueError(f"shares must add up to 1, got {sum(s)!r}")
     plans = [plan(dataclasses.replace(workload, requests_per_s=workload.requests_per_s * x), cfg, multipliers)
-             for x, (_, cfg) in zip(s, shares)]
+             for x, (_, cfg) in zip(s, shares, strict=True)]
     return plans, sum(p.devices for p in plans), sum(p.usd_per_month for p in plans)

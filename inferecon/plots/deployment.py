@@ -1,23 +1,25 @@
 """Figures for chapter 8: routing, cascades and the deployment planner.
 
-Every function calls :mod:`inferecon.levers.routing` or :mod:`inferecon.planning.planner` and returns a Figure.
+Every function calls :mod:`inferecon.levers.routing` or :mod:`inferecon.planning.planner` and returns
+a Figure.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from inferecon.planning import planner
 from inferecon.levers import routing
-from inferecon.specs.models import get_model
+from inferecon.planning import planner
 from inferecon.plots import COLORS, new_figure
+from inferecon.specs.models import get_model
 
-__all__ = ["router_savings", "strategy_map", "monthly_cost_vs_traffic", "planner_static"]
+__all__ = ["monthly_cost_vs_traffic", "planner_static", "router_savings", "strategy_map"]
 
 
 def router_savings(cost_ratios: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
@@ -26,9 +28,10 @@ def router_savings(cost_ratios: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
     per price ratio :math:`c_S/c_L`; the 50–70% band claimed in Brenndoerfer's handbook
     (:cite:`brenndoerfer2025inference`) shaded."""
     p = np.linspace(0, 1, 101)
+    fig: Figure
     fig, ax = new_figure(width=6.4, height=4.0)
     ax.axhspan(*band, color="0.85", zorder=0, label="claim: “router saves 50–70%”")
-    for color, rho in zip(COLORS, cost_ratios):
+    for color, rho in zip(COLORS, cost_ratios, strict=False):
         ax.plot(p, routing.router_savings_perfect(p, rho, router_cost_ratio), color=color,
                 label=f"c_S / c_L = {rho:g}")
     ax.set_xlabel("share of queries answered by the small model P_S")
@@ -39,7 +42,7 @@ def router_savings(cost_ratios: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
     return fig
 
 
-def strategy_map(quality_floor: float, n: int = 161, **kwargs) -> Figure:
+def strategy_map(quality_floor: float, n: int = 161, **kwargs: Any) -> Figure:
     """Cheapest strategy meeting ``quality_floor`` over (easy share, price ratio); ``kwargs``
     are the accuracies and keep probabilities of :func:`inferecon.levers.routing.cheapest_strategy`."""
     e = np.linspace(0, 1, n)
@@ -47,6 +50,7 @@ def strategy_map(quality_floor: float, n: int = 161, **kwargs) -> Figure:
     idx, _ = routing.cheapest_strategy(e[None, :], rho[:, None], quality_floor=quality_floor, **kwargs)
     colors = ["#DDDDDD"] + [COLORS[i] for i in (1, 0, 2, 3)]
     cmap = ListedColormap(colors)
+    fig: Figure
     fig, ax = new_figure(width=6.4, height=4.4)
     ax.pcolormesh(e, rho, idx + 1, cmap=cmap, vmin=-0.5, vmax=4.5, shading="nearest")
     ax.grid(False)
@@ -65,12 +69,13 @@ def monthly_cost_vs_traffic(configs: Sequence[planner.ReplicaConfig], labels: Se
     """Monthly cost against average request rate: bare fleet (dashed) and with the
     multipliers (solid), one colour per configuration."""
     r = np.logspace(-1, 3, 61) if rates is None else np.asarray(rates, dtype=float)
+    fig: Figure
     fig, ax = new_figure(width=6.6, height=4.2)
-    for color, cfg, lab in zip(COLORS, configs, labels):
-        bare = planner.fleet(workload, cfg, None, r)["usd_per_month"]
+    for color, cfg, lab in zip(COLORS, configs, labels, strict=False):
+        bare = planner.fleet(workload, cfg, None, r).usd_per_month
         ax.loglog(r, bare, "--", color=color, lw=1.2, label=None if multipliers else lab)
         if multipliers:
-            full = planner.fleet(workload, cfg, multipliers, r)["usd_per_month"]
+            full = planner.fleet(workload, cfg, multipliers, r).usd_per_month
             ax.loglog(r, full, "-", color=color, lw=1.8, label=lab)
     ax.set_xlabel("average requests per second")
     ax.set_ylabel("$ per month")
@@ -89,17 +94,19 @@ def planner_static(config: planner.ReplicaConfig, workload: planner.Workload,
     r = np.logspace(-1, 3, 41) if rates is None else np.asarray(rates, dtype=float)
     bare = planner.fleet(workload, config, None, r)
     full = planner.fleet(workload, config, multipliers, r)
+    fig: Figure
     fig, (ax1, ax2) = new_figure(ncols=2, width=9.6, height=3.8)
-    ax1.loglog(r, bare["devices"], "--", color=COLORS[0], label="bare fleet")
-    ax1.loglog(r, full["devices"], "-", color=COLORS[1], label=f"with ×{multipliers.product:.3g} multipliers")
+    ax1.loglog(r, bare.devices, "--", color=COLORS[0], label="bare fleet")
+    ax1.loglog(r, full.devices, "-", color=COLORS[1], label=f"with ×{multipliers.product:.3g} multipliers")
     ax1.set_xlabel("average requests per second")
     ax1.set_ylabel("GPUs")
     ax1.legend(loc="upper left", fontsize=8)
-    ax2.loglog(r, bare["usd_per_month"], "--", color=COLORS[0])
-    ax2.loglog(r, full["usd_per_month"], "-", color=COLORS[1])
+    ax2.loglog(r, bare.usd_per_month, "--", color=COLORS[0])
+    ax2.loglog(r, full.usd_per_month, "-", color=COLORS[1])
     ax2.set_xlabel("average requests per second")
     ax2.set_ylabel("$ per month")
     model = get_model(config.model).name
-    fig.suptitle(f"{model} in {config.weight_format} on {config.replica.name}, peak/avg {workload.peak_to_average:g}, "
+    fig.suptitle(f"{model} in {config.weight_format} on {config.replica.name}, "
+                 f"peak/avg {workload.peak_to_average:g}, "
                  f"{workload.input_tokens:g} in / {workload.output_tokens:g} out tokens", fontsize=10)
     return fig

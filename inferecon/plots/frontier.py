@@ -6,22 +6,29 @@ re-implements a formula) and returns a matplotlib Figure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from inferecon.serving import frontier, parallelism
-from inferecon.serving import closed_forms
-from inferecon.specs.hardware import get_accelerator
-from inferecon.specs.models import get_model
 from inferecon.plots import COLORS, new_figure
+from inferecon.serving import closed_forms, frontier, parallelism
+from inferecon.serving.constants import get_constants
+from inferecon.specs.hardware import Accelerator
+from inferecon.specs.models import ModelSpec, get_model
 
-__all__ = ["frontier_figure", "latency_breakdown", "fixed_node_curve", "min_latency_curve",
-           "sqrt_law_figure", "frontier_small_multiples"]
+__all__ = [
+    "fixed_node_curve",
+    "frontier_figure",
+    "frontier_small_multiples",
+    "latency_breakdown",
+    "min_latency_curve",
+    "sqrt_law_figure",
+]
 
 
 def _draw_frontier(ax: Axes, sw: frontier.Sweep, label: str, color: str, *, cloud: bool = False,
@@ -29,7 +36,8 @@ def _draw_frontier(ax: Axes, sw: frontier.Sweep, label: str, color: str, *, clou
     fr = sw.frontier()
     if cloud:
         ok = sw.feasible
-        ax.scatter(sw.tokens_per_s_per_request[ok], sw.usd_per_million_tokens[ok], s=1, color=color, alpha=0.05,
+        ax.scatter(sw.tokens_per_s_per_request[ok], sw.usd_per_million_tokens[ok], s=1, color=color,
+                   alpha=0.05,
                    rasterized=True, lw=0)
     ax.plot(fr.tokens_per_s_per_request, fr.usd_per_million_tokens, color=color, lw=2.0, ls=ls, label=label,
             drawstyle="steps-pre")
@@ -50,8 +58,9 @@ def frontier_figure(sweeps: Sequence[frontier.Sweep], labels: Sequence[str] | No
     markers, e.g. published provider points. ``cloud`` scatters every feasible configuration.
     """
     labels = labels or [f"{s.meta['model_name']} on {s.meta['accelerator_name']}" for s in sweeps]
+    fig: Figure
     fig, ax = new_figure(width=7.0, height=4.6)
-    for color, sw, lab in zip(COLORS, sweeps, labels):
+    for color, sw, lab in zip(COLORS, sweeps, labels, strict=False):
         _draw_frontier(ax, sw, lab, color, cloud=cloud)
     for v, c, lab in observed:
         ax.plot([v], [c], "k*", ms=11)
@@ -63,13 +72,14 @@ def frontier_figure(sweeps: Sequence[frontier.Sweep], labels: Sequence[str] | No
     if ymax is not None:
         ax.set_ylim(top=ymax)
     alphas = sorted({s.meta["preference_alpha"] for s in sweeps})
-    ax.set_title(title or f"Pareto frontiers (dots: the choice of a customer maximizing (tok/s)^{alphas[0]:g}/price)",
+    ax.set_title(title or "Pareto frontiers (dots: the choice of a customer maximizing "
+                 f"(tok/s)^{alphas[0]:g}/price)",
                  fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     return fig
 
 
-def latency_breakdown(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
+def latency_breakdown(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
                       device_counts: Sequence[int] = (4, 8, 16, 32, 64, 128), batch: int = 1,
                       **kwargs: Any) -> Figure:
     """The four limits, term by term, for the fastest split at each device count.
@@ -79,24 +89,25 @@ def latency_breakdown(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
     Keyword arguments go to :func:`inferecon.serving.frontier.sweep`.
     """
     m = get_model(model)
-    rows = []
+    rows: list[tuple[float, float, float, float] | None] = []
     for n in device_counts:
-        best = frontier.best_split(m, accelerator, int(n), [batch], **kwargs)
+        best = frontier.best_split(accelerator, m, int(n), [batch], **kwargs)
         if not best.feasible[0]:
             rows.append(None)
             continue
-        r = best.row(0)
+        split = best.row(0)
         terms = parallelism.decode_step_breakdown(
-            accelerator, m, batch, kwargs.get("context_tokens", 0.0), tp=r["tp"], tp_heads=r["tp_heads"],
-            pp=r["pp"], ep=r["ep"], weight_format=kwargs.get("weight_format", "bf16"),
-            constants=kwargs.get("constants", "paper"))
+            accelerator, m, batch, kwargs.get("context_tokens", 0.0), tp=split["tp"],
+            tp_heads=split["tp_heads"], pp=split["pp"], ep=split["ep"],
+            weight_format=kwargs.get("weight_format", "bf16"), constants=kwargs.get("constants", "paper"))
         rows.append((float(terms.kernel_seconds), float(terms.collective_seconds + terms.pipeline_seconds),
                      float(terms.memory_seconds), float(terms.compute_seconds)))
+    fig: Figure
     fig, ax = new_figure(width=6.8, height=4.2)
     x = np.arange(len(device_counts))
     bottom = np.zeros(len(device_counts))
     names = ("kernel launches", "collectives (latency + bandwidth)", "HBM reads", "arithmetic")
-    for j, (name, color) in enumerate(zip(names, COLORS)):
+    for j, (name, color) in enumerate(zip(names, COLORS, strict=False)):
         if j == 3:   # max(memory, compute): show the arithmetic excess only
             h = np.array([max(r[3] - r[2], 0.0) if r else 0.0 for r in rows])
         else:
@@ -114,7 +125,8 @@ def latency_breakdown(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
     return fig
 
 
-def fixed_node_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm", n_devices: int = 8,
+def fixed_node_curve(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
+                     n_devices: int = 8,
                      batches: Sequence[int] | None = None, mark: tuple[float, float] | None = (70.0, 0.15),
                      **kwargs: Any) -> Figure:
     """Serial speed against utilization on a fixed number of devices as the batch grows.
@@ -123,14 +135,15 @@ def fixed_node_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm", 
     reported (tokens/s, utilization) pair, e.g. Erdil's opening example.
     """
     b = np.unique(np.round(np.geomspace(1, 1024, 60))).astype(int) if batches is None else np.asarray(batches)
-    best = frontier.best_split(model, accelerator, n_devices, b, **kwargs)
+    best = frontier.best_split(accelerator, model, n_devices, b, **kwargs)
     ok = best.feasible
+    fig: Figure
     fig, ax = new_figure(width=6.4, height=4.2)
     sc = ax.scatter(100 * best.utilization[ok], best.tokens_per_s_per_request[ok], c=np.log2(best.batch[ok]),
                     cmap="viridis", s=18, zorder=3)
     cb = fig.colorbar(sc, ax=ax)
     ticks = [t for t in (1, 4, 16, 64, 256, 1024) if t <= b.max()]
-    cb.set_ticks(np.log2(ticks), labels=[str(t) for t in ticks])
+    cb.set_ticks(np.log2(ticks).tolist(), labels=[str(t) for t in ticks])
     cb.set_label("batch b")
     if mark is not None:
         ax.plot([100 * mark[1]], [mark[0]], "r*", ms=13, zorder=4, label="Erdil's opening example")
@@ -138,21 +151,25 @@ def fixed_node_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm", 
     m = get_model(model)
     ax.set_xlabel("model FLOP utilization (%)")
     ax.set_ylabel("serial speed (tokens/s per request)")
-    ax.set_title(f"{m.name} on {n_devices} devices ({kwargs.get('constants', 'paper')} constants)", fontsize=10)
+    ax.set_title(f"{m.name} on {n_devices} devices ({kwargs.get('constants', 'paper')} constants)",
+                 fontsize=10)
     return fig
 
 
-def min_latency_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm", max_devices: int = 256,
+def min_latency_curve(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
+                      max_devices: int = 256,
                       constants: str = "paper", hop_seconds: float = 1e-6) -> Figure:
     """Erdil's §2.2 latency :math:`T(N_\\mathrm{GPU})` (eq. 9) with its closed-form minimum,
     beside the full model's fastest split at batch 1 for each integer device count."""
     m = get_model(model)
-    cs = parallelism.get_constants(constants)
+    cs = get_constants(constants)
     acc = cs.accelerator(accelerator)
     bw = cs.bandwidth_utilization * acc.hbm_bytes_per_s
-    kw = dict(params=m.matmul_params, bytes_per_param=2.0, n_layers=m.n_layers, n_reduce=m.n_allreduce_per_layer,
+    kw = dict(params=m.matmul_params, bytes_per_param=2.0, n_layers=m.n_layers,
+              n_reduce=m.n_allreduce_per_layer,
               hbm_bytes_per_s=bw, hop_seconds=hop_seconds)
     ng = np.geomspace(1, max_devices, 300)
+    fig: Figure
     fig, ax = new_figure(width=6.6, height=4.2)
     ax.loglog(ng, 1e3 * closed_forms.simple_token_latency_seconds(ng, **kw), color=COLORS[0], lw=2,
               label="eq. 9: ring latency + weight reads (continuous N)")
@@ -161,7 +178,7 @@ def min_latency_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
     ax.plot([n_star], [1e3 * t_star], "o", color=COLORS[0], ms=8, label=f"closed form: N* = {n_star:.0f}, "
             f"T = {1e3 * t_star:.1f} ms")
     counts = frontier.default_device_counts(max_devices, acc.scaleup_domain)
-    sw = frontier.sweep(m, accelerator, constants=constants, device_counts=counts, batches=[1])
+    sw = frontier.sweep(acc, m, constants=constants, device_counts=counts, batches=[1])
     order = np.argsort(sw.n_devices, kind="stable")
     n_sorted = sw.n_devices[order]
     starts = np.flatnonzero(np.concatenate([[True], n_sorted[1:] != n_sorted[:-1]]))
@@ -182,21 +199,24 @@ def min_latency_curve(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
 
 def sqrt_law_figure(measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), ("palm-62b", 13e-3),
                                                                ("palm-540b", 32e-3)),
-                    accelerator: str = "tpu-v4", weight_format: str = "int8", constants: str = "notebook") -> Figure:
+                    accelerator: str = "tpu-v4", weight_format: str = "int8",
+                    constants: str = "notebook") -> Figure:
     """Best token latency against parameters: measured points, the square-root law through the
     smallest, and the closed form of eq. 14 for the same architectures."""
     names = [get_model(mid) for mid, _ in measured]
     n = np.array([float(m.matmul_params) for m in names])
     t = np.array([lat for _, lat in measured])
     grid = np.geomspace(n.min() / 2, n.max() * 2, 100)
-    closed = np.array([closed_forms.model_min_token_latency_seconds(m, accelerator, weight_format, constants)
+    closed = np.array([closed_forms.model_min_token_latency_seconds(accelerator, m, weight_format, constants)
                        for m in names])
+    fig: Figure
     fig, ax = new_figure(width=6.4, height=4.2)
     ax.loglog(grid, 1e3 * closed_forms.sqrt_law_latency_seconds(t[0], n[0], grid), color=COLORS[0], ls="--",
               label="square-root law through the smallest model")
     ax.loglog(n, 1e3 * t, "k*", ms=12, label="measured best latency (Pope et al. 2022, Fig. 1)")
-    ax.loglog(n, 1e3 * closed, "o-", color=COLORS[1], label=f"eq. 14 closed form ({accelerator}, {weight_format})")
-    for m, x, y in zip(names, n, t):
+    ax.loglog(n, 1e3 * closed, "o-", color=COLORS[1],
+              label=f"eq. 14 closed form ({accelerator}, {weight_format})")
+    for m, x, y in zip(names, n, t, strict=True):
         ax.annotate(m.name, (x, 1e3 * y), xytext=(5, -12), textcoords="offset points", fontsize=8)
     ax.set_xlabel("parameters")
     ax.set_ylabel("best time per token (ms)")
@@ -205,7 +225,8 @@ def sqrt_law_figure(measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), 
     return fig
 
 
-def frontier_small_multiples(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
+def frontier_small_multiples(accelerator: str | Accelerator = "h100-sxm",
+                             model: str | ModelSpec = "llama-3-70b",
                              contexts: Sequence[float] = (0, 2_000, 8_000, 32_000),
                              formats: Sequence[str] = ("bf16", "fp8", "int4-g128"),
                              accelerators: Sequence[str] = ("a100-80gb-sxm", "h100-sxm", "h200-sxm", "b200"),
@@ -215,23 +236,26 @@ def frontier_small_multiples(model: str = "llama-3-70b", accelerator: str = "h10
 
     The static companion of the frontier explorer: the same sweep over the range of its
     controls. ``price_usd_per_hour``, if given, prices every chip of the accelerator panel on
-    that one basis (the catalogue's prices have different bases). Keyword arguments go to
+    that one basis (the catalogue's prices have different bases); each chip is otherwise the
+    constant set's (Erdil's H100 under ``"paper"``). Keyword arguments go to
     :func:`inferecon.serving.frontier.sweep`.
     """
+    fig: Figure
     fig, axes = new_figure(ncols=2, nrows=2, width=10.0, height=7.6)
-    panels = [
+    cs = get_constants(kwargs.get("constants", "paper"))
+    panels: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = [
         ("context tokens", [(f"{c:,.0f}", dict(context_tokens=c)) for c in contexts]),
         ("weight format", [(f, dict(weight_format=f)) for f in formats]),
         ("accelerator", [(a, dict(accelerator=a if price_usd_per_hour is None else
-                                  replace(get_accelerator(a), price_usd_per_hour=price_usd_per_hour)))
+                                  replace(cs.accelerator(a), price_usd_per_hour=price_usd_per_hour)))
                          for a in accelerators]),
         ("constant set", [(c, dict(constants=c)) for c in constants]),
     ]
-    for ax, (title, variants) in zip(axes.ravel(), panels):
-        for color, (label, kw) in zip(COLORS, variants):
+    for ax, (title, variants) in zip(axes.ravel(), panels, strict=True):
+        for color, (label, kw) in zip(COLORS, variants, strict=False):
             args = {"accelerator": accelerator, **kwargs, **kw}
             acc = args.pop("accelerator")
-            _draw_frontier(ax, frontier.sweep(model, acc, **args), label, color)
+            _draw_frontier(ax, frontier.sweep(acc, model, **args), label, color)
         ax.set_yscale("log")
         ax.set_xlim(left=0)
         ax.set_title(f"varying the {title}", fontsize=10)

@@ -6,20 +6,27 @@ Every function calls the numeric functions of :mod:`inferecon.levers.speculative
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from inferecon.training import distillation
 from inferecon.levers import quantization, speculative
+from inferecon.plots import COLORS, new_figure
 from inferecon.serving import roofline
 from inferecon.specs.hardware import Accelerator
 from inferecon.specs.models import ModelSpec, get_model
-from inferecon.plots import COLORS, new_figure
+from inferecon.training import distillation
 
-__all__ = ["expected_tokens", "speedup_vs_draft_length", "speculative_frontier",
-           "int8_cost_ratio", "distillation_lifetime", "speculative_explorer_static"]
+__all__ = [
+    "distillation_lifetime",
+    "expected_tokens",
+    "int8_cost_ratio",
+    "speculative_explorer_static",
+    "speculative_frontier",
+    "speedup_vs_draft_length",
+]
 
 
 def expected_tokens(alphas: np.ndarray | None = None, gammas: Sequence[int] = (1, 2, 4, 8),
@@ -27,11 +34,13 @@ def expected_tokens(alphas: np.ndarray | None = None, gammas: Sequence[int] = (1
     """Expected tokens per step against acceptance: formula (lines), Monte Carlo (dots) and
     the convention without a bonus token printed in Erdil's paper (dashed) for ``paper_gamma``."""
     a = np.linspace(0.0, 0.95, 96) if alphas is None else np.asarray(alphas, dtype=float)
+    fig: Figure
     fig, ax = new_figure(width=6.4, height=4.0)
     a_mc = np.linspace(0.1, 0.9, 9)
-    for color, g in zip(COLORS, gammas):
+    for color, g in zip(COLORS, gammas, strict=False):
         ax.plot(a, speculative.expected_tokens_per_step(a, g), color=color, label=f"γ = {g}")
-        mc = [speculative.simulate_tokens_per_step(x, g, n_steps, seed + k).mean() for k, x in enumerate(a_mc)]
+        mc = [speculative.simulate_tokens_per_step(x, g, n_steps, seed + k).mean() for k,
+              x in enumerate(a_mc)]
         ax.plot(a_mc, mc, "o", color=color, ms=4)
     g = paper_gamma
     color = COLORS[list(gammas).index(g)] if g in gammas else "black"
@@ -44,15 +53,16 @@ def expected_tokens(alphas: np.ndarray | None = None, gammas: Sequence[int] = (1
     return fig
 
 
-def speedup_vs_draft_length(accelerator: "str | Accelerator", target: "str | ModelSpec",
-                            draft: "str | ModelSpec", batch: float, context_tokens: float = 0.0,
+def speedup_vs_draft_length(accelerator: str | Accelerator, target: str | ModelSpec,
+                            draft: str | ModelSpec, batch: float, context_tokens: float = 0.0,
                             alphas: Sequence[float] = (0.6, 0.7, 0.8, 0.9), max_draft_tokens: int = 12,
-                            layer_latency_seconds: float = 0.0, **roofline_kw) -> Figure:
+                            layer_latency_seconds: float = 0.0, **roofline_kw: Any) -> Figure:
     """Roofline speedup against draft length :math:`\\gamma`, one line per acceptance rate,
     with each optimum marked."""
     g = np.arange(max_draft_tokens + 1)
+    fig: Figure
     fig, ax = new_figure(width=6.4, height=4.0)
-    for color, a in zip(COLORS, alphas):
+    for color, a in zip(COLORS, alphas, strict=False):
         s = speculative.speedup(accelerator, target, draft, batch, a, g, context_tokens,
                                 layer_latency_seconds, **roofline_kw)
         ax.plot(g, s, "-o", color=color, ms=3, label=f"α = {a:g}")
@@ -67,13 +77,14 @@ def speedup_vs_draft_length(accelerator: "str | Accelerator", target: "str | Mod
     return fig
 
 
-def speculative_frontier(fronts: Sequence[dict], labels: Sequence[str]) -> Figure:
+def speculative_frontier(fronts: Sequence[speculative.SpeculativeFrontier], labels: Sequence[str]) -> Figure:
     """Cost against speed per request with (solid) and without (dashed) speculation, one
     colour per setting; ``fronts`` come from :func:`inferecon.levers.speculative.frontier`."""
+    fig: Figure
     fig, ax = new_figure(width=6.6, height=4.2)
-    for color, f, lab in zip(COLORS, fronts, labels):
-        ax.loglog(f["plain_speed"], f["plain_cost"], "--", color=color, lw=1.3)
-        ax.loglog(f["spec_speed"], f["spec_cost"], "-", color=color, lw=1.8, label=lab)
+    for color, f, lab in zip(COLORS, fronts, labels, strict=False):
+        ax.loglog(f.plain_speed, f.plain_cost, "--", color=color, lw=1.3)
+        ax.loglog(f.spec_speed, f.spec_cost, "-", color=color, lw=1.8, label=lab)
     ax.set_xlabel("tokens per second per request")
     ax.set_ylabel("$ per million output tokens")
     ax.set_title("Pareto fronts: plain decoding (dashed) vs speculative (solid)")
@@ -81,21 +92,23 @@ def speculative_frontier(fronts: Sequence[dict], labels: Sequence[str]) -> Figur
     return fig
 
 
-def int8_cost_ratio(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def int8_cost_ratio(accelerator: str | Accelerator, model: str | ModelSpec,
                     batches: Sequence[float] = (1, 16, 64, 256, 1024),
                     max_context: float = 131_072) -> Figure:
     """Cost per token with INT8 weights over BF16, against context, one line per batch
     (solid: weight-only W8A16; dotted: W8A8). 0.5 is "INT8 is 2× cheaper"."""
     ctx = np.logspace(0, np.log10(max_context), 200)
+    fig: Figure
     fig, ax = new_figure(width=6.6, height=4.2)
-    for color, b in zip(COLORS, batches):
+    for color, b in zip(COLORS, batches, strict=False):
         # the ratio does not depend on the device count; use enough ideally sharded devices to hold b x ctx
         n = int(np.max(roofline.min_devices(accelerator, model, b, ctx)))
         ax.semilogx(ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a16", n_devices=n), color=color,
                     label=f"batch {b:g}")
         ax.semilogx(ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a8", n_devices=n), ":", color=color)
     ax.axhline(0.5, color="black", lw=0.8, ls="--")
-    ax.annotate("“INT8 is 2× cheaper”", (ctx[0], 0.5), xytext=(2, -12), textcoords="offset points", fontsize=9)
+    ax.annotate("“INT8 is 2× cheaper”", (ctx[0], 0.5), xytext=(2, -12), textcoords="offset points",
+                fontsize=9)
     ax.set_ylim(0.4, 1.05)
     ax.set_xlabel("context tokens per sequence")
     ax.set_ylabel("cost per token, INT8 / BF16")
@@ -105,11 +118,13 @@ def int8_cost_ratio(accelerator: "str | Accelerator", model: "str | ModelSpec",
 
 
 def distillation_lifetime(fixed_usd: float, usd_per_million_large: float, usd_per_million_small: float,
-                          max_tokens: float = 1e14, labels: tuple[str, str] = ("serve the large model",
-                                                                               "distil, serve the small")) -> Figure:
+                          max_tokens: float = 1e14,
+                          labels: tuple[str, str] = ("serve the large model", "distil, serve the small"),
+                          ) -> Figure:
     """Lifetime cost against lifetime tokens: the large model from token zero, the student
     after its one-off cost; the break-even volume marked."""
     t = np.logspace(9, np.log10(max_tokens), 200)
+    fig: Figure
     fig, ax = new_figure(width=6.4, height=4.0)
     big = distillation.lifetime_cost_usd(0.0, usd_per_million_large, t)
     small = distillation.lifetime_cost_usd(fixed_usd, usd_per_million_small, t)
@@ -119,7 +134,8 @@ def distillation_lifetime(fixed_usd: float, usd_per_million_large: float, usd_pe
     if t[0] <= tx <= t[-1]:
         y = float(distillation.lifetime_cost_usd(0.0, usd_per_million_large, tx))
         ax.plot([tx], [y], "o", color="black")
-        ax.annotate(f"break-even {tx:.2g} tokens", (tx, y), xytext=(8, -14), textcoords="offset points", fontsize=9)
+        ax.annotate(f"break-even {tx:.2g} tokens", (tx, y), xytext=(8, -14), textcoords="offset points",
+                    fontsize=9)
     ax.set_xlabel("lifetime tokens served")
     ax.set_ylabel("cumulative cost ($)")
     ax.set_title("Distillation pays once the savings per token cover its one-off cost")
@@ -127,16 +143,17 @@ def distillation_lifetime(fixed_usd: float, usd_per_million_large: float, usd_pe
     return fig
 
 
-def speculative_explorer_static(accelerator: "str | Accelerator", target: "str | ModelSpec",
-                                draft: "str | ModelSpec", context_tokens: float = 1000.0,
+def speculative_explorer_static(accelerator: str | Accelerator, target: str | ModelSpec,
+                                draft: str | ModelSpec, context_tokens: float = 1000.0,
                                 batches: Sequence[float] = (1, 8, 32, 128, 512),
                                 alphas: np.ndarray | None = None, max_draft_tokens: int = 12,
-                                layer_latency_seconds: float = 0.0, **roofline_kw) -> Figure:
+                                layer_latency_seconds: float = 0.0, **roofline_kw: Any) -> Figure:
     """The explorer's output as small multiples: best speedup (left) and best γ (right)
     against acceptance rate, one line per batch."""
     a = np.linspace(0.3, 0.95, 27) if alphas is None else np.asarray(alphas, dtype=float)
+    fig: Figure
     fig, (ax1, ax2) = new_figure(ncols=2, width=9.6, height=3.8)
-    for color, b in zip(COLORS, batches):
+    for color, b in zip(COLORS, batches, strict=False):
         g, s = speculative.optimal_draft_tokens(accelerator, target, draft, b, a, context_tokens,
                                                 max_draft_tokens, layer_latency_seconds, **roofline_kw)
         ax1.plot(a, s, color=color, label=f"batch {b:g}")
@@ -147,5 +164,6 @@ def speculative_explorer_static(accelerator: "str | Accelerator", target: "str |
     ax1.legend(loc="upper left", fontsize=8)
     ax2.set_xlabel("acceptance rate α")
     ax2.set_ylabel("best draft length γ*")
-    fig.suptitle(f"{get_model(target).name} + {get_model(draft).name} draft, {context_tokens:g}-token context")
+    fig.suptitle(f"{get_model(target).name} + {get_model(draft).name} draft, "
+                 f"{context_tokens:g}-token context")
     return fig

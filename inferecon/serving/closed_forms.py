@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from inferecon._validate import at_least_one, positive
-from inferecon.specs.hardware import Accelerator
-from inferecon.specs.models import ModelSpec, get_model
-from inferecon.specs.precision import NumberFormat, get_format
-from inferecon.serving.constants import ConstantSet, get_constants
+from inferecon.serving.constants import ConstantSet
 from inferecon.serving.network import ring_allreduce_latency_seconds
+from inferecon.serving.parallelism import _number, resolve
+from inferecon.specs.deployment import Deployment
+from inferecon.specs.hardware import Accelerator
+from inferecon.specs.models import ModelSpec
+from inferecon.specs.precision import NumberFormat
 
 __all__ = [
-    "simple_token_latency_seconds",
     "min_latency_gpu_count",
-    "min_token_latency_seconds",
     "min_latency_gpu_seconds_per_token",
+    "min_token_latency_seconds",
     "model_min_token_latency_seconds",
+    "simple_token_latency_seconds",
     "sqrt_law_latency_seconds",
     "sqrt_law_tokens_per_second",
 ]
@@ -49,7 +53,8 @@ def simple_token_latency_seconds(n_gpu: ArrayLike, params: ArrayLike, bytes_per_
 
 
 def _k_and_m(params: ArrayLike, bytes_per_param: ArrayLike, n_layers: ArrayLike, n_reduce: ArrayLike,
-             hbm_bytes_per_s: ArrayLike, hop_seconds: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+             hbm_bytes_per_s: ArrayLike, hop_seconds: ArrayLike) -> tuple[NDArray[np.float64],
+                                                                          NDArray[np.float64]]:
     k = positive("n_layers", n_layers) * positive("n_reduce", n_reduce) * positive("hop_seconds", hop_seconds)
     mm = (positive("params", params) * positive("bytes_per_param", bytes_per_param)
           / positive("hbm_bytes_per_s", hbm_bytes_per_s))
@@ -88,7 +93,9 @@ def min_latency_gpu_seconds_per_token(params: ArrayLike, flop_per_s: ArrayLike, 
                                       hop_seconds: ArrayLike = 1e-6) -> NDArray[np.float64]:
     """GPU-seconds per token at the minimum-latency point with :math:`b = b^* = pC/(2B)` (eq. 15-17).
 
-    .. math:: \\frac{N^*_\\mathrm{GPU} T_\\min}{b^*} = \\frac{2N}{C}\\Bigl(3 - 2\\bigl(\\tfrac{L n_r t_\\mathrm{hop} B}{pN}\\bigr)^{1/3}\\Bigr)
+    .. math::
+        \\frac{N^*_\\mathrm{GPU} T_\\min}{b^*}
+        = \\frac{2N}{C}\\Bigl(3 - 2\\bigl(\\tfrac{L n_r t_\\mathrm{hop} B}{pN}\\bigr)^{1/3}\\Bigr)
               \\approx 3\\cdot\\frac{2N}{C}
 
     i.e. at most three times the cost of pure arithmetic.
@@ -100,23 +107,30 @@ def min_latency_gpu_seconds_per_token(params: ArrayLike, flop_per_s: ArrayLike, 
     return n_gpu * t / b_star
 
 
-def model_min_token_latency_seconds(model: "str | ModelSpec", accelerator: "str | Accelerator" = "h100-sxm",
-                                    weight_format: "str | NumberFormat" = "bf16",
-                                    constants: "str | ConstantSet" = "paper",
+def model_min_token_latency_seconds(accelerator: str | Accelerator | Deployment = "h100-sxm",
+                                    model: str | ModelSpec | None = None,
+                                    weight_format: str | NumberFormat = "bf16",
+                                    constants: str | ConstantSet = "paper",
                                     hop_seconds: float = 1e-6) -> float:
-    """Erdil's closed-form minimum latency (eq. 14) for a catalogue model and accelerator.
+    """Erdil's closed-form minimum latency (eq. 14) for a model on an accelerator.
 
     Uses the model's matmul parameters (the weights a step reads), its layers and
     all-reduces per layer (2 for PaLM's parallel layers, else 4), the weight format's bytes
-    and the constant set's capped HBM bandwidth. A *prediction* function: chapter 6 compares
-    it with Pope et al.'s measured best latencies.
+    and the deployment's sustained HBM bandwidth :math:`u_B B`. ``accelerator`` and ``model``
+    are resolved as in :func:`inferecon.serving.parallelism.resolve`: a catalogue id gets the
+    constant set's overrides and bandwidth utilization, an
+    :class:`~inferecon.specs.hardware.Accelerator` is used as given (with the set's
+    utilization), a :class:`~inferecon.specs.deployment.Deployment` whole. A *prediction*
+    function: chapter 6 compares it with Pope et al.'s measured best latencies.
     """
-    m = get_model(model)
-    cs = get_constants(constants)
-    acc = cs.accelerator(accelerator)
-    bw = cs.bandwidth_utilization * acc.hbm_bytes_per_s
-    return float(min_token_latency_seconds(m.matmul_params, get_format(weight_format).bytes_per_element,
-                                           m.n_layers, m.n_allreduce_per_layer, bw, hop_seconds))
+    if model is None and not isinstance(accelerator, Deployment):
+        raise ValueError("model is required (a catalogue id or a ModelSpec)")
+    hop = _number("hop_seconds", hop_seconds, low_open=True)
+    dep, _, _ = resolve(accelerator, model, constants=constants, weight_format=weight_format)
+    m = dep.model
+    bw = dep.bandwidth_utilization * dep.accelerator.hbm_bytes_per_s
+    return float(min_token_latency_seconds(m.matmul_params, dep.weight_format.bytes_per_element,
+                                           m.n_layers, m.n_allreduce_per_layer, bw, hop))
 
 
 def sqrt_law_latency_seconds(reference_seconds: ArrayLike, reference_params: ArrayLike,
@@ -138,7 +152,8 @@ def sqrt_law_latency_seconds(reference_seconds: ArrayLike, reference_params: Arr
 
 def sqrt_law_tokens_per_second(reference_tokens_per_s: ArrayLike, reference_params: ArrayLike,
                                params: ArrayLike) -> NDArray[np.float64]:
-    """Best serial speed scaled by the square-root law: :math:`v(N) = v_\\mathrm{ref}\\sqrt{N_\\mathrm{ref}/N}`.
+    """Best serial speed scaled by the square-root law,
+    :math:`v(N) = v_\\mathrm{ref}\\sqrt{N_\\mathrm{ref}/N}`.
 
     Erdil: Llama 3 8B at 400 tok/s predicts about 135 tok/s for 70B and 56 tok/s for 405B.
     """

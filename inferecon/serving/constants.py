@@ -1,22 +1,30 @@
-"""Named sets of modelling constants (Erdil's paper text, his notebook) and the codes of infeasible configurations."""
+"""Named sets of modelling constants (Erdil's paper text, his notebook), the codes of infeasible
+configurations and the names of what bounds a step."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 from inferecon._validate import lookup
-from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.serving.roofline import ERDIL_BANDWIDTH_UTILIZATION, ERDIL_FLOP_UTILIZATION
+from inferecon.specs.hardware import Accelerator, get_accelerator
 
 __all__ = [
-    "Protocol",
+    "BOUNDS",
+    "CONSTANT_SETS",
+    "INFEASIBLE_REASONS",
     "NCCL_PROTOCOLS",
     "ConstantSet",
-    "CONSTANT_SETS",
-    "get_constants",
-    "INFEASIBLE_REASONS",
+    "Protocol",
+    "bound_names",
     "describe_infeasible",
+    "get_constants",
 ]
 
 
@@ -90,8 +98,17 @@ class ConstantSet:
         object.__setattr__(self, "accelerator_overrides", MappingProxyType(
             {k: MappingProxyType(dict(v)) for k, v in self.accelerator_overrides.items()}))
 
-    def accelerator(self, accelerator: "str | Accelerator") -> Accelerator:
-        """The accelerator with this set's overrides applied (the catalogue's, if none)."""
+    def accelerator(self, accelerator: str | Accelerator) -> Accelerator:
+        """The accelerator a model of this set runs on.
+
+        A catalogue id gets this set's overrides (the ``"paper"`` set's ``"h100-sxm"`` is
+        Erdil's H100: 1e15 FLOP/s, 3.3 TB/s, 80 GB, $2/h); an :class:`Accelerator` object is
+        the caller's own description and is returned exactly as given.
+        """
+        if isinstance(accelerator, Accelerator):
+            return accelerator
+        if not isinstance(accelerator, str):
+            raise ValueError(f"accelerator must be a catalogue id or an Accelerator, got {accelerator!r}")
         acc = get_accelerator(accelerator)
         over = self.accelerator_overrides.get(acc.id)
         return replace(acc, **dict(over)) if over else acc
@@ -125,11 +142,12 @@ CONSTANT_SETS: dict[str, ConstantSet] = {c.id: c for c in [
 ]}
 
 
-def get_constants(constants: "str | ConstantSet") -> ConstantSet:
+def get_constants(constants: str | ConstantSet) -> ConstantSet:
     """A :class:`ConstantSet` by id (``"paper"`` or ``"notebook"``) or passed through."""
     if isinstance(constants, ConstantSet):
         return constants
-    return lookup("constant set", constants, CONSTANT_SETS)
+    found: ConstantSet = lookup("constant set", constants, CONSTANT_SETS)
+    return found
 
 
 #: Bit flags of the ``reason`` array: why a configuration is infeasible (0 = feasible).
@@ -147,4 +165,26 @@ INFEASIBLE_REASONS: Mapping[int, str] = MappingProxyType({
 
 def describe_infeasible(reason: int) -> list[str]:
     """The messages of the bits set in a ``reason`` code (empty list: feasible)."""
+    if (isinstance(reason, (str, bool)) or not hasattr(reason, "__int__") or int(reason) != reason
+            or reason < 0):
+        raise ValueError("reason must be a whole number >= 0 (a sum of INFEASIBLE_REASONS bits), "
+                         f"got {reason!r}")
     return [msg for bit, msg in INFEASIBLE_REASONS.items() if int(reason) & bit]
+
+
+#: What bounds a decode step, by code: the largest of its terms (``bound_code`` arrays of
+#: :class:`~inferecon.serving.parallelism.StepBreakdown` and :class:`~inferecon.serving.frontier.Sweep`).
+#: ``"memory"``: weight, KV and activation reads from HBM; ``"compute"``: arithmetic;
+#: ``"network"``: the collectives of the tensor-parallel and expert-parallel layers (latency
+#: and bandwidth); ``"pipeline"``: point-to-point sends between pipeline stages;
+#: ``"kernel launch"``: the fixed launch latency of the serial matmuls; ``"infeasible"``: the
+#: configuration does not run (see its ``reason``).
+BOUNDS: tuple[str, ...] = ("memory", "compute", "network", "pipeline", "kernel launch", "infeasible")
+
+
+def bound_names(code: ArrayLike) -> NDArray[np.str_]:
+    """The :data:`BOUNDS` names of an array of bound codes."""
+    c = np.asarray(code)
+    if c.size and (not np.issubdtype(c.dtype, np.integer) or c.min() < 0 or c.max() >= len(BOUNDS)):
+        raise ValueError(f"bound codes must be whole numbers in [0, {len(BOUNDS) - 1}], got {code!r}")
+    return np.asarray(BOUNDS)[c.astype(np.int64)]

@@ -1,20 +1,23 @@
-"""Interconnects and the time of collectives (all-reduce, all-to-all, point-to-point) over NVLink, InfiniBand and TPU ICI."""
+"""Interconnects and the time of collectives (all-reduce, all-to-all, point-to-point) over NVLink,
+InfiniBand and TPU ICI."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from inferecon._validate import at_least_one, lookup, non_negative, positive
+from inferecon.serving.constants import NCCL_PROTOCOLS, ConstantSet, get_constants
 from inferecon.specs.hardware import Accelerator
-from inferecon.serving.constants import ConstantSet, NCCL_PROTOCOLS, get_constants
 
 __all__ = [
-    "Interconnect",
     "INTERCONNECTS",
-    "get_interconnect",
+    "Interconnect",
     "collective_seconds",
+    "get_interconnect",
     "ring_allreduce_latency_seconds",
 ]
 
@@ -43,7 +46,8 @@ class Interconnect:
 
     def __post_init__(self) -> None:
         if self.collective not in ("nccl", "ring"):
-            raise ValueError(f"{self.accelerator_id}: collective must be 'nccl' or 'ring', got {self.collective!r}")
+            raise ValueError(f"{self.accelerator_id}: collective must be 'nccl' or 'ring', "
+                             f"got {self.collective!r}")
         if not self.scaleout_bytes_per_s > 0 or not self.hop_seconds > 0:
             raise ValueError(f"{self.accelerator_id}: bandwidth and hop latency must be > 0")
 
@@ -69,10 +73,11 @@ INTERCONNECTS: dict[str, Interconnect] = {i.accelerator_id: i for i in [
 ]}
 
 
-def get_interconnect(accelerator: "str | Accelerator") -> Interconnect:
+def get_interconnect(accelerator: str | Accelerator) -> Interconnect:
     """The :class:`Interconnect` of an accelerator (by id or object)."""
     acc_id = accelerator.id if isinstance(accelerator, Accelerator) else str(accelerator).strip().lower()
-    return lookup("interconnect (accelerator id)", acc_id, INTERCONNECTS)
+    found: Interconnect = lookup("interconnect (accelerator id)", acc_id, INTERCONNECTS)
+    return found
 
 
 def _log2(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -102,29 +107,34 @@ def _coll_terms(kind: str, ranks: NDArray[np.float64], nodes: NDArray[np.float64
     out = []
     for name in protocols:
         pr = NCCL_PROTOCOLS[name]
-        lat = pr.base_seconds + mult * (pr.per_rank_seconds * (q - 1.0) + pr.per_log2_node_seconds * _log2(nodes))
+        lat = pr.base_seconds + mult * (pr.per_rank_seconds * (q - 1.0)
+                                        + pr.per_log2_node_seconds * _log2(nodes))
         out.append((np.where(one, lat, 0.0), coef / pr.bandwidth_factor))
     return out
 
 
-def _apply(terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]], size: ArrayLike) -> NDArray[np.float64]:
+def _apply(terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]],
+           size: ArrayLike) -> NDArray[np.float64]:
     """Time of a collective of ``size`` bytes per rank: the fastest protocol."""
     best = None
+    s = np.asarray(size, dtype=float)
     for lat, coef in terms:
-        t = lat + coef * size
+        t = lat + coef * s
         best = t if best is None else np.minimum(best, t)
     assert best is not None
-    return best
+    return np.asarray(best, dtype=float)
 
 
-def _nccl_seconds(kind: str, ranks: NDArray[np.float64], nodes: NDArray[np.float64], size_bytes: NDArray[np.float64],
+def _nccl_seconds(kind: str, ranks: NDArray[np.float64], nodes: NDArray[np.float64],
+                  size_bytes: NDArray[np.float64],
                   up_bps: float, out_bps: float, protocols: tuple[str, ...]) -> NDArray[np.float64]:
     return _apply(_coll_terms(kind, ranks, nodes, up_bps, out_bps, protocols), size_bytes)
 
 
 def _ring_seconds(kind: str, ranks: NDArray[np.float64], size_bytes: NDArray[np.float64], link_bps: float,
                   hop_seconds: float) -> NDArray[np.float64]:
-    return _apply(_coll_terms(kind, ranks, None, link_bps, link_bps, ("LL",), ring_hop=hop_seconds), size_bytes)
+    return _apply(_coll_terms(kind, ranks, None, link_bps, link_bps, ("LL",), ring_hop=hop_seconds),
+                  size_bytes)
 
 
 class _CollectiveSum:
@@ -138,20 +148,21 @@ class _CollectiveSum:
     def __init__(self) -> None:
         self.items: list[tuple[Any, list[tuple[NDArray[np.float64], NDArray[np.float64]]], Any]] = []
 
-    def add(self, weight: Any, terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]], words: Any) -> None:
+    def add(self, weight: Any, terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]],
+            words: Any) -> None:
         self.items.append((weight, terms, words))
 
     def total(self, unit_bytes: NDArray[np.float64]) -> NDArray[np.float64]:
         if all(len(t) == 1 for _, t, _ in self.items):
             lat = sum(w * t[0][0] for w, t, _ in self.items)
             slope = sum(w * t[0][1] * words for w, t, words in self.items)
-            return lat + slope * unit_bytes
-        return sum(w * _apply(t, words * unit_bytes) for w, t, words in self.items)
+            return np.asarray(lat + slope * unit_bytes, dtype=float)
+        return np.asarray(sum(w * _apply(t, words * unit_bytes) for w, t, words in self.items), dtype=float)
 
 
 def collective_seconds(kind: str, ranks: ArrayLike, nodes: ArrayLike, size_bytes: ArrayLike,
-                       accelerator: "str | Accelerator" = "h100-sxm",
-                       constants: "str | ConstantSet" = "paper") -> NDArray[np.float64]:
+                       accelerator: str | Accelerator = "h100-sxm",
+                       constants: str | ConstantSet = "paper") -> NDArray[np.float64]:
     """Time of one collective (module docstring): latency plus bandwidth term.
 
     Parameters

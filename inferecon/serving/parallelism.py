@@ -8,9 +8,12 @@ throughput at the same cost per token, so the cost of a configuration is that of
 replica. The step-time model follows Erdil 2025 §3 :cite:`erdil2025inference`:
 
 .. math::
-    T = \\underbrace{\\kappa L\\,(n_\\mathrm{ser} t_\\mathrm{launch} + c_\\mathrm{layer})}_{\\text{latency and network}}
-        + \\kappa \\max\\Bigl(\\frac{p_w N_\\mathrm{read}(m)/t + \\lceil m/r_a\\rceil\\,\\ell\\,k_\\mathrm{kv}\\,\\rho/r_b}{u_B B},\\;
-                             \\frac{2 m N_\\mathrm{active}/t + \\lceil m/r_a\\rceil\\,a\\,\\ell/r_b}{u_C C}\\Bigr)
+    T = \\underbrace{\\kappa L\\,(n_\\mathrm{ser} t_\\mathrm{launch} + c_\\mathrm{layer})}
+                    _{\\text{latency and network}}
+        + \\kappa \\max\\Bigl(
+            \\frac{p_w N_\\mathrm{read}(m)/t
+                  + \\lceil m/r_a\\rceil\\,\\ell\\,k_\\mathrm{kv}\\,\\rho/r_b}{u_B B},\\;
+            \\frac{2 m N_\\mathrm{active}/t + \\lceil m/r_a\\rceil\\,a\\,\\ell/r_b}{u_C C}\\Bigr)
         + (p - 1)\\,t_\\mathrm{p2p}
 
 with :math:`L` layers, micro-batch :math:`m = b/p` (one micro-batch per stage, no bubbles,
@@ -81,43 +84,33 @@ sympy derivation is :mod:`inferecon.symbolic.parallelism`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import at_least_one, non_negative, positive
-from inferecon.specs.hardware import Accelerator
-from inferecon.specs.models import ModelSpec, get_model
+from inferecon.serving.constants import BOUNDS, ConstantSet, bound_names, describe_infeasible, get_constants
 from inferecon.serving.moe import params_read_per_step
-from inferecon.specs.precision import NumberFormat, get_format
+from inferecon.serving.network import Interconnect, _coll_terms, _CollectiveSum, get_interconnect
+from inferecon.specs.deployment import Deployment, Layout, deployment
+from inferecon.specs.hardware import ACCELERATORS, Accelerator
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.specs.precision import NumberFormat
 from inferecon.units import HOUR_S, TOKENS_PER_MILLION
-from inferecon.serving.constants import ConstantSet, NCCL_PROTOCOLS, describe_infeasible, get_constants
-from inferecon.serving.network import Interconnect, _CollectiveSum, _coll_terms, get_interconnect
 
 __all__ = [
     "StepBreakdown",
-    "decode_step_breakdown",
-    "token_latency_seconds",
-    "evaluate_configurations",
-    "reference_model",
-    "reference_token_seconds",
-    "erdil_activation_bytes",
     "activation_words_per_device",
+    "decode_step_breakdown",
+    "erdil_activation_bytes",
+    "evaluate_configurations",
+    "resolve",
+    "token_latency_seconds",
 ]
-
-
-# --------------------------------------------------------------------------- network constants
-
-
-# --------------------------------------------------------------------------- constant sets
-
-
-# --------------------------------------------------------------------------- feasibility codes
-
-
-# --------------------------------------------------------------------------- collectives
 
 
 # --------------------------------------------------------------------------- the step model
@@ -149,9 +142,17 @@ class StepBreakdown(SpeedsMixin):
 
     All times are seconds per decode step, i.e. per generated token of one sequence.
     ``token_seconds`` is ``inf`` and ``usd_per_million_tokens`` is ``inf`` where
-    ``feasible`` is False; ``reason`` holds the :data:`INFEASIBLE_REASONS` bits.
+    ``feasible`` is False; ``reason`` holds the :data:`INFEASIBLE_REASONS` bits
+    (:attr:`reason_text` spells them out) and ``bound_code`` the largest term of each step
+    (:attr:`bound` names it: ``"memory"``, ``"compute"``, ``"network"``, ``"pipeline"``,
+    ``"kernel launch"``, or ``"infeasible"``; :data:`~inferecon.serving.constants.BOUNDS`).
+    ``deployment`` is the description evaluated (from :func:`decode_step_breakdown`, with
+    the split as its layout; from :func:`evaluate_configurations`, the split arrays replace
+    its layout), ``hbm_bytes_per_device`` what the busiest device must hold and
+    ``hbm_capacity_bytes`` what it may (``hbm_fraction`` of its HBM).
     """
 
+    deployment: Deployment
     n_devices: NDArray[np.float64]
     batch: NDArray[np.float64]
     kernel_seconds: NDArray[np.float64]
@@ -165,7 +166,31 @@ class StepBreakdown(SpeedsMixin):
     usd_per_million_tokens: NDArray[np.float64]
     feasible: NDArray[np.bool_]
     reason: NDArray[np.int64]
-    extras: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    bound_code: NDArray[np.int64]
+    hbm_capacity_bytes: float
+    extras: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
+
+    @property
+    def bound(self) -> NDArray[np.str_]:
+        """Name of the largest term of each step (:data:`~inferecon.serving.constants.BOUNDS`)."""
+        return bound_names(self.bound_code)
+
+    @property
+    def reason_text(self) -> NDArray[np.str_]:
+        """Why each configuration is infeasible, in words (``""`` where it is feasible)."""
+        need = np.broadcast_to(self.hbm_bytes_per_device, self.reason.shape).ravel()
+        flat = [_reason_words(int(r), float(h), self.hbm_capacity_bytes)
+                for r, h in zip(self.reason.ravel(), need, strict=True)]
+        return np.asarray(flat, dtype=str).reshape(self.reason.shape)
+
+
+def _reason_words(reason: int, need_bytes: float, capacity_bytes: float) -> str:
+    """The messages of a reason code, with the shortfall when the weights and KV do not fit."""
+    msgs = describe_infeasible(reason)
+    if reason & 32:
+        msgs = [m + f" (needs {need_bytes / 1e9:.1f} GB per device, may use {capacity_bytes / 1e9:.1f} GB)"
+                if "HBM" in m else m for m in msgs]
+    return "; ".join(msgs)
 
 
 def _arch(m: ModelSpec) -> dict[str, float]:
@@ -181,7 +206,8 @@ def _arch(m: ModelSpec) -> dict[str, float]:
     return dict(qkv=float(qkv), n_kv_eff=float(n_kv_eff), up_dense=float(up_dense), up_moe=float(up_moe))
 
 
-def activation_words_per_device(model: "str | ModelSpec", tp: ArrayLike, tp_heads: ArrayLike) -> NDArray[np.float64]:
+def activation_words_per_device(model: str | ModelSpec, tp: ArrayLike,
+                                tp_heads: ArrayLike) -> NDArray[np.float64]:
     """Activation elements one device reads and writes per token in one step, all layers.
 
     A matmul split on the :math:`r_a \\times r_b` grid reads its input slice and writes its
@@ -198,34 +224,41 @@ def activation_words_per_device(model: "str | ModelSpec", tp: ArrayLike, tp_head
     :math:`d_\\mathrm{ff}`-wide outputs and a :math:`1/t` share of the inputs: the reverse.)
     """
     m = get_model(model)
-    r_b = np.asarray(tp_heads, dtype=float)
-    r_a = np.asarray(tp, dtype=float) / r_b
+    _no_strings("tp", tp)
+    _no_strings("tp_heads", tp_heads)
+    r_b = at_least_one("tp_heads", tp_heads, integer=True)
+    r_a = at_least_one("tp", tp, integer=True) / r_b
     a = _arch(m)
     d = float(m.d_model)
     o = float(m.n_heads * (m.v_head_dim if m.attention == "mla" else m.d_head))
     attn = 2 * d / r_a + (a["qkv"] + o) / r_b
     if m.parallel_layers:
         dense = 2 * d / r_a + (a["qkv"] + o + a["up_dense"] + m.d_ff) / r_b
-        return m.n_layers * dense
+        return np.asarray(m.n_layers * dense, dtype=float)
     dense = attn + 2 * d / r_a + (a["up_dense"] + m.d_ff) / r_b
     k = float(m.n_active_experts + m.n_shared_experts)
     moe_layer = attn + 2 * k * d / r_a + (a["up_moe"] + k * m.d_ff_expert) / r_b
     n_moe = float(m.n_moe_layers)
-    return (m.n_layers - n_moe) * dense + n_moe * moe_layer
+    return np.asarray((m.n_layers - n_moe) * dense + n_moe * moe_layer, dtype=float)
 
 
-def _evaluate(acc: Accelerator, net: Interconnect, cs: ConstantSet, m: ModelSpec,
+def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
               tp: NDArray[np.float64], tp_heads: NDArray[np.float64], pp: NDArray[np.float64],
               ep: NDArray[np.float64], batch: NDArray[np.float64], ctx: NDArray[np.float64],
-              wfmt: NumberFormat, kvfmt: NumberFormat, act_bytes: float,
               demand: float = math.inf) -> StepBreakdown:
-    """Vectorized step model (no argument validation here).
+    """Vectorized step model (no argument validation, no look-ups).
 
-    The inputs broadcast against each other. Terms that depend only on the split (tp, pp,
-    ep) are computed at the split arrays' shape and combined with the batch only where
-    needed, so a (configurations x 1) by (1 x batches) call does little work per point.
+    Everything about the hardware, the model, the formats, the utilizations, the usable HBM
+    and the price comes from ``dep`` (its layout is ignored: the split arrays ``tp``,
+    ``tp_heads``, ``pp``, ``ep`` replace it); ``cs`` supplies only the network constants
+    (kernel launch, NCCL protocols, activation traffic). The inputs broadcast against each
+    other. Terms that depend only on the split are computed at the split arrays' shape and
+    combined with the batch only where needed, so a (configurations x 1) by (1 x batches)
+    call does little work per point.
     """
     shape = np.broadcast_shapes(tp.shape, tp_heads.shape, pp.shape, ep.shape, batch.shape, ctx.shape)
+    acc, m, wfmt, kvfmt = dep.accelerator, dep.model, dep.weight_format, dep.kv_format
+    act_bytes = dep.activation_bytes
     L = float(m.n_layers)
     node = float(acc.scaleup_domain)
     a = _arch(m)
@@ -252,11 +285,12 @@ def _evaluate(acc: Accelerator, net: Interconnect, cs: ConstantSet, m: ModelSpec
     seq_dev = np.ceil(batch / r_a)
     hbm_need = (wfmt.bytes_per_element * m.total_params / tp + seq_dev * ctx * kv_per_token * rep / r_b) \
         * (stage_layers / L)
-    reason = reason | np.where(hbm_need > cs.hbm_usable_fraction * acc.hbm_bytes, 32, 0)
+    reason = reason | np.where(hbm_need > dep.hbm_fraction * acc.hbm_bytes, 32, 0)
 
     # ---- memory and arithmetic, slowest stage, all micro-batches of one step
-    c_eff = cs.flop_utilization * acc.peak_flop_per_s(wfmt.compute_precision)
-    b_eff = cs.bandwidth_utilization * acc.hbm_bytes_per_s
+    c_eff = dep.flop_utilization * dep.peak_flop_per_s
+    b_eff = dep.bandwidth_utilization * acc.hbm_bytes_per_s
+    weights_read: NDArray[np.float64] | float
     if m.is_moe:
         weights_read = wfmt.bytes_per_element * params_read_per_step(m, np.maximum(micro, 1.0))
     else:
@@ -325,64 +359,144 @@ def _evaluate(acc: Accelerator, net: Interconnect, cs: ConstantSet, m: ModelSpec
     feasible = reason == 0
     safe_t = np.where(feasible, token_s, 1.0)
     token_s = np.where(feasible, token_s, np.inf)
-    peak = acc.peak_flop_per_s(wfmt.compute_precision)
-    util = np.where(feasible, (batch * flop_per_token / peak) / (n_dev * safe_t), 0.0)
-    usd = np.where(feasible, (TOKENS_PER_MILLION * acc.price_usd_per_hour / HOUR_S) * n_dev * safe_t / batch, np.inf)
-    bc = lambda x: np.broadcast_to(np.asarray(x, dtype=float), shape)  # noqa: E731
-    return StepBreakdown(n_devices=bc(n_dev), batch=bc(batch), kernel_seconds=bc(kernel_s),
+    util = np.where(feasible, (batch * flop_per_token / dep.peak_flop_per_s) / (n_dev * safe_t), 0.0)
+    usd = np.where(feasible, (TOKENS_PER_MILLION * dep.price_usd_per_hour / HOUR_S) * n_dev * safe_t / batch,
+                   np.inf)
+    def bc(x: ArrayLike) -> NDArray[np.float64]:
+        return np.broadcast_to(np.asarray(x, dtype=float), shape)
+
+    terms_stack = np.stack([bc(mem_s), bc(comp_s), bc(coll_s), bc(pipe_s), bc(kernel_s)])
+    bound = np.where(feasible, np.argmax(terms_stack, axis=0), len(BOUNDS) - 1).astype(np.int64)
+    return StepBreakdown(deployment=dep, n_devices=bc(n_dev), batch=bc(batch), kernel_seconds=bc(kernel_s),
                          collective_seconds=bc(coll_s), pipeline_seconds=bc(pipe_s), memory_seconds=bc(mem_s),
-                         compute_seconds=bc(comp_s), token_seconds=bc(token_s), hbm_bytes_per_device=bc(hbm_need),
+                         compute_seconds=bc(comp_s), token_seconds=bc(token_s),
+                         hbm_bytes_per_device=bc(hbm_need),
                          utilization=bc(util), usd_per_million_tokens=bc(usd), feasible=feasible,
-                         reason=reason.astype(np.int64), extras={"kv_replication": bc(rep),
-                                                                 "pipeline_imbalance": bc(kappa)})
+                         reason=reason.astype(np.int64), bound_code=bound,
+                         hbm_capacity_bytes=dep.hbm_fraction * dep.accelerator.hbm_bytes,
+                         extras=MappingProxyType({"kv_replication": bc(rep),
+                                                  "pipeline_imbalance": bc(kappa)}))
 
 
-def _prepare(accelerator: "str | Accelerator", model: "str | ModelSpec", constants: "str | ConstantSet",
-             weight_format: "str | NumberFormat", kv_format: "str | NumberFormat", activation_bytes: float
-             ) -> tuple[Accelerator, Interconnect, ConstantSet, ModelSpec, NumberFormat, NumberFormat, float]:
+def _number(name: str, value: object, *, low: float = 0.0, low_open: bool = False,
+            allow_inf: bool = False) -> float:
+    """A scalar argument as a float: no strings, no booleans, no NaN; ``> low`` or ``>= low``."""
+    if isinstance(value, (str, bytes, bool)) or not hasattr(value, "__float__"):
+        raise ValueError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    x = float(cast(float, value))
+    op = ">" if low_open else ">="
+    if math.isnan(x) or (math.isinf(x) and not allow_inf) or x < low or (low_open and x == low):
+        raise ValueError(f"{name} must be {op} {low:g}{'' if allow_inf else ' and finite'}, got {value!r}")
+    return x
+
+
+def _no_strings(name: str, value: object) -> None:
+    """Refuse strings (``"10"``) and empty sequences where numbers are expected."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "USO" or arr.dtype == np.bool_:
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got {value!r}")
+
+
+def resolve(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None, *,
+            constants: str | ConstantSet = "paper", weight_format: str | NumberFormat = "bf16",
+            kv_format: str | NumberFormat = "bf16", context_tokens: float = 0.0,
+            activation_bytes: float = 2.0, layout: Layout | None = None
+            ) -> tuple[Deployment, Interconnect, ConstantSet]:
+    """The public boundary of the network model: one :class:`~inferecon.specs.deployment.Deployment`.
+
+    - ``accelerator`` a catalogue id: the constant set's overrides apply (under ``"paper"``,
+      ``"h100-sxm"`` is Erdil's H100 at 1e15 FLOP/s, 3.3 TB/s, 80 GB and $2/h).
+    - ``accelerator`` an :class:`~inferecon.specs.hardware.Accelerator`: used exactly as given
+      (its price, bandwidth and capacity included).
+    - In both cases the flop and bandwidth utilizations and the usable HBM fraction are the
+      constant set's.
+    - ``accelerator`` a :class:`~inferecon.specs.deployment.Deployment`: used whole (its
+      model, formats, utilizations, HBM fraction, price and activation bytes); ``model``
+      must then be None and the format arguments are ignored.
+
+    Returns the deployment, the interconnect of its accelerator (by id,
+    :data:`inferecon.serving.network.INTERCONNECTS`) and the constant set, whose network
+    constants (kernel launch, NCCL protocols, activation traffic) the step model reads.
+    """
     cs = get_constants(constants)
-    acc = cs.accelerator(accelerator)
-    net = get_interconnect(acc)
-    m = get_model(model)
-    wfmt, kvfmt = get_format(weight_format), get_format(kv_format)
-    acc.peak_flop_per_s(wfmt.compute_precision)  # raises if the chip lacks that precision
-    act = float(positive("activation_bytes", activation_bytes))
-    return acc, net, cs, m, wfmt, kvfmt, act
+    if isinstance(accelerator, Deployment):
+        if model is not None:
+            raise ValueError("pass either a Deployment or an (accelerator, model) pair, not both")
+        dep = accelerator if layout is None else replace(accelerator, layout=layout)
+    else:
+        if model is None:
+            raise ValueError("model is required (pass a catalogue id or a ModelSpec)")
+        if isinstance(accelerator, str) and accelerator.strip().lower() not in ACCELERATORS \
+                and isinstance(model, str) and model.strip().lower() in ACCELERATORS:
+            raise ValueError(f"arguments are (accelerator, model), got accelerator={accelerator!r}, "
+                             f"model={model!r}: swap them")
+        dep = deployment(cs.accelerator(accelerator), model, weight_format=weight_format, kv_format=kv_format,
+                         context_tokens=context_tokens, layout=layout, flop_utilization=cs.flop_utilization,
+                         bandwidth_utilization=cs.bandwidth_utilization, hbm_fraction=cs.hbm_usable_fraction,
+                         activation_bytes=_number("activation_bytes", activation_bytes, low_open=True))
+    return dep, get_interconnect(dep.accelerator), cs
 
 
-def evaluate_configurations(accelerator: "str | Accelerator", model: "str | ModelSpec", *,
-                            tp: ArrayLike, tp_heads: ArrayLike, pp: ArrayLike, ep: ArrayLike,
-                            batch: ArrayLike, context_tokens: ArrayLike = 0.0,
-                            weight_format: "str | NumberFormat" = "bf16",
-                            kv_format: "str | NumberFormat" = "bf16", activation_bytes: float = 2.0,
-                            constants: "str | ConstantSet" = "paper",
+def _split_arrays(tp: ArrayLike, tp_heads: ArrayLike, pp: ArrayLike, ep: ArrayLike,
+                  batch: ArrayLike) -> list[NDArray[np.float64]]:
+    out = []
+    for name, v in (("tp", tp), ("tp_heads", tp_heads), ("pp", pp), ("ep", ep), ("batch", batch)):
+        _no_strings(name, v)
+        out.append(at_least_one(name, v, integer=True))
+    return out
+
+
+def evaluate_configurations(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None,
+                            *, tp: ArrayLike, tp_heads: ArrayLike, pp: ArrayLike, ep: ArrayLike,
+                            batch: ArrayLike, context_tokens: ArrayLike | None = None,
+                            weight_format: str | NumberFormat = "bf16",
+                            kv_format: str | NumberFormat = "bf16", activation_bytes: float = 2.0,
+                            constants: str | ConstantSet = "paper",
                             demand_tokens_per_s: float = math.inf) -> StepBreakdown:
     """Evaluate many configurations at once; infeasible ones are *masked*, not raised.
 
-    The inputs broadcast against each other. Used by :func:`inferecon.serving.frontier.sweep`;
-    for one configuration with errors raised instead, use :func:`decode_step_breakdown`.
+    The inputs broadcast against each other; ``context_tokens`` defaults to the
+    Deployment's (0 for ids and objects). ``accelerator``/``model`` are resolved once by
+    :func:`resolve` (a catalogue id gets the constant set's overrides, an object is used as
+    given, a Deployment whole). Used by :func:`inferecon.serving.frontier.sweep`; for one
+    configuration with errors raised instead, use :func:`decode_step_breakdown`.
     """
-    acc, net, cs, m, wfmt, kvfmt, act = _prepare(accelerator, model, constants, weight_format,
-                                                 kv_format, activation_bytes)
-    arrs = [at_least_one(n, v, integer=True) for n, v in
-            (("tp", tp), ("tp_heads", tp_heads), ("pp", pp), ("ep", ep), ("batch", batch))]
-    ctx = non_negative("context_tokens", context_tokens)
-    dem = float(positive("demand_tokens_per_s", demand_tokens_per_s, allow_inf=True))
-    return _evaluate(acc, net, cs, m, *arrs, ctx, wfmt, kvfmt, act, dem)
+    if context_tokens is None:
+        ctx = np.asarray(accelerator.context_tokens if isinstance(accelerator, Deployment) else 0.0)
+    else:
+        _no_strings("context_tokens", context_tokens)
+        ctx = non_negative("context_tokens", context_tokens)
+    dep, net, cs = resolve(accelerator, model, constants=constants, weight_format=weight_format,
+                           kv_format=kv_format, context_tokens=float(ctx) if ctx.ndim == 0 else 0.0,
+                           activation_bytes=activation_bytes)
+    if isinstance(accelerator, Deployment) and ctx.ndim == 0:
+        dep = replace(dep, context_tokens=float(ctx))
+    arrs = _split_arrays(tp, tp_heads, pp, ep, batch)
+    dem = _number("demand_tokens_per_s", demand_tokens_per_s, low_open=True, allow_inf=True)
+    tp_a, heads_a, pp_a, ep_a, batch_a = arrs
+    return _evaluate(dep, net, cs, tp_a, heads_a, pp_a, ep_a, batch_a, ctx, dem)
 
 
-def decode_step_breakdown(accelerator: "str | Accelerator", model: "str | ModelSpec", batch: ArrayLike,
-                          context_tokens: ArrayLike = 0.0, *, tp: int = 1, tp_heads: int | None = None,
-                          pp: int = 1, ep: int = 1, weight_format: "str | NumberFormat" = "bf16",
-                          kv_format: "str | NumberFormat" = "bf16", activation_bytes: float = 2.0,
-                          constants: "str | ConstantSet" = "paper") -> StepBreakdown:
+def decode_step_breakdown(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None,
+                          batch: ArrayLike = 1, context_tokens: ArrayLike | None = None, *,
+                          tp: int | None = None,
+                          tp_heads: int | None = None, pp: int | None = None, ep: int | None = None,
+                          weight_format: str | NumberFormat = "bf16",
+                          kv_format: str | NumberFormat = "bf16", activation_bytes: float = 2.0,
+                          constants: str | ConstantSet = "paper") -> StepBreakdown:
     """Decode step of one replica with ``tp x pp`` devices, term by term; raises if infeasible.
 
     Parameters
     ----------
+    accelerator, model : catalogue ids (the constant set's overrides apply to an accelerator
+        id), objects (used exactly as given), or a whole
+        :class:`~inferecon.specs.deployment.Deployment` as ``accelerator`` (``model`` None;
+        its layout is the default split).
     batch : sequences decoded together (whole number >= 1); may be an array.
-    context_tokens : tokens already in each sequence's KV cache.
-    tp : devices per pipeline stage (tensor parallel degree).
+    context_tokens : tokens already in each sequence's KV cache (default: the Deployment's, or 0).
+    tp : devices per pipeline stage (tensor parallel degree); default 1 (or the Deployment's).
     tp_heads : size of the head-splitting axis :math:`r_b` of the TP grid; defaults to
         ``tp`` (Megatron 1D TP). ``tp_heads = sqrt(tp)`` is Erdil's 2D layout.
     pp : pipeline stages. ep : expert-parallel groups per stage (MoE only).
@@ -393,161 +507,41 @@ def decode_step_breakdown(accelerator: "str | Accelerator", model: "str | ModelS
     Raises
     ------
     ValueError
-        If any configuration is infeasible; the message lists the reasons.
+        If any configuration is infeasible; the message lists the reasons (and, when the
+        weights and KV cache do not fit, by how much).
     """
-    out = evaluate_configurations(accelerator, model, tp=tp, tp_heads=tp if tp_heads is None else tp_heads,
-                                  pp=pp, ep=ep, batch=batch, context_tokens=context_tokens,
+    lay = accelerator.layout if isinstance(accelerator, Deployment) else Layout()
+    t = lay.tp if tp is None else tp
+    h = (lay.tp_heads if tp is None else t) if tp_heads is None else tp_heads
+    split = dict(tp=t, tp_heads=h, pp=lay.pp if pp is None else pp, ep=lay.ep if ep is None else ep)
+    out = evaluate_configurations(accelerator, model, **split, batch=batch, context_tokens=context_tokens,
                                   weight_format=weight_format, kv_format=kv_format,
                                   activation_bytes=activation_bytes, constants=constants)
-    if not np.all(out.feasible):
-        codes = np.unique(out.reason[~out.feasible])
-        msgs = sorted({msg for c in codes for msg in describe_infeasible(int(c))})
-        need = float(np.max(out.hbm_bytes_per_device))
-        acc = get_constants(constants).accelerator(accelerator)
-        extra = (f" (needs {need / 1e9:.1f} GB per device, has {acc.hbm_bytes / 1e9:.0f} GB)"
-                 if any(int(c) & 32 for c in codes) else "")
-        raise ValueError(f"infeasible configuration tp={tp}, tp_heads={tp_heads}, pp={pp}, ep={ep}: "
-                         + "; ".join(msgs) + extra)
-    return out
+    if np.all(out.feasible):
+        if all(np.ndim(v) == 0 for v in split.values()):   # one split: the deployment carries it
+            out = replace(out, deployment=replace(out.deployment, layout=Layout(**{k: int(v) for k,
+                                                                                   v in split.items()})))
+        return out
+    texts = sorted({str(x) for x in np.unique(out.reason_text[~out.feasible])})
+    where = ", ".join(f"{k}={v}" for k, v in split.items())
+    raise ValueError(f"infeasible configuration {where} of {out.deployment.model.name} on "
+                     f"{out.deployment.accelerator.name}: " + " | ".join(texts))
 
 
-def token_latency_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec", batch: ArrayLike,
-                          context_tokens: ArrayLike = 0.0, **kwargs: Any) -> NDArray[np.float64]:
+def token_latency_seconds(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None,
+                          batch: ArrayLike = 1, context_tokens: ArrayLike | None = None,
+                          **kwargs: Any) -> NDArray[np.float64]:
     """Seconds per generated token of one sequence; see :func:`decode_step_breakdown`."""
     return decode_step_breakdown(accelerator, model, batch, context_tokens, **kwargs).token_seconds
 
 
-def reference_model(accelerator: "str | Accelerator", model: "str | ModelSpec", *, context_tokens: float = 0.0,
-                    weight_format: "str | NumberFormat" = "bf16", kv_format: "str | NumberFormat" = "bf16",
-                    activation_bytes: float = 2.0, constants: "str | ConstantSet" = "paper"
-                    ) -> "Callable[[int, int, int, int, int], float]":
-    """The step model for *one* configuration at a time, in plain Python (``math``, no arrays).
-
-    Returns ``token_seconds(tp, tp_heads, pp, ep, batch)`` (``math.inf`` if infeasible),
-    with the accelerator, model, formats and constants resolved once. A second, loop-style
-    implementation written from the module docstring: the tests check the vectorized
-    :func:`evaluate_configurations` against it on random configurations, and
-    ``tools/benchmark_sweep.py`` times a loop over it.
-    """
-    cs = get_constants(constants)
-    acc = cs.accelerator(accelerator)
-    net = get_interconnect(acc)
-    m = get_model(model)
-    wf, kf = get_format(weight_format), get_format(kv_format)
-    L, node, d = m.n_layers, acc.scaleup_domain, float(m.d_model)
-    kv_heads = 1 if m.attention == "mla" else m.n_kv_heads
-    kv_tok = float(m.kv_bytes_per_token(kf.bytes_per_element))
-    up_bps, out_bps = acc.scaleup_bytes_per_s, net.scaleout_bytes_per_s
-    protocols = [NCCL_PROTOCOLS[name] for name in cs.protocols]
-    if m.attention == "mla":
-        qkv = m.n_heads * (m.qk_nope_head_dim + m.qk_rope_head_dim + m.v_head_dim)
-    else:
-        qkv = (m.n_heads + 2 * m.n_kv_heads) * m.d_head
-    up_dense = (m.ffn_matrices - 1) * m.d_ff
-    up_moe = (m.ffn_matrices - 1) * m.d_ff_expert * (m.n_active_experts + m.n_shared_experts)
-    bw_eff = cs.bandwidth_utilization * acc.hbm_bytes_per_s
-    c_eff = cs.flop_utilization * acc.peak_flop_per_s(wf.compute_precision)
-    ctx = float(context_tokens)
-
-    def one(kind: str, ranks: float, nodes: float, size: float) -> float:
-        if ranks <= 1:
-            return 0.0
-        mult = 2.0 if kind == "allreduce" else 1.0
-        if net.collective == "ring":
-            share = 1.0 if kind == "allreduce" else 0.5
-            return mult * (ranks - 1) * net.hop_seconds + share * (ranks - 1) / ranks * size / up_bps
-        q = ranks / nodes
-        if kind == "allreduce":
-            bw = 2 * (q - 1) / q * size / up_bps + 2 * (nodes - 1) / nodes * size / (q * out_bps)
-        else:
-            bw = (q - 1) / ranks * size / up_bps + (nodes - 1) / nodes * size / out_bps
-        best = math.inf
-        for pr in protocols:
-            lat = pr.base_seconds + mult * (pr.per_rank_seconds * (q - 1) + pr.per_log2_node_seconds * math.log2(nodes))
-            best = min(best, lat + bw / pr.bandwidth_factor)
-        return best
-
-    def token_seconds(tp: int, tp_heads: int, pp: int, ep: int, batch: int) -> float:
-        r_b = tp_heads
-        if (m.n_heads % r_b or tp % r_b or pp > L or pp > batch or m.d_model % (tp // r_b)
-                or (m.is_moe and (tp % ep or m.n_routed_experts % ep)) or (not m.is_moe and ep != 1)):
-            return math.inf
-        r_a = tp / tp_heads
-        rep = r_b / math.gcd(r_b, kv_heads)
-        stage = math.ceil(L / pp)
-        kappa = pp * stage / L
-        micro = batch / pp
-        need = (wf.bytes_per_element * m.total_params / tp
-                + math.ceil(batch / r_a) * ctx * kv_tok * rep / r_b) * stage / L
-        if need > cs.hbm_usable_fraction * acc.hbm_bytes:
-            return math.inf
-
-        stage_nodes = math.ceil(tp / node)
-
-        def red_a(words: float) -> float:   # strided axis r_a
-            return one("allreduce", r_a, min(r_a, stage_nodes), words * micro * activation_bytes)
-
-        def red_b(words: float) -> float:   # packed axis r_b
-            return one("allreduce", r_b, min(r_b, math.ceil(r_b / node)), words * micro * activation_bytes)
-
-        if m.parallel_layers:
-            dense_layer = moe_layer = red_a((qkv + up_dense) / r_b) + red_b(d / r_a)
-        else:
-            attn = red_a(qkv / r_b) + red_b(d / r_a)
-            dense_layer = attn + red_a(up_dense / r_b) + red_b(d / r_a)
-            if ep > 1:
-                kk = min(m.n_active_experts, ep)
-                a2a = one("alltoall", ep, min(ep, stage_nodes), kk * d / tp * micro * activation_bytes)
-                grp = tp // ep
-                moe_layer = attn + 2 * a2a + one("allreduce", grp, min(grp, math.ceil(grp / node)),
-                                                 kk / ep * d * micro * activation_bytes)
-            else:
-                moe_layer = attn + red_a(up_moe / r_b) + red_b(d / r_a)
-        n_moe = m.n_moe_layers
-        collectives = kappa * ((L - n_moe) * dense_layer + n_moe * moe_layer)
-        kernels = kappa * L * m.n_allreduce_per_layer * cs.kernel_launch_seconds
-        send = 2.0 * d / tp * micro * activation_bytes
-        if net.collective == "ring":
-            pipeline = (pp - 1) * one("alltoall", 2, 1, send)
-        else:
-            per_node = max(1, node // tp)
-            cross = max(math.ceil(pp / per_node) - 1, 0)
-            pipeline = (pp - 1 - cross) * one("alltoall", 2, 1, send) + cross * one("alltoall", 2, 2, send)
-        if m.is_moe:
-            f = 1.0 - (1.0 - 1.0 / m.sparsity) ** max(micro, 1.0)
-            read = m.dense_matmul_params + f * m.routed_expert_params
-        else:
-            read = m.matmul_params
-        on_device = math.ceil(micro / r_a)   # the busiest device's sequences of one micro-batch
-        memory = kappa * (wf.bytes_per_element * read / tp + on_device * ctx * kv_tok * rep / r_b) / bw_eff
-        if cs.activation_traffic:   # inputs and outputs of each matmul slice (see activation_words_per_device)
-            o = m.n_heads * (m.v_head_dim if m.attention == "mla" else m.d_head)
-            if m.parallel_layers:
-                words = L * (2 * d / r_a + (qkv + o + up_dense + m.d_ff) / r_b)
-            else:
-                k = m.n_active_experts + m.n_shared_experts
-                attn_w = 2 * d / r_a + (qkv + o) / r_b
-                words = ((L - m.n_moe_layers) * (attn_w + 2 * d / r_a + (up_dense + m.d_ff) / r_b)
-                         + m.n_moe_layers * (attn_w + 2 * k * d / r_a + (up_moe + k * m.d_ff_expert) / r_b))
-            memory += kappa * micro * activation_bytes * words / bw_eff
-        compute = kappa * (micro * 2.0 * m.active_matmul_params / tp
-                           + on_device * ctx * m.attention_flop_per_context_token / r_b) / c_eff
-        return kernels + collectives + pipeline + max(memory, compute)
-
-    return token_seconds
-
-
-def reference_token_seconds(accelerator: "str | Accelerator", model: "str | ModelSpec", *, tp: int, tp_heads: int,
-                            pp: int, ep: int, batch: int, **kwargs: Any) -> float:
-    """One configuration through :func:`reference_model` (keyword arguments go there)."""
-    return reference_model(accelerator, model, **kwargs)(tp, tp_heads, pp, ep, batch)
-
-
-def erdil_activation_bytes(model: "str | ModelSpec", batch: ArrayLike,
+def erdil_activation_bytes(model: str | ModelSpec, batch: ArrayLike,
                            activation_bytes: float = 2.0) -> NDArray[np.float64]:
     """Matmul input/output activation bytes of one decode step, Erdil eq. 43's extra memory term.
 
-    .. math:: n_\\mathrm{layers}\\,b\\,\\bigl(2d + (1 + 2/g)\\,n_h d_h + n_h d_h + 2d + 2 d_\\mathrm{ff}\\bigr)\\,p_a
+    .. math::
+        n_\\mathrm{layers}\\,b\\,\\bigl(2d + (1 + 2/g)\\,n_h d_h + n_h d_h + 2d
+        + 2 d_\\mathrm{ff}\\bigr)\\,p_a
 
     Erdil's widths for the whole step, not split among devices: a yardstick against the weight
     reads. What the step model charges one device (``ConstantSet.activation_traffic``, on in
@@ -557,7 +551,8 @@ def erdil_activation_bytes(model: "str | ModelSpec", batch: ArrayLike,
     b = at_least_one("batch", batch)
     a = float(positive("activation_bytes", activation_bytes))
     g = m.gqa_group
-    widths = 2 * m.d_model + (1 + 2 / g) * m.n_heads * m.d_head + m.n_heads * m.d_head + 2 * m.d_model + 2 * m.d_ff
+    widths = (2 * m.d_model + (1 + 2 / g) * m.n_heads * m.d_head + m.n_heads * m.d_head
+              + 2 * m.d_model + 2 * m.d_ff)
     return m.n_layers * b * widths * a
 
 

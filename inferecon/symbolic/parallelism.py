@@ -14,15 +14,33 @@ lambdifies them and compares with :mod:`inferecon.serving.parallelism` on a grid
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
-__all__ = ["N", "p", "B", "C", "L", "n_r", "t_hop", "N_gpu", "b", "c_L",
-           "token_latency", "latency_derivative", "optimal_gpu_count", "min_latency",
-           "min_latency_leading", "optimal_batch", "gpu_seconds_per_token_at_min_latency",
-           "bandwidth_elasticity", "precision_elasticity", "halved_precision_speedup",
-           "sqrt_law_exponent"]
+__all__ = [
+    "B",
+    "C",
+    "L",
+    "N",
+    "N_gpu",
+    "b",
+    "bandwidth_elasticity",
+    "c_L",
+    "gpu_seconds_per_token_at_min_latency",
+    "halved_precision_speedup",
+    "latency_derivative",
+    "min_latency",
+    "min_latency_leading",
+    "n_r",
+    "optimal_batch",
+    "optimal_gpu_count",
+    "p",
+    "precision_elasticity",
+    "sqrt_law_exponent",
+    "t_hop",
+    "token_latency",
+]
 
 N = sp.Symbol("N", positive=True)                            # parameters read per step
 p = sp.Symbol("p", positive=True)                            # bytes per parameter
@@ -53,7 +71,7 @@ def _tidy(expr: sp.Expr) -> sp.Expr:
     return sp.expand(sp.powsimp(sp.expand_power_base(expr, force=True), force=True))
 
 
-@lru_cache(maxsize=None)
+@cache
 def optimal_gpu_count() -> sp.Expr:
     """Eq. 13 (interior case): the root of :math:`\\partial T/\\partial N_\\mathrm{GPU} = 0`.
 
@@ -69,7 +87,7 @@ def optimal_gpu_count() -> sp.Expr:
     return _tidy(sols[0] ** 2)
 
 
-@lru_cache(maxsize=None)
+@cache
 def min_latency() -> sp.Expr:
     """Eq. 14: :math:`T(N^*) = 3(L n_r t_\\mathrm{hop})^{2/3}(pN/B)^{1/3} - 2 L n_r t_\\mathrm{hop}`."""
     return _tidy(token_latency().subs(N_gpu, optimal_gpu_count()))
@@ -86,7 +104,7 @@ def optimal_batch() -> sp.Expr:
     return sol
 
 
-@lru_cache(maxsize=None)
+@cache
 def gpu_seconds_per_token_at_min_latency() -> sp.Expr:
     """Eq. 15-17: :math:`N^* T_\\min / b^*`, i.e. :math:`(2N/C)\\,(3 - 2/\\sqrt{N^*})`."""
     return _tidy(optimal_gpu_count() * min_latency() / optimal_batch())

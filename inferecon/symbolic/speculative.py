@@ -9,9 +9,24 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["alpha", "gamma", "c", "i", "expected_tokens_sum", "expected_tokens",
-           "erdil_paper_tokens", "bonus_token_gap", "leviathan_speedup", "limit_alpha_zero",
-           "limit_alpha_one", "step_time", "speculative_speedup", "t_P", "t_Q", "t_V"]
+__all__ = [
+    "alpha",
+    "bonus_token_gap",
+    "c",
+    "erdil_paper_tokens",
+    "expected_tokens",
+    "expected_tokens_sum",
+    "gamma",
+    "i",
+    "leviathan_speedup",
+    "limit_alpha_one",
+    "limit_alpha_zero",
+    "speculative_speedup",
+    "step_time",
+    "t_P",
+    "t_Q",
+    "t_V",
+]
 
 alpha = sp.Symbol(r"\alpha_\mathrm{acc}", positive=True)       # per-token acceptance probability
 gamma = sp.Symbol(r"\gamma", integer=True, nonnegative=True)  # draft length
@@ -41,7 +56,8 @@ def erdil_paper_tokens() -> sp.Expr:
 
 
 def bonus_token_gap() -> sp.Expr:
-    """With-bonus minus without-bonus expression; simplifies to :math:`\\alpha^\\gamma` (all drafts accepted)."""
+    """With-bonus minus without-bonus expression; simplifies to :math:`\\alpha^\\gamma` (all drafts
+    accepted)."""
     return sp.simplify(expected_tokens() - erdil_paper_tokens())
 
 

@@ -185,8 +185,8 @@ def _decode(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any], flo
     counts = [m.n_chips] if m.n_chips is not None else best_latency_device_counts(m.accelerator)
     batch = m.batch if m.batch is not None else 1
     ctx = _contexts(m)
-    conf = structural_configurations(m.model, counts)
-    col = {k: v.astype(float)[:, None] for k, v in conf.items()}
+    conf = structural_configurations(m.accelerator, m.model, counts)
+    col = {k: conf.column(k).astype(float)[:, None] for k in ("tp", "tp_heads", "pp", "ep")}
     if ctx.size == 0:
         return 0.0, {"n_devices": counts[0], "batch": batch}, 0.0, 0.0
     out = evaluate_configurations(m.accelerator, m.model, tp=col["tp"], tp_heads=col["tp_heads"],
@@ -200,7 +200,7 @@ def _decode(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any], flo
                          f"{counts} x {m.accelerator} at batch {batch}")
     roof = float(np.maximum(out.memory_seconds[k], out.compute_seconds[k]).sum())
     net = float((out.kernel_seconds[k] + out.collective_seconds[k] + out.pipeline_seconds[k]).sum())
-    config = {key: int(conf[key][k]) for key in ("n_devices", "tp", "tp_heads", "pp", "ep")}
+    config = {key: int(conf.column(key)[k]) for key in ("n_devices", "tp", "tp_heads", "pp", "ep")}
     config["batch"] = batch
     return float(total[k]), config, roof, net
 
@@ -250,7 +250,7 @@ def implied_mfu(measurement: Measurement, seconds: float | None = None,
 
 
 def _provider(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any]]:
-    sw = sweep(m.model, m.accelerator, constants=cs, context_tokens=float(m.prompt_tokens),
+    sw = sweep(m.accelerator, m.model, constants=cs, context_tokens=float(m.prompt_tokens),
                weight_format=m.weight_format, kv_format=m.kv_format)
     front = sw.frontier()
     ok = front.usd_per_million_tokens <= float(m.price_usd_per_mtok or 0.0)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import ipywidgets as w
 
 from inferecon.serving import frontier
-from inferecon.specs.hardware import ACCELERATORS
 from inferecon.serving.constants import CONSTANT_SETS
 from inferecon.serving.network import INTERCONNECTS
+from inferecon.specs.hardware import ACCELERATORS
 from inferecon.specs.precision import FORMATS
 
-__all__ = ["FrontierExplorer", "make_frontier_explorer", "EXPLORER_MODELS"]
+__all__ = ["EXPLORER_MODELS", "FrontierExplorer", "make_frontier_explorer"]
 
 #: Models offered by the explorer (catalogue ids).
 EXPLORER_MODELS = ("llama-3-8b", "llama-3-70b", "llama-3.1-405b", "mixtral-8x7b", "deepseek-v3")
@@ -37,19 +38,23 @@ def describe(sw: frontier.Sweep, alpha: float, target_speed: float) -> str:
     cost_t = float(fr.cost_at_speed(target_speed))
     at_t = f"${cost_t:,.3f}" if math.isfinite(cost_t) else "unreachable"
 
-    def cfg(r: dict) -> str:
+    def cfg(r: dict[str, Any]) -> str:
         return (f"{r['n_devices']} devices (TP {r['tp']}, heads split {r['tp_heads']}, PP {r['pp']}, "
                 f"EP {r['ep']}), batch {r['batch']:,}")
 
     return (
-        f"<b>{sw.meta['model_name']}</b> on {sw.meta['accelerator_name']}, {sw.meta['weight_format']} weights, "
+        f"<b>{sw.meta['model_name']}</b> on {sw.meta['accelerator_name']}, "
+        f"{sw.meta['weight_format']} weights, "
         f"context {sw.meta['context_tokens']:,.0f}, {sw.meta['constants']} constants "
         f"(${sw.meta['price_usd_per_hour']:.2f}/device-hour); {sw.size:,} configurations, "
         f"{int(sw.feasible.sum()):,} feasible.<br>"
-        f"Cheapest: <b>${fr.min_cost:,.3f}/M</b> at {cheap['tokens_per_s_per_request']:,.1f} tok/s ({cfg(cheap)}).<br>"
-        f"Fastest: <b>{fr.max_speed:,.1f} tok/s</b> at ${fast['usd_per_million_tokens']:,.2f}/M ({cfg(fast)}).<br>"
+        f"Cheapest: <b>${fr.min_cost:,.3f}/M</b> at {cheap['tokens_per_s_per_request']:,.1f} tok/s "
+        f"({cfg(cheap)}).<br>"
+        f"Fastest: <b>{fr.max_speed:,.1f} tok/s</b> at ${fast['usd_per_million_tokens']:,.2f}/M "
+        f"({cfg(fast)}).<br>"
         f"Cheapest at &ge; {target_speed:,.0f} tok/s: <b>{at_t}/M</b>.<br>"
-        f"A customer maximizing (tok/s)<sup>{alpha:g}</sup>/price picks <b>{p['tokens_per_s_per_request']:,.1f} tok/s "
+        f"A customer maximizing (tok/s)<sup>{alpha:g}</sup>/price picks "
+        f"<b>{p['tokens_per_s_per_request']:,.1f} tok/s "
         f"at ${p['usd_per_million_tokens']:,.3f}/M</b>, utilization {p['utilization']:.1%} ({cfg(p)})."
     )
 
@@ -75,7 +80,7 @@ class FrontierExplorer:
         demand = math.inf if self.unlimited_demand.value else float(self.demand.value)
         ctx = float(self.context_tokens.value) if self.context_tokens.value > 1.5 else 0.0
         try:
-            sw = frontier.sweep(self.model.value, self.accelerator.value, constants=self.constants.value,
+            sw = frontier.sweep(self.accelerator.value, self.model.value, constants=self.constants.value,
                                 weight_format=self.weight_format.value, context_tokens=ctx,
                                 demand_tokens_per_s=demand, max_devices=256, n_batches=48)
         except ValueError as exc:   # e.g. a chip without that precision
@@ -99,7 +104,8 @@ def make_frontier_explorer(model: str = "llama-3-70b", accelerator: str = "h100-
     alpha = CONSTANT_SETS[constants].preference_alpha
     ex = FrontierExplorer(
         widget=w.VBox(),
-        model=w.Dropdown(options=list(EXPLORER_MODELS), value=model, description="model", style=style, layout=layout),
+        model=w.Dropdown(options=list(EXPLORER_MODELS), value=model, description="model", style=style,
+                         layout=layout),
         accelerator=w.Dropdown(options=list(_ACCS), value=accelerator, description="accelerator", style=style,
                                layout=layout),
         weight_format=w.Dropdown(options=[f for f in _FORMATS if f in FORMATS], value="bf16",
@@ -117,14 +123,15 @@ def make_frontier_explorer(model: str = "llama-3-70b", accelerator: str = "h100-
         unlimited_demand=w.Checkbox(value=True, description="unlimited demand", style=style),
         result=w.HTML(),
     )
-    def follow_constants(change: dict) -> None:   # each set carries its own preference exponent
+    def follow_constants(change: dict[str, Any]) -> None:   # each set carries its own preference exponent
         ex.alpha.value = CONSTANT_SETS[change["new"]].preference_alpha
 
     ex.constants.observe(follow_constants, names="value")
     for control in (ex.model, ex.accelerator, ex.weight_format, ex.context_tokens, ex.constants, ex.alpha,
                     ex.target_speed, ex.demand, ex.unlimited_demand):
         control.observe(ex.update, names="value")
-    ex.widget.children = (ex.model, ex.accelerator, ex.weight_format, ex.context_tokens, ex.constants, ex.alpha,
+    ex.widget.children = (ex.model, ex.accelerator, ex.weight_format, ex.context_tokens, ex.constants,
+                          ex.alpha,
                           ex.target_speed, ex.demand, ex.unlimited_demand, ex.result)
     ex.update()
     return ex

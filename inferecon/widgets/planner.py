@@ -1,5 +1,6 @@
 """Explorer for chapter 8: the deployment planner (traffic, latency target, configuration, efficiency,
-multipliers). The efficiency slider derates the bound (:meth:`inferecon.planning.planner.ReplicaConfig.derated`);
+multipliers). The efficiency slider derates the bound
+(:meth:`inferecon.planning.planner.ReplicaConfig.derated`);
 at 1 the planner prices the ideal bound, a lower limit on cost."""
 
 from __future__ import annotations
@@ -49,14 +50,16 @@ class PlannerExplorer:
                                         prefill_scheduling=self.scheduling.value,
                                         ).derated(float(self.efficiency.value))
             mult = planner.Multipliers(peak_buffer=float(self.peak_buffer.value),
-                                       redundancy=float(self.redundancy.value), regions=int(self.regions.value),
+                                       redundancy=float(self.redundancy.value),
+                                       regions=int(self.regions.value),
                                        development=float(self.development.value))
             p = planner.plan(wl, cfg, mult)
         except ValueError as exc:
             self.result.value = f"<b>Not feasible:</b> {exc}"
             return
         self.result.value = (
-            f"Replica: batch <b>{p.batch}</b> (limited by {p.batch_limit}), {p.step_seconds * 1e3:.1f} ms decode "
+            f"Replica: batch <b>{p.batch}</b> (limited by {p.batch_limit}), "
+            f"{p.step_seconds * 1e3:.1f} ms decode "
             f"step, {p.seconds_per_output_token * 1e3:.1f} ms per token at full load with "
             f"{p.prefill_scheduling} prefill, {p.replica_requests_per_s:,.2f} requests/s.<br>"
             f"Peak {wl.peak_requests_per_s:,.2f} req/s → {p.replicas_for_peak} replicas; with multipliers "
@@ -92,21 +95,25 @@ def make_planner_explorer(requests_per_s: float = 10.0, model: str = "Llama 3 70
                                  description="weight format", style=style, layout=layout),
         tpot_ms=w.IntSlider(value=50, min=5, max=200, description="max ms per output token", style=style,
                             layout=layout),
-        scheduling=w.Dropdown(options=list(planner.PREFILL_SCHEDULES), value=planner.DEFAULT_PREFILL_SCHEDULING,
+        scheduling=w.Dropdown(options=list(planner.PREFILL_SCHEDULES),
+                              value=planner.DEFAULT_PREFILL_SCHEDULING,
                               description="prefill scheduling", style=style, layout=layout),
-        efficiency=w.FloatSlider(value=1.0, min=0.2, max=1.0, step=0.01, description="efficiency η (1 = bound)",
+        efficiency=w.FloatSlider(value=1.0, min=0.2, max=1.0, step=0.01,
+                                 description="efficiency η (1 = bound)",
                                  style=style, layout=layout),
         peak_buffer=w.FloatSlider(value=1.0, min=1.0, max=2.0, step=0.05, description="peak buffer",
                                   style=style, layout=layout),
         redundancy=w.FloatSlider(value=1.0, min=1.0, max=3.0, step=0.25, description="redundancy",
                                  style=style, layout=layout),
-        regions=w.IntSlider(value=1, min=1, max=5, description="regions (full copies)", style=style, layout=layout),
+        regions=w.IntSlider(value=1, min=1, max=5, description="regions (full copies)", style=style,
+                            layout=layout),
         development=w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05, description="development share",
                                   style=style, layout=layout),
         result=w.HTML(),
     )
-    controls = (ex.requests_per_s, ex.peak_to_average, ex.input_tokens, ex.output_tokens, ex.model, ex.devices,
-                ex.weight_format, ex.tpot_ms, ex.scheduling, ex.efficiency, ex.peak_buffer, ex.redundancy, ex.regions, ex.development)
+    controls = (ex.requests_per_s, ex.peak_to_average, ex.input_tokens, ex.output_tokens, ex.model,
+                ex.devices, ex.weight_format, ex.tpot_ms, ex.scheduling, ex.efficiency, ex.peak_buffer,
+                ex.redundancy, ex.regions, ex.development)
     for c in controls:
         c.observe(ex.update, names="value")
     ex.widget.children = (*controls, ex.result)

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import ipywidgets as w
 
 from inferecon.levers import speculative
-from inferecon.specs.models import get_model
 from inferecon.planning.planner import ideal_replica
 from inferecon.serving.roofline import max_batch, weight_bytes
+from inferecon.specs.hardware import Accelerator
+from inferecon.specs.models import get_model
 
 __all__ = ["SpeculativeExplorer", "make_speculative_explorer"]
 
@@ -35,9 +36,11 @@ class SpeculativeExplorer:
         """Recompute the output from the controls (called on every change)."""
         acc = ideal_replica("h100-sxm", int(self.devices.value))
         tgt, drf = _TARGETS[self.target.value], "llama-3-8b"
-        lam = speculative.erdil_layer_latency_seconds(int(self.devices.value)) if self.network_latency.value else 0.0
+        lam = (speculative.erdil_layer_latency_seconds(int(self.devices.value))
+               if self.network_latency.value else 0.0)
         kw = dict(weight_format=self.weight_format.value)
-        a, g, b, ctx = float(self.acceptance.value), int(self.draft_tokens.value), int(self.batch.value), float(self.context.value)
+        a, g = float(self.acceptance.value), int(self.draft_tokens.value)
+        b, ctx = int(self.batch.value), float(self.context.value)
         fits = self._capacity_message(acc, tgt, drf, b, ctx)
         if fits:
             self.result.value = fits
@@ -57,7 +60,7 @@ class SpeculativeExplorer:
         )
 
 
-    def _capacity_message(self, acc: object, tgt: str, drf: str, b: int, ctx: float) -> str:
+    def _capacity_message(self, acc: Accelerator, tgt: str, drf: str, b: int, ctx: float) -> str:
         """A 'does not fit' message, or '' if both models' weights and the target's KV caches fit
         in 90% of the group's HBM (the draft's weights are counted; its KV cache is small)."""
         room = 0.9 * acc.hbm_bytes - weight_bytes(drf, self.weight_format.value)
@@ -68,7 +71,8 @@ class SpeculativeExplorer:
             cap = 0.0
         if b <= cap:
             return ""
-        need = (weight_bytes(tgt, self.weight_format.value) + weight_bytes(drf, self.weight_format.value)) / 1e9
+        need = (weight_bytes(tgt, self.weight_format.value) + weight_bytes(drf,
+                                                                           self.weight_format.value)) / 1e9
         return (f"<b>Does not fit:</b> {get_model(tgt).name} and the draft need {need:,.0f} GB of weights "
                 f"in {self.weight_format.value}, and {b} sequences of {ctx:,.0f} tokens add their KV caches; "
                 f"{int(self.devices.value)} H100s hold {0.9 * acc.hbm_bytes / 1e9:,.0f} GB usable. "
@@ -78,7 +82,8 @@ class SpeculativeExplorer:
 
 def make_speculative_explorer(target: str = "Llama 3 70B", devices: int = 8, weight_format: str = "int8",
                               acceptance: float = speculative.REFERENCE_ACCEPTANCE, draft_tokens: int = 4,
-                              batch: int = 16, context: int = 1000, network_latency: bool = True) -> SpeculativeExplorer:
+                              batch: int = 16, context: int = 1000,
+                              network_latency: bool = True) -> SpeculativeExplorer:
     """Build the explorer: target model, H100 count, weight format, α, γ, batch, context, latency."""
     if target not in _TARGETS:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(_TARGETS)}")
@@ -90,14 +95,17 @@ def make_speculative_explorer(target: str = "Llama 3 70B", devices: int = 8, wei
                           style=style, layout=layout),
         devices=w.Dropdown(options=[4, 8, 16], value=devices, description="H100s (ideal group)", style=style,
                            layout=layout),
-        weight_format=w.Dropdown(options=["bf16", "int8", "fp8"], value=weight_format, description="weight format",
+        weight_format=w.Dropdown(options=["bf16", "int8", "fp8"], value=weight_format,
+                                 description="weight format",
                                  style=style, layout=layout),
         acceptance=w.FloatSlider(value=acceptance, min=0.0, max=0.98, step=0.01, description="acceptance α",
                                  style=style, layout=layout),
         draft_tokens=w.IntSlider(value=draft_tokens, min=0, max=16, description="draft tokens γ", style=style,
                                  layout=layout),
-        batch=w.IntSlider(value=batch, min=1, max=512, description="batch (sequences)", style=style, layout=layout),
-        context=w.IntSlider(value=context, min=0, max=32000, step=500, description="context tokens", style=style,
+        batch=w.IntSlider(value=batch, min=1, max=512, description="batch (sequences)", style=style,
+                          layout=layout),
+        context=w.IntSlider(value=context, min=0, max=32000, step=500, description="context tokens",
+                            style=style,
                             layout=layout),
         network_latency=w.Checkbox(value=network_latency, description="Erdil's per-layer latency",
                                    style=style, layout=layout),

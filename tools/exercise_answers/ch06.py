@@ -9,12 +9,12 @@ from . import Answer
 
 def _ex2() -> float:
     # Erdil eq. 14 for Llama 3.1 405B in 16-bit, paper constants (75% of 3.3 TB/s), 1 us hops
-    return 1.0 / closed_forms.model_min_token_latency_seconds("llama-3.1-405b", "h100-sxm", "bf16", "paper")
+    return 1.0 / closed_forms.model_min_token_latency_seconds("h100-sxm", "llama-3.1-405b", "bf16", "paper")
 
 
 def _ex3() -> float:
     # cheapest $/M for Llama 3.1 405B (16-bit, H100, paper constants, short context) at >= 30 tok/s
-    fr = frontier.sweep("llama-3.1-405b", "h100-sxm", constants="paper").frontier()
+    fr = frontier.sweep("h100-sxm", "llama-3.1-405b", constants="paper").frontier()
     return float(fr.cost_at_speed(30.0))
 
 
@@ -25,8 +25,8 @@ def _ex4() -> float:
 
 def _ex5() -> float:
     # ratio of the fastest Llama 3 8B speeds with FP8 (W8A8) and 16-bit weights, paper constants
-    fp8 = frontier.sweep("llama-3-8b", "h100-sxm", weight_format="fp8").frontier().max_speed
-    bf16 = frontier.sweep("llama-3-8b", "h100-sxm", weight_format="bf16").frontier().max_speed
+    fp8 = frontier.sweep("h100-sxm", "llama-3-8b", weight_format="fp8").frontier().max_speed
+    bf16 = frontier.sweep("h100-sxm", "llama-3-8b", weight_format="bf16").frontier().max_speed
     return fp8 / bf16
 
 

@@ -33,9 +33,9 @@ def _ex4() -> float:
 def _ex5() -> float:
     # first traffic at which the 70/30 router is cheaper than 70B INT8 alone (case-study multipliers)
     grid = np.logspace(-1, 3, 400)
-    mix = (planner.fleet(_SHAPE, _SMALL, _CASE, 0.7 * grid)["usd_per_month"]
-           + planner.fleet(_SHAPE, _LARGE_INT8, _CASE, 0.3 * grid)["usd_per_month"])
-    alone = planner.fleet(_SHAPE, _LARGE_INT8, _CASE, grid)["usd_per_month"]
+    mix = (planner.fleet(_SHAPE, _SMALL, _CASE, 0.7 * grid).usd_per_month
+           + planner.fleet(_SHAPE, _LARGE_INT8, _CASE, 0.3 * grid).usd_per_month)
+    alone = planner.fleet(_SHAPE, _LARGE_INT8, _CASE, grid).usd_per_month
     return float(grid[np.argmax(mix < alone)])
 
 

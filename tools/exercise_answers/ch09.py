@@ -36,7 +36,7 @@ def _ex4() -> float:
 
 def _ex5() -> float:
     # cheapest fp8 (weights and KV) configuration of Llama 3 70B on H100 at >= 150 tokens/s per request
-    front = frontier.sweep("llama-3-70b", "h100-sxm", constants=validation.BOUND_CONSTANTS,
+    front = frontier.sweep("h100-sxm", "llama-3-70b", constants=validation.BOUND_CONSTANTS,
                            weight_format="fp8", kv_format="fp8").frontier()
     return float(front.cost_at_speed(150.0))
 
