@@ -44,7 +44,7 @@ __all__ = ["BOUNDS", "RooflineStep", "decode_step", "prefill_step",
            "prefill_mfu", "optimal_batch_table",
            "ERDIL_FLOP_UTILIZATION", "ERDIL_BANDWIDTH_UTILIZATION", "USABLE_HBM_FRACTION",
            "MISTRAL_LARGE_2", "LLAMA_2_7B", "LLAMA_2_13B", "CODE_LLAMA_34B", "LLAMA_2_70B",
-           "BRENNDOERFER_TABLE_MODELS", "SEED_001_MODELS"]
+           "BRENNDOERFER_TABLE_MODELS"]
 
 #: Sustained fraction of peak FLOP/s that Erdil's paper assumes (§4; his notebook uses 1.0).
 ERDIL_FLOP_UTILIZATION = 0.70
@@ -62,8 +62,6 @@ LLAMA_2_70B = MODELS["llama-2-70b"]
 #: The "7B / 13B / 34B / 70B" dense models of Brenndoerfer's cost table
 #: :cite:`brenndoerfer2025inference`, as Llama-2-family shapes.
 BRENNDOERFER_TABLE_MODELS: tuple[ModelSpec, ...] = (LLAMA_2_7B, LLAMA_2_13B, CODE_LLAMA_34B, LLAMA_2_70B)
-#: Former name of :data:`BRENNDOERFER_TABLE_MODELS` (kept for chapter 8).
-SEED_001_MODELS = BRENNDOERFER_TABLE_MODELS
 
 
 # ----------------------------------------------------------------------------------------
