@@ -25,8 +25,16 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["as_float_array", "positive", "non_negative", "fraction", "at_least_one", "in_range",
-           "real", "lookup"]
+__all__ = [
+    "as_float_array",
+    "at_least_one",
+    "fraction",
+    "in_range",
+    "lookup",
+    "non_negative",
+    "positive",
+    "real",
+]
 
 _T = TypeVar("_T")
 
