@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon.serving import costs
-from inferecon._validate import at_least_one, lookup, non_negative
+from inferecon._validate import at_least_one, lookup, real
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
@@ -146,8 +146,9 @@ def capacity_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
     """Largest batch that fits in HBM with ``scheme`` (:func:`inferecon.serving.roofline.max_batch`,
     with a fraction ``reserve_fraction`` of HBM kept for activations and fragmentation)."""
     s = get_scheme(scheme)
+    reserve = real("reserve_fraction", reserve_fraction, low=0.0, high=1.0, high_open=True)
     return max_batch(accelerator, model, context_tokens, weight_format=s.weight_format,
-                     kv_format=s.kv_format, hbm_fraction=1.0 - reserve_fraction)
+                     kv_format=s.kv_format, hbm_fraction=1.0 - reserve)
 
 
 def kv_weight_crossover_context(model: "str | ModelSpec", batch: ArrayLike,
@@ -175,16 +176,18 @@ def format_table(accelerator: "str | Accelerator", model: "str | ModelSpec", con
     number to compare at equal batch. A scheme whose weights do not fit gets ``None`` figures.
     """
     acc, m = get_accelerator(accelerator), get_model(model)
-    ctx = float(non_negative("context_tokens", context_tokens))
+    ctx = real("context_tokens", context_tokens, low=0.0)
+    reserve = real("reserve_fraction", reserve_fraction, low=0.0, high=1.0, high_open=True)
+    fixed_batch = None if batch is None else real("batch", batch, low=1.0)
     rows = []
     for sid in schemes:
         s = get_scheme(sid)
         wgb = get_format(s.weight_format).bytes_per_element * m.total_params / 1e9
         try:
-            cap = float(capacity_batch(acc, m, max(ctx, 1.0), s, reserve_fraction))
+            cap = float(capacity_batch(acc, m, max(ctx, 1.0), s, reserve))
         except ValueError:
             cap = 0.0
-        b = cap if batch is None else float(batch)
+        b = cap if fixed_batch is None else fixed_batch
         row = {"scheme": s.id, "label": s.label, "weights_gb": wgb, "max_batch": cap, "batch": b,
                "step_seconds": None, "tokens_per_s": None, "usd_per_million": None}
         if b >= 1 and cap >= 1:

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from inferecon._validate import non_negative, positive
+from inferecon._validate import positive, real
 from inferecon.training.scaling import ScalingFit, get_fit, loss
 
 __all__ = [
@@ -58,7 +58,8 @@ def synthetic_runs(fit: "str | ScalingFit", params: ArrayLike, tokens_per_param:
     """
     n = positive("params", params).ravel()
     r = positive("tokens_per_param", tokens_per_param).ravel()
-    sd = float(non_negative("noise_sd", noise_sd))
+    sd = real("noise_sd", noise_sd, low=0.0)
+    seed = int(real("seed", seed, low=0, integer=True))
     nn, rr = np.meshgrid(n, r, indexing="ij")
     nn, dd = nn.ravel(), (nn * rr).ravel()
     rng = np.random.default_rng(seed)
@@ -196,7 +197,7 @@ def fit_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, de
     and scipy's default tolerances) reproduces that failure for teaching.
     """
     log_n, log_d, log_l = _validate_runs(params, tokens, losses)
-    dl = float(positive("delta", delta))
+    dl = real("delta", delta, low=0.0, low_open=True)
     starts = _starts(initial_grid)
     x, v = _fit_from_starts(log_n, log_d, log_l, dl, starts, mean_loss=mean_loss, options=options)
     e, a, b, alpha, beta = x
@@ -219,8 +220,9 @@ def bootstrap_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike,
     the data, not the optimizer. The generator is seeded: results are reproducible.
     """
     log_n, log_d, log_l = _validate_runs(params, tokens, losses)
-    dl = float(positive("delta", delta))
-    nb = int(positive("n_boot", n_boot))
+    dl = real("delta", delta, low=0.0, low_open=True)
+    nb = int(real("n_boot", n_boot, low=1, integer=True))
+    seed = int(real("seed", seed, low=0, integer=True))
     if start is None:
         start = fit_approach3(params, tokens, losses, delta=dl).fit
     s = get_fit(start) if isinstance(start, str) else start

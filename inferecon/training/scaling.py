@@ -33,7 +33,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from inferecon._validate import lookup, positive
+from inferecon._validate import lookup, positive, real
 from inferecon.training.lifecycle import (
     TRAINING_FLOP_PER_PARAM_TOKEN,
     training_flop,
@@ -416,11 +416,13 @@ def iso_loss_curve(fit: "str | ScalingFit", target_loss: float, params: ArrayLik
     """
     f = get_fit(fit)
     if params is None:
+        n_pts = int(real("n_points", n_points, low=2, integer=True))
+        max_params = real("max_params", max_params, low=0.0, low_open=True)
         n_min = float(min_params_for_loss(f, target_loss)) * 1.05
         if n_min >= max_params:
             raise ValueError(f"max_params = {max_params:.3g} is below the smallest size "
                              f"({n_min:.3g}) that reaches loss {target_loss:g}")
-        params = np.geomspace(n_min, max_params, int(n_points))
+        params = np.geomspace(n_min, max_params, n_pts)
     n = positive("params", params)
     return n, tokens_to_reach_loss(f, n, target_loss)
 

@@ -54,7 +54,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from inferecon._validate import fraction, positive
+from inferecon._validate import fraction, positive, real
 from inferecon.serving.frontier import Frontier, structural_configurations, sweep
 from inferecon.specs.hardware import get_accelerator
 from inferecon.specs.models import get_model
@@ -277,12 +277,19 @@ def scenario(*, model: str, accelerator: str, phase: str, unit: str, n_chips: in
                      generated_tokens=512, weight_format="fp16", kv_format="fp16")
         bound_value(s)   # tokens/s at the bound
     """
+    def whole(name: str, value: object, low: int) -> str:
+        return "" if value is None else str(int(real(name, value, low=low, integer=True)))
+
+    price = "" if price_usd_per_mtok is None else \
+        repr(real("price_usd_per_mtok", price_usd_per_mtok, low=0.0, low_open=True))
+    n_chips_s, batch_s = whole("n_chips", n_chips, 1), whole("batch", batch, 1)
+    prompt_s, generated_s = whole("prompt_tokens", prompt_tokens, 0), whole("generated_tokens", generated_tokens, 0)
     regime = "provider" if price_usd_per_mtok is not None else "throughput"
     row = {"id": "scenario", "source": "none", "evidence": "V", "model": model, "accelerator": accelerator,
-           "n_chips": "" if n_chips is None else str(n_chips), "weight_format": weight_format,
-           "kv_format": kv_format, "phase": phase, "batch": "" if batch is None else str(batch),
-           "prompt_tokens": str(prompt_tokens), "generated_tokens": str(generated_tokens),
-           "price_usd_per_mtok": "" if price_usd_per_mtok is None else str(price_usd_per_mtok),
+           "n_chips": n_chips_s, "weight_format": weight_format,
+           "kv_format": kv_format, "phase": phase, "batch": batch_s,
+           "prompt_tokens": prompt_s, "generated_tokens": generated_s,
+           "price_usd_per_mtok": price,
            "value": "1", "unit": unit, "regime": regime, "duplicate_of": "", "bound_exception": "",
            "conditions": "", "explanation": ""}
     return replace(_parse(row), value=math.nan)
@@ -433,7 +440,7 @@ def efficiency_uncertainty(predictions: Sequence[Prediction], regime: str | None
     """Uncertainty of :func:`fit_efficiency`'s :math:`\\bar\\eta` (rows as used by that fit)."""
     from scipy.stats import t as student_t
 
-    lvl = float(fraction("level", level))
+    lvl = float(fraction("level", level, high_open=True))
     fit = fit_efficiency(predictions, regime)
     use = [p for p in predictions if p.id in fit.ids]
     logs = np.log([p.efficiency for p in use])
