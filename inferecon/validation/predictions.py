@@ -277,13 +277,16 @@ def scenario(*, model: str, accelerator: str, phase: str, unit: str, n_chips: in
                      generated_tokens=512, weight_format="fp16", kv_format="fp16")
         bound_value(s)   # tokens/s at the bound
     """
-    def whole(name: str, value: object, low: int) -> str:
-        return "" if value is None else str(int(real(name, value, low=low, integer=True)))
+    def whole(name: str, value: object, low: int, *, optional: bool = True) -> str:
+        if value is None and optional:
+            return ""
+        return str(int(real(name, value, low=low, integer=True)))
 
     price = "" if price_usd_per_mtok is None else \
         repr(real("price_usd_per_mtok", price_usd_per_mtok, low=0.0, low_open=True))
     n_chips_s, batch_s = whole("n_chips", n_chips, 1), whole("batch", batch, 1)
-    prompt_s, generated_s = whole("prompt_tokens", prompt_tokens, 0), whole("generated_tokens", generated_tokens, 0)
+    prompt_s = whole("prompt_tokens", prompt_tokens, 0, optional=False)
+    generated_s = whole("generated_tokens", generated_tokens, 0, optional=False)
     regime = "provider" if price_usd_per_mtok is not None else "throughput"
     row = {"id": "scenario", "source": "none", "evidence": "V", "model": model, "accelerator": accelerator,
            "n_chips": n_chips_s, "weight_format": weight_format,
