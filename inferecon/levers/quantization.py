@@ -58,7 +58,8 @@ class QualityResult:
         return (self.quantized - self.baseline) / self.baseline
 
 
-def _awq(model: str, base: float, scheme: str, rtn: float, gptq: float, gptq_r: float, awq: float):
+def _awq(model: str, base: float, scheme: str, rtn: float, gptq: float, gptq_r: float,
+         awq: float) -> list[QualityResult]:
     src = "lin2024awq"  # Table 4, WikiText-2, group size 128, weight-only
     return [QualityResult(method=meth, model=model, scheme=scheme, metric="WikiText-2 perplexity",
                           baseline=base, quantized=v, source=src, evidence="V")
@@ -124,7 +125,7 @@ def get_scheme(scheme: "str | Scheme") -> Scheme:
 
 def cost_ratio(accelerator: "str | Accelerator", model: "str | ModelSpec", batch: ArrayLike,
                context_tokens: ArrayLike, scheme: "str | Scheme", baseline: "str | Scheme" = "bf16",
-               **utilization) -> NDArray[np.float64]:
+               **utilization: float) -> NDArray[np.float64]:
     """Cost per token of ``scheme`` over ``baseline`` at the **same** batch and context.
 
     .. math:: \\frac{t_\\mathrm{scheme}(b, \\ell)}{t_\\mathrm{base}(b, \\ell)}
@@ -169,7 +170,7 @@ def kv_weight_crossover_context(model: "str | ModelSpec", batch: ArrayLike,
 
 def format_table(accelerator: "str | Accelerator", model: "str | ModelSpec", context_tokens: float,
                  schemes: tuple[str, ...] = tuple(SCHEMES), batch: float | None = None,
-                 reserve_fraction: float = 0.1, **utilization) -> list[dict]:
+                 reserve_fraction: float = 0.1, **utilization: float) -> list[dict[str, str | float | None]]:
     """One row per scheme: weight GB, max batch, step time, tokens/s and $/M at a batch.
 
     ``batch`` defaults to each scheme's own capacity limit (the "fits more" effect); give a
@@ -179,7 +180,7 @@ def format_table(accelerator: "str | Accelerator", model: "str | ModelSpec", con
     ctx = real("context_tokens", context_tokens, low=0.0)
     reserve = real("reserve_fraction", reserve_fraction, low=0.0, high=1.0, high_open=True)
     fixed_batch = None if batch is None else real("batch", batch, low=1.0)
-    rows = []
+    rows: list[dict[str, str | float | None]] = []
     for sid in schemes:
         s = get_scheme(sid)
         wgb = get_format(s.weight_format).bytes_per_element * m.total_params / 1e9
@@ -188,7 +189,7 @@ def format_table(accelerator: "str | Accelerator", model: "str | ModelSpec", con
         except ValueError:
             cap = 0.0
         b = cap if fixed_batch is None else fixed_batch
-        row = {"scheme": s.id, "label": s.label, "weights_gb": wgb, "max_batch": cap, "batch": b,
+        row: dict[str, str | float | None] = {"scheme": s.id, "label": s.label, "weights_gb": wgb, "max_batch": cap, "batch": b,
                "step_seconds": None, "tokens_per_s": None, "usd_per_million": None}
         if b >= 1 and cap >= 1:
             t = float(decode_step_seconds(acc, m, b, ctx, weight_format=s.weight_format,

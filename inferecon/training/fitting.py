@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import cast
 from itertools import product
 from types import MappingProxyType
-from typing import Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from inferecon._validate import positive, real
@@ -60,8 +63,8 @@ def synthetic_runs(fit: "str | ScalingFit", params: ArrayLike, tokens_per_param:
     r = positive("tokens_per_param", tokens_per_param).ravel()
     sd = real("noise_sd", noise_sd, low=0.0)
     seed = int(real("seed", seed, low=0, integer=True))
-    nn, rr = np.meshgrid(n, r, indexing="ij")
-    nn, dd = nn.ravel(), (nn * rr).ravel()
+    grid_n, grid_r = np.meshgrid(n, r, indexing="ij")
+    nn, dd = grid_n.ravel(), (grid_n * grid_r).ravel()
     rng = np.random.default_rng(seed)
     return nn, dd, loss(fit, nn, dd) * np.exp(sd * rng.standard_normal(nn.size))
 
@@ -107,7 +110,7 @@ TIGHT_OPTIONS: Mapping[str, float] = MappingProxyType({"maxiter": 2000, "ftol": 
 SCREEN_OPTIONS: Mapping[str, float] = MappingProxyType({"maxiter": 2000, "ftol": 1e-10, "gtol": 1e-7})
 
 
-def _one_blas_thread():
+def _one_blas_thread() -> AbstractContextManager[object]:
     """Run scipy's L-BFGS-B with a single BLAS thread, if threadpoolctl is installed.
 
     L-BFGS-B calls BLAS/LAPACK on 10 x 10 matrices at every step; a multi-threaded OpenBLAS
@@ -117,12 +120,12 @@ def _one_blas_thread():
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - optional: only speed depends on it
-        from contextlib import nullcontext
         return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return cast(AbstractContextManager[object], threadpool_limits(limits=1, user_api="blas"))
 
 
-def _fit_from_starts(log_n, log_d, log_l, delta, starts, *, mean_loss: bool = False,
+def _fit_from_starts(log_n: NDArray[np.float64], log_d: NDArray[np.float64], log_l: NDArray[np.float64],
+                     delta: float, starts: NDArray[np.float64], *, mean_loss: bool = False,
                      options: Mapping[str, float] | None = None) -> tuple[NDArray[np.float64], float]:
     """Best L-BFGS-B fit over ``starts``; returns ``(theta, summed Huber loss)``.
 
@@ -139,15 +142,17 @@ def _fit_from_starts(log_n, log_d, log_l, delta, starts, *, mean_loss: bool = Fa
     # minimum.
     scale = 1.0 / log_l.size if mean_loss else 1.0 / (delta * log_l.size)
 
-    def objective(th):
+    def objective(th: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         v, g = _huber_objective(th, log_n, log_d, log_l, delta)
         return v * scale, g * scale
 
-    def run(x0, opts):
+    def run(x0: NDArray[np.float64], opts: dict[str, float]) -> tuple[NDArray[np.float64], float]:
         res = minimize(objective, x0, jac=True, method="L-BFGS-B", options=opts)
-        return res.x, _huber_objective(res.x, log_n, log_d, log_l, delta)[0]
+        x: NDArray[np.float64] = np.asarray(res.x, dtype=np.float64)
+        return x, _huber_objective(x, log_n, log_d, log_l, delta)[0]
 
-    best_x, best_v = None, np.inf
+    best_x: NDArray[np.float64] | None = None
+    best_v = math.inf
     opts = dict(SCREEN_OPTIONS if options is None else options)
     with _one_blas_thread():
         for x0 in starts:
@@ -163,7 +168,8 @@ def _fit_from_starts(log_n, log_d, log_l, delta, starts, *, mean_loss: bool = Fa
     return best_x, best_v
 
 
-def _validate_runs(params, tokens, losses):
+def _validate_runs(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     n = positive("params", params).ravel()
     d = positive("tokens", tokens).ravel()
     l_ = positive("losses", losses).ravel()
@@ -212,7 +218,7 @@ def fit_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, de
 
 def bootstrap_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, n_boot: int = 20,
                         seed: int = 0, delta: float = 1e-3,
-                        start: "ScalingFit | None" = None) -> NDArray[np.float64]:
+                        start: ScalingFit | str | None = None) -> NDArray[np.float64]:
     """Refit on resamples (with replacement) of the runs; rows are ``(E, A, B, alpha, beta)``.
 
     Each resample starts from ``start`` (e.g. the full-data fit; by default it is computed
@@ -225,7 +231,7 @@ def bootstrap_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike,
     seed = int(real("seed", seed, low=0, integer=True))
     if start is None:
         start = fit_approach3(params, tokens, losses, delta=dl).fit
-    s = get_fit(start) if isinstance(start, str) else start
+    s = get_fit(start)
     starts = np.array([[np.log(s.E), np.log(s.A), np.log(s.B), s.alpha, s.beta],
                        [0.0, 5.0, 5.0, 0.3, 0.3], [0.5, 7.0, 8.0, 0.4, 0.4]])
     rng = np.random.default_rng(seed)

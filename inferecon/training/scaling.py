@@ -124,7 +124,7 @@ class ScalingFit:
     @property
     def G(self) -> float:
         """:math:`G = (\\alpha A/(\\beta B))^{1/(\\alpha+\\beta)}`, the prefactor of :math:`N^*`."""
-        return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
+        return float((self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta)))
 
     def as_tuple(self) -> tuple[float, float, float, float, float]:
         """``(E, A, B, alpha, beta)``."""

@@ -207,6 +207,9 @@ def _decode(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any], flo
 
 def _prefill(m: Measurement, cs: ConstantSet) -> float:
     acc = cs.accelerator(m.accelerator)
+    if m.batch is None or m.n_chips is None:
+        raise ValueError(f"measurement {m.id!r}: a prefill time needs batch and n_chips, "
+                         f"got batch={m.batch!r}, n_chips={m.n_chips!r}")
     return float(prefill_seconds(acc, m.model, m.prompt_tokens, m.batch, weight_format=m.weight_format,
                                  kv_format=m.kv_format, flop_utilization=cs.flop_utilization,
                                  bandwidth_utilization=cs.bandwidth_utilization, n_devices=m.n_chips))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import ipywidgets as w
 
@@ -41,7 +42,7 @@ class CrossoverExplorer:
             f"i.e. <b>{days:,.1f} days</b> of this traffic (on {when})."
         )
 
-    def _on_model(self, change: dict) -> None:
+    def _on_model(self, change: dict[str, Any]) -> None:
         self.training_tokens.value = _TRAINED[change["new"]].training_tokens
 
 

@@ -29,15 +29,18 @@ def explain_point(accelerator: str, model: str, batch: int, context_tokens: floa
     Unsupported precisions and weights that do not fit come back as a message, not an error.
     """
     acc, m = ACCELERATORS[accelerator], MODELS[model]
-    kw = dict(weight_format=weight_format, kv_format=kv_format)
-    caps = dict(flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization)
     try:
-        e = costs.decode_economics(acc, m, batch, context_tokens, **kw, **caps)
-        b_star = float(roofline.optimal_batch(acc, m, context_tokens, **kw, **caps))
+        e = costs.decode_economics(acc, m, batch, context_tokens, weight_format=weight_format,
+                                   kv_format=kv_format, flop_utilization=flop_utilization,
+                                   bandwidth_utilization=bandwidth_utilization)
+        b_star = float(roofline.optimal_batch(acc, m, context_tokens, weight_format=weight_format,
+                                              kv_format=kv_format, flop_utilization=flop_utilization,
+                                              bandwidth_utilization=bandwidth_utilization))
     except ValueError as exc:
         return f"<b>not available:</b> {exc}"
     try:
-        cap = float(roofline.max_batch(acc, m, context_tokens, **kw))
+        cap = float(roofline.max_batch(acc, m, context_tokens, weight_format=weight_format,
+                                       kv_format=kv_format))
         fit = (f"fits: up to {cap:,.0f} sequences at this context" if np.isfinite(cap) else
                "fits: KV cache is empty at zero context")
         if batch > cap:
