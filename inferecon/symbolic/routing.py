@@ -9,9 +9,32 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["e", "s_e", "s_h", "a_Se", "a_Sh", "a_Le", "a_Lh", "c_S", "c_L", "c_R", "c_K",
-           "rho", "rho_R", "sigma", "quality", "quality_by_path", "router_cost", "cascade_cost", "router_savings",
-           "cascade_savings", "required_small_share", "router_beats_cascade", "P_S", "in_terms_of_share"]
+__all__ = [
+    "P_S",
+    "a_Le",
+    "a_Lh",
+    "a_Se",
+    "a_Sh",
+    "c_K",
+    "c_L",
+    "c_R",
+    "c_S",
+    "cascade_cost",
+    "cascade_savings",
+    "e",
+    "in_terms_of_share",
+    "quality",
+    "quality_by_path",
+    "required_small_share",
+    "rho",
+    "rho_R",
+    "router_beats_cascade",
+    "router_cost",
+    "router_savings",
+    "s_e",
+    "s_h",
+    "sigma",
+]
 
 e = sp.Symbol("e", positive=True)                      # share of easy queries
 s_e = sp.Symbol(r"s_e", nonnegative=True)              # P(small answer used | easy)

@@ -32,11 +32,16 @@ from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.training.lifecycle import training_flop
 from inferecon.units import HOUR_S, TOKENS_PER_MILLION
 
-__all__ = ["training_cost_usd", "generation_cost_usd", "distillation_cost_usd",
-           "lifetime_cost_usd", "breakeven_tokens"]
+__all__ = [
+    "breakeven_tokens",
+    "distillation_cost_usd",
+    "generation_cost_usd",
+    "lifetime_cost_usd",
+    "training_cost_usd",
+]
 
 
-def training_cost_usd(params: ArrayLike, tokens: ArrayLike, accelerator: "str | Accelerator" = "h100-sxm",
+def training_cost_usd(params: ArrayLike, tokens: ArrayLike, accelerator: str | Accelerator = "h100-sxm",
                       mfu: ArrayLike = 0.4, precision: str = "bf16",
                       price_usd_per_hour: ArrayLike | None = None) -> NDArray[np.float64]:
     """Dollars to train :math:`N` parameters on :math:`D` tokens.
@@ -48,18 +53,21 @@ def training_cost_usd(params: ArrayLike, tokens: ArrayLike, accelerator: "str | 
     """
     acc = get_accelerator(accelerator)
     u = fraction("mfu", mfu)
-    price = acc.price_usd_per_hour if price_usd_per_hour is None else positive("price_usd_per_hour", price_usd_per_hour)
+    price = (acc.price_usd_per_hour if price_usd_per_hour is None
+             else positive("price_usd_per_hour", price_usd_per_hour))
     return training_flop(params, tokens) / (u * acc.peak_flop_per_s(precision)) * price / HOUR_S
 
 
 def generation_cost_usd(tokens: ArrayLike, usd_per_million_tokens: ArrayLike) -> NDArray[np.float64]:
     """Dollars to have the teacher produce ``tokens`` tokens, :math:`D_\\mathrm{gen}\\,c_T / 10^6`."""
-    return non_negative("tokens", tokens) * non_negative("usd_per_million_tokens", usd_per_million_tokens) / TOKENS_PER_MILLION
+    usd = non_negative("usd_per_million_tokens", usd_per_million_tokens)
+    return non_negative("tokens", tokens) * usd / TOKENS_PER_MILLION
 
 
 def distillation_cost_usd(student_params: ArrayLike, training_tokens: ArrayLike,
-                          teacher_usd_per_million_tokens: ArrayLike, generated_tokens: ArrayLike | None = None,
-                          *, accelerator: "str | Accelerator" = "h100-sxm", mfu: ArrayLike = 0.4,
+                          teacher_usd_per_million_tokens: ArrayLike,
+                          generated_tokens: ArrayLike | None = None,
+                          *, accelerator: str | Accelerator = "h100-sxm", mfu: ArrayLike = 0.4,
                           precision: str = "bf16") -> NDArray[np.float64]:
     """One-off cost of a distilled student (module docstring): teacher data plus student training.
 

@@ -6,23 +6,25 @@ import math
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import cast
 from itertools import product
 from types import MappingProxyType
+from typing import cast
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from inferecon._validate import positive, real
 from inferecon.training.scaling import ScalingFit, get_fit, loss
 
 __all__ = [
-    "Approach3Result",
-    "synthetic_runs",
-    "fit_approach3",
-    "bootstrap_approach3",
-    "HOFFMANN_INIT_GRID",
     "COARSE_INIT_GRID",
-    "TIGHT_OPTIONS",
+    "HOFFMANN_INIT_GRID",
     "SCREEN_OPTIONS",
+    "TIGHT_OPTIONS",
+    "Approach3Result",
+    "bootstrap_approach3",
+    "fit_approach3",
+    "synthetic_runs",
 ]
 
 
@@ -51,8 +53,9 @@ class Approach3Result:
     delta: float
 
 
-def synthetic_runs(fit: "str | ScalingFit", params: ArrayLike, tokens_per_param: ArrayLike, *,
-                   noise_sd: float = 0.01, seed: int = 0) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def synthetic_runs(fit: str | ScalingFit, params: ArrayLike, tokens_per_param: ArrayLike, *,
+                   noise_sd: float = 0.01, seed: int = 0
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Synthetic training runs on the grid ``params`` x ``tokens_per_param`` with known truth.
 
     Loss is :math:`L(N, D)\\,e^{\\sigma z}`, :math:`z \\sim \\mathcal N(0, 1)` (multiplicative
@@ -184,7 +187,8 @@ def _validate_runs(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike
 def fit_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, delta: float = 1e-3,
                   initial_grid: Mapping[str, Sequence[float]] = COARSE_INIT_GRID,
                   mean_loss: bool = False, options: Mapping[str, float] | None = None,
-                  id: str = "fitted", name: str = "Approach-3 fit", citation: str = "hoffmann2022training") -> Approach3Result:
+                  id: str = "fitted", name: str = "Approach-3 fit",
+                  citation: str = "hoffmann2022training") -> Approach3Result:
     """Fit :math:`E, A, B, \\alpha, \\beta` to runs the way Hoffmann et al. (Approach 3) do.
 
     Minimize over :math:`\\theta = (e, a, b, \\alpha, \\beta)`, with :math:`E = e^e`, :math:`A = e^a`,

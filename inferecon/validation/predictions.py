@@ -47,41 +47,42 @@ a derating factor per regime (geometric mean and spread of :math:`\\eta`), and
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import fraction, positive, real
+from inferecon.serving.constants import ConstantSet, get_constants
 from inferecon.serving.frontier import Frontier, structural_configurations, sweep
+from inferecon.serving.parallelism import evaluate_configurations
+from inferecon.serving.roofline import prefill_flop, prefill_seconds
 from inferecon.specs.hardware import get_accelerator
 from inferecon.specs.models import get_model
-from inferecon.serving.constants import ConstantSet, get_constants
-from inferecon.serving.parallelism import evaluate_configurations
 from inferecon.specs.precision import get_format
-from inferecon.serving.roofline import prefill_flop, prefill_seconds
-from inferecon.validation.measurements import Measurement, REGIMES, _parse, load_measurements
+from inferecon.validation.measurements import REGIMES, Measurement, _parse, load_measurements
 
 __all__ = [
     "BOUND_CONSTANTS",
     "LLM_VIEWER_ESTIMATES",
-    "Prediction",
     "EfficiencyFit",
     "EfficiencyUncertainty",
+    "Prediction",
+    "best_latency_device_counts",
+    "bound_value",
+    "derate_frontier",
+    "derated_value",
     "efficiency_uncertainty",
+    "fit_efficiency",
+    "implied_mfu",
     "measurement_system",
+    "power_law_exponent",
     "predict",
     "predict_all",
-    "implied_mfu",
-    "fit_efficiency",
-    "derate_frontier",
-    "power_law_exponent",
-    "best_latency_device_counts",
     "scenario",
-    "bound_value",
-    "derated_value",
 ]
 
 
@@ -233,7 +234,7 @@ def _peak_total(m: Measurement, cs: ConstantSet, n: int) -> float:
 
 
 def implied_mfu(measurement: Measurement, seconds: float | None = None,
-                constants: "str | ConstantSet" = BOUND_CONSTANTS) -> float:
+                constants: str | ConstantSet = BOUND_CONSTANTS) -> float:
     """MFU a time implies: the phase's FLOPs over ``seconds`` times the chips' peak FLOP/s.
 
     .. math:: \\mathrm{MFU} = \\frac{F_\\mathrm{phase}}{t \\cdot n \\cdot C}
@@ -301,13 +302,13 @@ def scenario(*, model: str, accelerator: str, phase: str, unit: str, n_chips: in
     return replace(_parse(row), value=math.nan)
 
 
-def bound_value(measurement: Measurement, constants: "str | ConstantSet" = BOUND_CONSTANTS) -> float:
+def bound_value(measurement: Measurement, constants: str | ConstantSet = BOUND_CONSTANTS) -> float:
     """The package's prediction for a row (or a :func:`scenario`), in the row's unit."""
     return _predicted(measurement, get_constants(constants))[0]
 
 
 def derated_value(measurement: Measurement, efficiency: ArrayLike,
-                  constants: "str | ConstantSet" = BOUND_CONSTANTS) -> NDArray[np.float64]:
+                  constants: str | ConstantSet = BOUND_CONSTANTS) -> NDArray[np.float64]:
     """What a real system at efficiency :math:`\\eta` should reach: :math:`\\eta v` for a
     speed, :math:`t/\\eta` for a time (``efficiency`` from :func:`fit_efficiency`)."""
     eta = fraction("efficiency", efficiency)
@@ -342,7 +343,7 @@ def _predicted(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any], 
     return float(predicted), config, roof, net
 
 
-def predict(measurement: Measurement, constants: "str | ConstantSet" = BOUND_CONSTANTS) -> Prediction:
+def predict(measurement: Measurement, constants: str | ConstantSet = BOUND_CONSTANTS) -> Prediction:
     """Predict one measurement under its own conditions (module docstring lists the functions).
 
     ``constants`` is :data:`BOUND_CONSTANTS` for the bound; ``"paper"`` gives Erdil's capped
@@ -359,7 +360,7 @@ def predict(measurement: Measurement, constants: "str | ConstantSet" = BOUND_CON
 
 
 def predict_all(measurements: Iterable[Measurement] | None = None,
-                constants: "str | ConstantSet" = BOUND_CONSTANTS) -> list[Prediction]:
+                constants: str | ConstantSet = BOUND_CONSTANTS) -> list[Prediction]:
     """:func:`predict` for every row (the package's table unless ``measurements`` is given)."""
     rows = load_measurements() if measurements is None else tuple(measurements)
     return [predict(m, constants) for m in rows]
@@ -393,7 +394,8 @@ def fit_efficiency(predictions: Sequence[Prediction], regime: str | None = None)
     """Fit the derating factor of one regime (or of all non-provider rows, ``regime=None``).
 
     .. math:: \\bar\\eta = \\exp\\Bigl(\\frac1n\\sum_i \\ln \\eta_i\\Bigr),\\qquad
-              \\sigma_g = \\exp\\Bigl(\\sqrt{\\tfrac{1}{n-1}\\textstyle\\sum_i (\\ln\\eta_i - \\ln\\bar\\eta)^2}\\Bigr)
+              \\sigma_g = \\exp\\Bigl(\\sqrt{\\tfrac{1}{n-1}\\textstyle
+              \\sum_i (\\ln\\eta_i - \\ln\\bar\\eta)^2}\\Bigr)
 
     Uses only independent rows (MFU rows restate their latency row), within the bound and
     without a named exception; provider rows are never fitted, because a price hides an
@@ -491,7 +493,8 @@ def power_law_exponent(params: ArrayLike, seconds: ArrayLike) -> float:
     n = positive("params", params)
     t = positive("seconds", seconds)
     if n.shape != t.shape or n.size < 2:
-        raise ValueError(f"params and seconds need the same shape and at least two points, got {n.shape} and {t.shape}")
+        raise ValueError(f"params and seconds need the same shape and at least two points, "
+                         f"got {n.shape} and {t.shape}")
     if np.ptp(np.log(n)) == 0:
         raise ValueError("params must not all be equal")
     return float(np.polyfit(np.log(n), np.log(t), 1)[0])

@@ -8,8 +8,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from inferecon.training import lifecycle
 from inferecon.specs.models import MODELS
+from inferecon.training import lifecycle
 
 __all__ = ["CrossoverExplorer", "make_crossover_explorer"]
 
@@ -55,7 +55,8 @@ def make_crossover_explorer(model: str = "Llama 3 70B", requests_per_day: float 
     layout = w.Layout(width="520px")
     ex = CrossoverExplorer(
         widget=w.VBox(),
-        model=w.Dropdown(options=list(_TRAINED), value=model, description="model", style=style, layout=layout),
+        model=w.Dropdown(options=list(_TRAINED), value=model, description="model", style=style,
+                         layout=layout),
         training_tokens=w.BoundedFloatText(value=_TRAINED[model].training_tokens, min=1e9, max=1e15,
                                            description="training tokens D", style=style),
         requests_per_day=w.FloatLogSlider(value=requests_per_day, base=10, min=2, max=10, step=0.1,
