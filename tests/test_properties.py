@@ -179,7 +179,8 @@ def test_crossover_tokens_monotone(d1: float, d2: float, n: float, a: float) -> 
     assert _f(lifecycle.crossover_tokens(lo, n, a)) <= 3.0 * lo * (1 + 1e-12)
     # at the crossover, inference and training compute are equal
     t = _f(lifecycle.crossover_tokens(lo, n, a))
-    assert _f(lifecycle.inference_flop(n, t, a)) == pytest.approx(_f(lifecycle.training_flop(n, lo)), rel=1e-9)
+    train = _f(lifecycle.training_flop(n, lo))
+    assert _f(lifecycle.inference_flop(n, t, a)) == pytest.approx(train, rel=1e-9)
 
 
 @FAST
@@ -214,7 +215,8 @@ def test_training_cost_is_6nd_flop_at_the_rented_rate(n: float, d: float, mfu: f
 @FAST
 @given(e=unit, ke=unit, kh=unit, cs=st.floats(min_value=0.0, max_value=10.0),
        cl=st.floats(min_value=0.01, max_value=100.0))
-def test_router_cost_lies_between_the_two_models(e: float, ke: float, kh: float, cs: float, cl: float) -> None:
+def test_router_cost_lies_between_the_two_models(e: float, ke: float, kh: float, cs: float,
+                                                 cl: float) -> None:
     p = _f(routing.small_share(e, ke, kh))
     assert 0.0 <= p <= 1.0
     c = _f(routing.router_cost(cs, cl, e, ke, kh))
@@ -301,9 +303,11 @@ def test_scalar_and_one_element_array_agree(name: str, fn: Callable[[Any], Any],
        kf=st.sampled_from(["bf16", "fp8"]), uc=utilizations, ub=utilizations, price=prices)
 def test_valid_serving_input_gives_finite_positive_figures(batch: int, context: int, wf: str, kf: str,
                                                            uc: float, ub: float, price: float) -> None:
-    kw = dict(weight_format=wf, kv_format=kf, flop_utilization=uc, bandwidth_utilization=ub)
-    t = _f(roofline.decode_step_seconds(H100, LLAMA_8B, batch, context, **kw))
-    usd = _f(costs.decode_usd_per_million_tokens(H100, LLAMA_8B, batch, context, price_usd_per_hour=price, **kw))
+    t = _f(roofline.decode_step_seconds(H100, LLAMA_8B, batch, context, weight_format=wf, kv_format=kf,
+                                        flop_utilization=uc, bandwidth_utilization=ub))
+    usd = _f(costs.decode_usd_per_million_tokens(H100, LLAMA_8B, batch, context, weight_format=wf,
+                                                 kv_format=kf, flop_utilization=uc, bandwidth_utilization=ub,
+                                                 price_usd_per_hour=price))
     assert math.isfinite(t) and t > 0
     assert math.isfinite(usd) and usd > 0
 
@@ -324,7 +328,8 @@ CALLS: list[tuple[Callable[..., Any], dict[str, Any], frozenset[str]]] = [
      frozenset({"flop_utilization", "bandwidth_utilization"})),
     (lifecycle.training_flop, dict(params=7e9, tokens=1e12), frozenset()),
     (lifecycle.inference_flop, dict(params=7e9, tokens=1e12, attention_flop_per_token=1e3), frozenset()),
-    (lifecycle.crossover_tokens, dict(training_tokens=1e12, params=7e9, attention_flop_per_token=1e3), frozenset()),
+    (lifecycle.crossover_tokens, dict(training_tokens=1e12, params=7e9, attention_flop_per_token=1e3),
+     frozenset()),
     (lifecycle.inference_factor, dict(inference_tokens=1e12, training_tokens=1e12), frozenset()),
     (lifecycle.crossover_days, dict(training_tokens=1e12, requests_per_day=1e6, tokens_per_request=1e3),
      frozenset()),
@@ -337,21 +342,26 @@ CALLS: list[tuple[Callable[..., Any], dict[str, Any], frozenset[str]]] = [
     (distillation.distillation_cost_usd,
      dict(student_params=7e9, training_tokens=1e12, teacher_usd_per_million_tokens=5.0, generated_tokens=1e9,
           mfu=0.4), frozenset({"mfu"})),
-    (distillation.breakeven_tokens, dict(extra_fixed_usd=1e6, usd_per_million_large=2.0, usd_per_million_small=1.0),
-     frozenset()),
+    (distillation.breakeven_tokens,
+     dict(extra_fixed_usd=1e6, usd_per_million_large=2.0, usd_per_million_small=1.0), frozenset()),
     (lifetime.break_even_inference_tokens, dict(params_1=70e9, tokens_1=1.4e12, params_2=35e9, tokens_2=4e12),
      frozenset()),
-    (lifetime.compare_break_even, dict(params_1=70e9, tokens_1=1.4e12, params_2=35e9, tokens_2=4e12), frozenset()),
-    (lifetime.lifetime_optimal, dict(fit="hoffmann2022", target_loss=2.0, inference_tokens=1e12), frozenset()),
+    (lifetime.compare_break_even, dict(params_1=70e9, tokens_1=1.4e12, params_2=35e9, tokens_2=4e12),
+     frozenset()),
+    (lifetime.lifetime_optimal, dict(fit="hoffmann2022", target_loss=2.0, inference_tokens=1e12),
+     frozenset()),
     (lifetime.lifetime_saving_fraction,
-     dict(fit="hoffmann2022", baseline_params=70e9, inference_tokens=1e13, baseline_tokens=1.4e12), frozenset()),
-    (lifetime.lifetime_cost_usd, dict(params=7e9, tokens=1e12, prefill_tokens=1e12, decode_tokens=1e11, **EFF),
+     dict(fit="hoffmann2022", baseline_params=70e9, inference_tokens=1e13, baseline_tokens=1.4e12),
+     frozenset()),
+    (lifetime.lifetime_cost_usd,
+     dict(params=7e9, tokens=1e12, prefill_tokens=1e12, decode_tokens=1e11, **EFF),
      frozenset({"training_mfu", "prefill_mfu", "decode_mfu"})),
     (scaling.loss, dict(fit="hoffmann2022", params=7e9, tokens=1e12), frozenset()),
     (scaling.compute_optimal_params, dict(fit="hoffmann2022", flop=1e23), frozenset()),
     (scaling.compute_optimal_for_loss, dict(fit="hoffmann2022", target_loss=2.0), frozenset()),
     (scaling.tokens_to_reach_loss, dict(fit="hoffmann2022", params=70e9, target_loss=2.0), frozenset()),
-    (scaling.iso_loss_curve, dict(fit="hoffmann2022", target_loss=2.0, n_points=20, max_params=1e13), frozenset()),
+    (scaling.iso_loss_curve, dict(fit="hoffmann2022", target_loss=2.0, n_points=20, max_params=1e13),
+     frozenset()),
     (scaling.overtraining_ratio, dict(params=7e9, tokens=1e12, reference_tokens_per_param=20.0), frozenset()),
     (quantization.cost_ratio,
      dict(accelerator=H100, model=LLAMA_8B, batch=8, context_tokens=2048, scheme="w4a16"), frozenset()),
@@ -377,6 +387,14 @@ CALLS: list[tuple[Callable[..., Any], dict[str, Any], frozenset[str]]] = [
      frozenset({"target_savings", "cost_ratio"})),
     (routing.cascade_max_escalation, dict(target_savings=0.3, cost_ratio=0.1, check_cost_ratio=0.01),
      frozenset({"target_savings", "cost_ratio"})),
+    (routing.cheapest_strategy,
+     dict(easy_fraction=0.6, cost_ratio=0.1, quality_floor=0.8, small_accuracy_easy=0.9,
+          small_accuracy_hard=0.3, large_accuracy_easy=0.95, large_accuracy_hard=0.8,
+          router_keep_easy=0.9, router_keep_hard=0.1,
+          cascade_keep_easy=0.95, cascade_keep_hard=0.05, router_cost_ratio=0.01, check_cost_ratio=0.01),
+     frozenset({"easy_fraction", "cost_ratio", "quality_floor", "small_accuracy_easy", "small_accuracy_hard",
+                "large_accuracy_easy", "large_accuracy_hard", "router_keep_easy", "router_keep_hard",
+                "cascade_keep_easy", "cascade_keep_hard"})),
     (predictions.power_law_exponent, dict(params=[8e9, 70e9], seconds=[0.01, 0.05]), frozenset()),
     (predictions.scenario,
      dict(model="llama-3-8b", accelerator="h100-sxm", phase="decode", unit="tokens/s", n_chips=1, batch=8,
@@ -410,7 +428,7 @@ def test_bad_input_is_refused_with_the_argument_named(fn: Callable[..., Any], va
        bad=st.sampled_from([math.inf, -math.inf, math.nan, 0.0, -1.0, "10", True]))
 def test_accelerator_refuses_bad_fields(field: str, bad: object) -> None:
     with pytest.raises(ValueError, match=field):
-        dataclasses.replace(H100, **{field: bad})
+        dataclasses.replace(H100, **{field: bad})  # type: ignore[arg-type]
 
 
 @FAST
@@ -418,11 +436,19 @@ def test_accelerator_refuses_bad_fields(field: str, bad: object) -> None:
        bad=st.sampled_from([math.inf, math.nan, 0, -1, "10", 2.5]))
 def test_model_spec_refuses_bad_fields(field: str, bad: object) -> None:
     with pytest.raises(ValueError, match=field):
-        dataclasses.replace(LLAMA_8B, **{field: bad})
+        dataclasses.replace(LLAMA_8B, **{field: bad})  # type: ignore[arg-type]
+
+
+@FAST
+@given(field=st.sampled_from(["E", "A", "B", "alpha", "beta"]),
+       bad=st.sampled_from([math.inf, math.nan, 0.0, -1.0, "10", True]))
+def test_scaling_fit_refuses_bad_constants(field: str, bad: object) -> None:
+    with pytest.raises(ValueError, match=f"{field} must be a finite number > 0"):
+        dataclasses.replace(FITS["hoffmann2022"], **{field: bad})  # type: ignore[arg-type]
 
 
 @FAST
 @given(bad=st.sampled_from([math.inf, math.nan, 0.0, -1.0, "10", True]))
 def test_number_format_refuses_bad_bytes(bad: object) -> None:
     with pytest.raises(ValueError, match="bytes_per_element"):
-        dataclasses.replace(get_format("fp8"), bytes_per_element=bad)
+        dataclasses.replace(get_format("fp8"), bytes_per_element=bad)  # type: ignore[arg-type]

@@ -160,6 +160,15 @@ def cheapest_strategy(easy_fraction: ArrayLike, cost_ratio: ArrayLike, *, qualit
     rho = _frac("cost_ratio", cost_ratio)
     e, rho = np.broadcast_arrays(e, rho)
     floor = float(_frac("quality_floor", quality_floor))
+    for name, value in (("small_accuracy_easy", small_accuracy_easy),
+                        ("small_accuracy_hard", small_accuracy_hard),
+                        ("large_accuracy_easy", large_accuracy_easy),
+                        ("large_accuracy_hard", large_accuracy_hard),
+                        ("router_keep_easy", router_keep_easy), ("router_keep_hard", router_keep_hard),
+                        ("cascade_keep_easy", cascade_keep_easy), ("cascade_keep_hard", cascade_keep_hard)):
+        _frac(name, value)
+    non_negative("router_cost_ratio", router_cost_ratio)
+    non_negative("check_cost_ratio", check_cost_ratio)
     acc = (small_accuracy_easy, small_accuracy_hard, large_accuracy_easy, large_accuracy_hard)
     keeps = [(0.0, 0.0), (1.0, 1.0), (router_keep_easy, router_keep_hard),
              (cascade_keep_easy, cascade_keep_hard)]

@@ -26,6 +26,7 @@ Everything here broadcasts over numpy arrays. :func:`fit_approach3` imports scip
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -108,7 +109,10 @@ class ScalingFit:
             object.__setattr__(self, "short_name", self.name)
         for attr in ("E", "A", "B", "alpha", "beta"):
             value = getattr(self, attr)
-            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                raise ValueError(f"{self.id}: {attr} must be a finite number > 0, got {value!r} "
+                                 f"({type(value).__name__})")
+            if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{self.id}: {attr} must be a finite number > 0, got {value!r}")
 
     @property
