@@ -163,13 +163,13 @@ def derated_frontier(frontiers: Sequence[tuple[str, Frontier]], fit: validation.
         d = validation.derate_frontier(front, eta)
         ax.loglog(front.tokens_per_s_per_request, front.usd_per_million_tokens, color=COLORS[0], lw=2,
                   label="bound (package frontier)")
-        ax.loglog(d["tokens_per_s_per_request"][1], d["usd_per_million_tokens"][1], color=COLORS[1],
+        ax.loglog(d.tokens_per_s_per_request[1], d.usd_per_million_tokens[1], color=COLORS[1],
                   ls="--", lw=1.8, label=f"derated, η = {fit.geometric_mean:.2f}")
         for k in (0, 2):
-            ax.loglog(d["tokens_per_s_per_request"][k], d["usd_per_million_tokens"][k], color=COLORS[1],
+            ax.loglog(d.tokens_per_s_per_request[k], d.usd_per_million_tokens[k], color=COLORS[1],
                       lw=0.8, alpha=0.6)
-        poly_x = np.concatenate([d["tokens_per_s_per_request"][0], d["tokens_per_s_per_request"][2][::-1]])
-        poly_y = np.concatenate([d["usd_per_million_tokens"][0], d["usd_per_million_tokens"][2][::-1]])
+        poly_x = np.concatenate([d.tokens_per_s_per_request[0], d.tokens_per_s_per_request[2][::-1]])
+        poly_y = np.concatenate([d.usd_per_million_tokens[0], d.usd_per_million_tokens[2][::-1]])
         ax.fill(poly_x, poly_y, color=COLORS[1], alpha=0.12, lw=0,
                 label=f"η from {eta[0]:.2f} to {eta[2]:.2f}")
         for j, p in enumerate(providers):

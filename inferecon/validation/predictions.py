@@ -68,6 +68,7 @@ from inferecon.validation.measurements import REGIMES, Measurement, _parse, load
 __all__ = [
     "BOUND_CONSTANTS",
     "LLM_VIEWER_ESTIMATES",
+    "DeratedFrontier",
     "EfficiencyFit",
     "EfficiencyUncertainty",
     "Prediction",
@@ -467,7 +468,20 @@ def efficiency_uncertainty(predictions: Sequence[Prediction], regime: str | None
                                  system_mean=float(np.exp(np.mean(np.log(means)))))
 
 
-def derate_frontier(frontier: Frontier, efficiency: ArrayLike) -> dict[str, NDArray[np.float64]]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeratedFrontier:
+    """A speed-cost frontier as a real system at efficiency :math:`\\eta` would run it.
+
+    ``efficiency`` has the shape the caller gave (a scalar or ``(k,)``); the two curves have
+    shape ``efficiency.shape + (n_points,)``: row ``i`` is the frontier at ``efficiency[i]``.
+    """
+
+    efficiency: NDArray[np.float64]
+    tokens_per_s_per_request: NDArray[np.float64]
+    usd_per_million_tokens: NDArray[np.float64]
+
+
+def derate_frontier(frontier: Frontier, efficiency: ArrayLike) -> DeratedFrontier:
     """A bound's speed-cost frontier as a real system at efficiency :math:`\\eta` would run it.
 
     Every configuration keeps its chips and batch but its step takes :math:`T/\\eta`, so
@@ -475,13 +489,13 @@ def derate_frontier(frontier: Frontier, efficiency: ArrayLike) -> dict[str, NDAr
     .. math:: v' = \\eta\\, v, \\qquad \\$' = \\$ / \\eta
 
     (cost per token is :math:`N T \\cdot \\text{price}/b`). ``efficiency`` in (0, 1] may be an
-    array (e.g. ``[low, mean, high]``); the result broadcasts to ``(len(efficiency), n_points)``
-    with keys ``"tokens_per_s_per_request"`` and ``"usd_per_million_tokens"``.
+    array (e.g. ``[low, mean, high]``); the curves broadcast to ``(len(efficiency), n_points)``.
     """
-    eta = np.asarray(fraction("efficiency", efficiency))
+    eta = fraction("efficiency", efficiency)
     v = frontier.tokens_per_s_per_request
     c = frontier.usd_per_million_tokens
-    return {"tokens_per_s_per_request": eta[..., None] * v, "usd_per_million_tokens": c / eta[..., None]}
+    return DeratedFrontier(efficiency=eta, tokens_per_s_per_request=eta[..., None] * v,
+                           usd_per_million_tokens=c / eta[..., None])
 
 
 def power_law_exponent(params: ArrayLike, seconds: ArrayLike) -> float:
