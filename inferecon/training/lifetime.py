@@ -162,12 +162,15 @@ def matched_loss_tokens(fit: str | ScalingFit, params_reference: ArrayLike, toke
 
     ValueError (from :func:`tokens_to_reach_loss`) if the size can never match.
     """
-    return tokens_to_reach_loss(fit, params, loss(fit, params_reference, tokens_reference))
+    n_ref = positive("params_reference", params_reference)
+    d_ref = positive("tokens_reference", tokens_reference)
+    return tokens_to_reach_loss(fit, positive("params", params), loss(fit, n_ref, d_ref))
 
 
 def lifetime_flop(params: ArrayLike, tokens: ArrayLike, inference_tokens: ArrayLike) -> NDArray[np.float64]:
     """Training plus inference compute, :math:`6ND + 2NT_\\mathrm{inf}` (FLOP)."""
-    return training_flop(params, tokens) + inference_flop(params, inference_tokens)
+    t = non_negative("inference_tokens", inference_tokens)
+    return training_flop(params, tokens) + inference_flop(params, t)
 
 
 def _lifetime_stationarity(f: ScalingFit, log_d: NDArray[np.float64], t: NDArray[np.float64],
