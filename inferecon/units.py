@@ -7,6 +7,8 @@ Prefixes appear only here, so that call sites read ``80 * GB`` and displays read
 
 from __future__ import annotations
 
+import math
+
 KB = 1e3
 MB = 1e6
 GB = 1e9
@@ -32,12 +34,44 @@ MONTH_S = YEAR_S / 12.0
 TOKENS_PER_MILLION = 1e6
 
 __all__ = [
-    "KB", "MB", "GB", "TB", "KIB", "MIB", "GIB",
-    "KILO", "MEGA", "GIGA", "TERA", "PETA",
-    "MICROSECOND", "MILLISECOND", "MINUTE_S", "HOUR_S", "DAY_S", "MONTH_S", "YEAR_S",
+    "DAY_S",
+    "GB",
+    "GIB",
+    "GIGA",
+    "HOUR_S",
+    "KB",
+    "KIB",
+    "KILO",
+    "MB",
+    "MEGA",
+    "MIB",
+    "MICROSECOND",
+    "MILLISECOND",
+    "MINUTE_S",
+    "MONTH_S",
+    "PETA",
+    "TB",
+    "TERA",
     "TOKENS_PER_MILLION",
-    "format_si", "format_flop", "format_bytes", "format_seconds", "format_count", "format_sci",
+    "YEAR_S",
+    "format_bytes",
+    "format_count",
+    "format_flop",
+    "format_sci",
+    "format_seconds",
+    "format_si",
 ]
+
+def _number(value: object) -> float:
+    """``value`` as a float for display; text, booleans, None and NaN are refused (inf is shown)."""
+    if isinstance(value, (str, bytes, bool)) or value is None or not hasattr(value, "__float__"):
+        raise ValueError(f"value must be a number (not NaN) to format, got {value!r} "
+                         f"({type(value).__name__})")
+    v = float(value)
+    if math.isnan(v):
+        raise ValueError("value must be a number (not NaN) to format, got nan")
+    return v
+
 
 _PREFIXES = [(1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"),
              (1e6, "M"), (1e3, "k"), (1.0, "")]
@@ -45,7 +79,7 @@ _PREFIXES = [(1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1
 
 def format_si(value: float, unit: str, digits: int = 3) -> str:
     """Format ``value`` with an SI prefix: ``format_si(3.35e12, "B/s") == "3.35 TB/s"``."""
-    v = float(value)
+    v = _number(value)
     if v == 0:
         return f"0 {unit}"
     for scale, prefix in _PREFIXES:
@@ -56,7 +90,7 @@ def format_si(value: float, unit: str, digits: int = 3) -> str:
 
 def format_flop(value: float, digits: int = 2) -> str:
     """Format a FLOP count in scientific notation: ``format_flop(5.88e23) == "5.88e+23 FLOP"``."""
-    return f"{float(value):.{digits}e} FLOP"
+    return f"{_number(value):.{digits}e} FLOP"
 
 
 def format_bytes(value: float, digits: int = 3) -> str:
@@ -66,7 +100,7 @@ def format_bytes(value: float, digits: int = 3) -> str:
 
 def format_seconds(value: float, digits: int = 3) -> str:
     """Format a duration, choosing µs, ms, s, h or days."""
-    v = float(value)
+    v = _number(value)
     if v < 1e-3:
         return f"{v / 1e-6:.{digits}g} µs"
     if v < 1.0:
@@ -80,7 +114,7 @@ def format_seconds(value: float, digits: int = 3) -> str:
 
 def format_count(value: float, digits: int = 3) -> str:
     """Format a count with k/M/B/T suffixes: ``format_count(1.5e13) == "15T"``."""
-    v = float(value)
+    v = _number(value)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(v) >= scale:
             return f"{v / scale:.{digits}g}{suffix}"
@@ -92,7 +126,7 @@ _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 def format_sci(value: float, digits: int = 3) -> str:
     """Scientific notation for prose: ``format_sci(6.35e24) == "6.35 × 10²⁴"``."""
-    v = float(value)
+    v = _number(value)
     if v == 0:
         return "0"
     mantissa, exponent = f"{v:.{digits - 1}e}".split("e")

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _exercise_answers import ANSWERS
 
 import inferecon as ie
-from inferecon.serving import frontier, roofline
-from inferecon.validation import predictions as validation
-from inferecon.validation import measurements
-from _exercise_answers import ANSWERS
 from inferecon.exercises import check
+from inferecon.serving import frontier, roofline
+from inferecon.validation import measurements
+from inferecon.validation import predictions as validation
 
 ROWS = validation.load_measurements()
 BY_ID = {m.id: m for m in ROWS}
@@ -179,7 +179,8 @@ def test_sqrt_law_holds_for_measured_best_latencies():
     rows = [PRED[f"pope-palm-{s}-best-latency"] for s in ("8b", "62b", "540b")]
     n = [ie.get_model(p.measurement.model).total_params for p in rows]
     # endpoints: ln(32/4) / ln(540.36/8.632) = 2.079/4.137 = 0.503
-    assert validation.power_law_exponent(n, [p.measurement.value for p in rows]) == pytest.approx(0.5, abs=0.02)
+    seconds = [p.measurement.value for p in rows]
+    assert validation.power_law_exponent(n, seconds) == pytest.approx(0.5, abs=0.02)
     law = ie.serving.closed_forms.sqrt_law_latency_seconds(4.0, n[0], n[2])
     assert float(law) == pytest.approx(32.0, rel=0.02)   # 4 x sqrt(62.6) = 31.65 ms
 
@@ -197,7 +198,8 @@ def test_power_law_exponent_exact_and_errors():
 # ------------------------------------------------------------------------------ calibration
 def _fake(eff: float, regime: str = "throughput", **kw) -> validation.Prediction:
     m = replace(BY_ID["trtllm-llama-7b-b256-i128-o128"], id=f"x{eff}", regime=regime, **kw)
-    return validation.Prediction(measurement=m, predicted=1.0, ratio=eff, efficiency=eff, within_bound=eff <= 1)
+    return validation.Prediction(measurement=m, predicted=1.0, ratio=eff, efficiency=eff,
+                                 within_bound=eff <= 1)
 
 
 def test_fit_efficiency_by_hand():
@@ -236,9 +238,12 @@ def test_derate_frontier():
     front = frontier.sweep("h100-sxm", "llama-3-8b", constants=validation.BOUND_CONSTANTS,
                            max_devices=8).frontier()
     d = validation.derate_frontier(front, [0.5, 1.0])
-    np.testing.assert_allclose(d["tokens_per_s_per_request"][0], 0.5 * front.tokens_per_s_per_request)
-    np.testing.assert_allclose(d["usd_per_million_tokens"][0], 2.0 * front.usd_per_million_tokens)
-    np.testing.assert_allclose(d["usd_per_million_tokens"][1], front.usd_per_million_tokens)
+    np.testing.assert_allclose(d.tokens_per_s_per_request[0], 0.5 * front.tokens_per_s_per_request)
+    np.testing.assert_allclose(d.usd_per_million_tokens[0], 2.0 * front.usd_per_million_tokens)
+    np.testing.assert_allclose(d.usd_per_million_tokens[1], front.usd_per_million_tokens)
+    assert d.tokens_per_s_per_request.shape == (2, front.tokens_per_s_per_request.size)
+    with pytest.raises(FrozenInstanceError):
+        d.efficiency = np.ones(2)  # type: ignore[misc]
     with pytest.raises(ValueError, match="efficiency must lie in"):
         validation.derate_frontier(front, 1.5)
 

@@ -25,15 +25,25 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from inferecon._validate import at_least_one, lookup, real
 from inferecon.serving import costs
-from inferecon._validate import at_least_one, lookup, non_negative
+from inferecon.serving.roofline import decode_step_seconds, max_batch
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
-from inferecon.serving.roofline import decode_step_seconds, max_batch
 
-__all__ = ["QualityResult", "QUALITY", "quality_cost", "cost_ratio", "capacity_batch",
-           "kv_weight_crossover_context", "format_table", "SCHEMES", "Scheme", "get_scheme"]
+__all__ = [
+    "QUALITY",
+    "SCHEMES",
+    "QualityResult",
+    "Scheme",
+    "capacity_batch",
+    "cost_ratio",
+    "format_table",
+    "get_scheme",
+    "kv_weight_crossover_context",
+    "quality_cost",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,7 +68,8 @@ class QualityResult:
         return (self.quantized - self.baseline) / self.baseline
 
 
-def _awq(model: str, base: float, scheme: str, rtn: float, gptq: float, gptq_r: float, awq: float):
+def _awq(model: str, base: float, scheme: str, rtn: float, gptq: float, gptq_r: float,
+         awq: float) -> list[QualityResult]:
     src = "lin2024awq"  # Table 4, WikiText-2, group size 128, weight-only
     return [QualityResult(method=meth, model=model, scheme=scheme, metric="WikiText-2 perplexity",
                           baseline=base, quantized=v, source=src, evidence="V")
@@ -86,7 +97,8 @@ QUALITY: tuple[QualityResult, ...] = tuple(
 def quality_cost(method: str, model: str, scheme: str) -> QualityResult:
     """Look up a published result, e.g. ``quality_cost("AWQ", "Llama-2-70B", "W4A16 g128")``."""
     for r in QUALITY:
-        if (r.method.lower(), r.model.lower(), r.scheme.lower()) == (method.lower(), model.lower(), scheme.lower()):
+        wanted = (method.lower(), model.lower(), scheme.lower())
+        if (r.method.lower(), r.model.lower(), r.scheme.lower()) == wanted:
             return r
     valid = sorted({f"{r.method} / {r.model} / {r.scheme}" for r in QUALITY})
     raise ValueError(f"no published result for {method!r} / {model!r} / {scheme!r}; "
@@ -115,16 +127,16 @@ SCHEMES: dict[str, Scheme] = {s.id: s for s in [
 ]}
 
 
-def get_scheme(scheme: "str | Scheme") -> Scheme:
+def get_scheme(scheme: str | Scheme) -> Scheme:
     """Return a :class:`Scheme` by id; an unknown id lists the valid ones."""
     if isinstance(scheme, Scheme):
         return scheme
     return lookup("quantization scheme", scheme, SCHEMES)
 
 
-def cost_ratio(accelerator: "str | Accelerator", model: "str | ModelSpec", batch: ArrayLike,
-               context_tokens: ArrayLike, scheme: "str | Scheme", baseline: "str | Scheme" = "bf16",
-               **utilization) -> NDArray[np.float64]:
+def cost_ratio(accelerator: str | Accelerator, model: str | ModelSpec, batch: ArrayLike,
+               context_tokens: ArrayLike, scheme: str | Scheme, baseline: str | Scheme = "bf16",
+               **utilization: float) -> NDArray[np.float64]:
     """Cost per token of ``scheme`` over ``baseline`` at the **same** batch and context.
 
     .. math:: \\frac{t_\\mathrm{scheme}(b, \\ell)}{t_\\mathrm{base}(b, \\ell)}
@@ -140,19 +152,20 @@ def cost_ratio(accelerator: "str | Accelerator", model: "str | ModelSpec", batch
     return t / t0
 
 
-def capacity_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
-                   context_tokens: ArrayLike, scheme: "str | Scheme",
+def capacity_batch(accelerator: str | Accelerator, model: str | ModelSpec,
+                   context_tokens: ArrayLike, scheme: str | Scheme,
                    reserve_fraction: float = 0.1) -> NDArray[np.float64]:
     """Largest batch that fits in HBM with ``scheme`` (:func:`inferecon.serving.roofline.max_batch`,
     with a fraction ``reserve_fraction`` of HBM kept for activations and fragmentation)."""
     s = get_scheme(scheme)
+    reserve = real("reserve_fraction", reserve_fraction, low=0.0, high=1.0, high_open=True)
     return max_batch(accelerator, model, context_tokens, weight_format=s.weight_format,
-                     kv_format=s.kv_format, hbm_fraction=1.0 - reserve_fraction)
+                     kv_format=s.kv_format, hbm_fraction=1.0 - reserve)
 
 
-def kv_weight_crossover_context(model: "str | ModelSpec", batch: ArrayLike,
-                                weight_format: "str | NumberFormat" = "bf16",
-                                kv_format: "str | NumberFormat" = "bf16") -> NDArray[np.float64]:
+def kv_weight_crossover_context(model: str | ModelSpec, batch: ArrayLike,
+                                weight_format: str | NumberFormat = "bf16",
+                                kv_format: str | NumberFormat = "bf16") -> NDArray[np.float64]:
     """Context at which the batch's KV bytes equal the weight bytes read per step.
 
     .. math:: \\ell_\\times = \\frac{p_w N_\\mathrm{matmul}}{b\\,k_\\mathrm{kv}}
@@ -166,27 +179,30 @@ def kv_weight_crossover_context(model: "str | ModelSpec", batch: ArrayLike,
     return w / (b * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element))
 
 
-def format_table(accelerator: "str | Accelerator", model: "str | ModelSpec", context_tokens: float,
+def format_table(accelerator: str | Accelerator, model: str | ModelSpec, context_tokens: float,
                  schemes: tuple[str, ...] = tuple(SCHEMES), batch: float | None = None,
-                 reserve_fraction: float = 0.1, **utilization) -> list[dict]:
+                 reserve_fraction: float = 0.1, **utilization: float) -> list[dict[str, str | float | None]]:
     """One row per scheme: weight GB, max batch, step time, tokens/s and $/M at a batch.
 
     ``batch`` defaults to each scheme's own capacity limit (the "fits more" effect); give a
     number to compare at equal batch. A scheme whose weights do not fit gets ``None`` figures.
     """
     acc, m = get_accelerator(accelerator), get_model(model)
-    ctx = float(non_negative("context_tokens", context_tokens))
-    rows = []
+    ctx = real("context_tokens", context_tokens, low=0.0)
+    reserve = real("reserve_fraction", reserve_fraction, low=0.0, high=1.0, high_open=True)
+    fixed_batch = None if batch is None else real("batch", batch, low=1.0)
+    rows: list[dict[str, str | float | None]] = []
     for sid in schemes:
         s = get_scheme(sid)
         wgb = get_format(s.weight_format).bytes_per_element * m.total_params / 1e9
         try:
-            cap = float(capacity_batch(acc, m, max(ctx, 1.0), s, reserve_fraction))
+            cap = float(capacity_batch(acc, m, max(ctx, 1.0), s, reserve))
         except ValueError:
             cap = 0.0
-        b = cap if batch is None else float(batch)
-        row = {"scheme": s.id, "label": s.label, "weights_gb": wgb, "max_batch": cap, "batch": b,
-               "step_seconds": None, "tokens_per_s": None, "usd_per_million": None}
+        b = cap if fixed_batch is None else fixed_batch
+        row: dict[str, str | float | None] = {
+            "scheme": s.id, "label": s.label, "weights_gb": wgb, "max_batch": cap, "batch": b,
+            "step_seconds": None, "tokens_per_s": None, "usd_per_million": None}
         if b >= 1 and cap >= 1:
             t = float(decode_step_seconds(acc, m, b, ctx, weight_format=s.weight_format,
                                           kv_format=s.kv_format, **utilization))

@@ -35,9 +35,16 @@ from numpy.typing import ArrayLike, NDArray
 from inferecon._validate import fraction, non_negative, positive
 
 __all__ = [
-    "small_share", "mixture_quality", "router_cost", "cascade_cost", "savings",
-    "router_savings_perfect", "required_small_share", "cascade_max_escalation",
-    "STRATEGIES", "cheapest_strategy",
+    "STRATEGIES",
+    "cascade_cost",
+    "cascade_max_escalation",
+    "cheapest_strategy",
+    "mixture_quality",
+    "required_small_share",
+    "router_cost",
+    "router_savings_perfect",
+    "savings",
+    "small_share",
 ]
 
 #: Strategy labels used by :func:`cheapest_strategy`, in index order.
@@ -64,13 +71,16 @@ def mixture_quality(easy_fraction: ArrayLike, keep_easy: ArrayLike, keep_hard: A
     """
     e = _frac("easy_fraction", easy_fraction)
     se, sh = _frac("keep_easy", keep_easy), _frac("keep_hard", keep_hard)
-    ase, ash = _frac("small_accuracy_easy", small_accuracy_easy), _frac("small_accuracy_hard", small_accuracy_hard)
-    ale, alh = _frac("large_accuracy_easy", large_accuracy_easy), _frac("large_accuracy_hard", large_accuracy_hard)
+    ase = _frac("small_accuracy_easy", small_accuracy_easy)
+    ash = _frac("small_accuracy_hard", small_accuracy_hard)
+    ale = _frac("large_accuracy_easy", large_accuracy_easy)
+    alh = _frac("large_accuracy_hard", large_accuracy_hard)
     return e * (se * ase + (1 - se) * ale) + (1 - e) * (sh * ash + (1 - sh) * alh)
 
 
 def router_cost(cost_small: ArrayLike, cost_large: ArrayLike, easy_fraction: ArrayLike,
-                keep_easy: ArrayLike, keep_hard: ArrayLike, router_cost: ArrayLike = 0.0) -> NDArray[np.float64]:
+                keep_easy: ArrayLike, keep_hard: ArrayLike,
+                router_cost: ArrayLike = 0.0) -> NDArray[np.float64]:
     """Expected cost per query of a router, :math:`c_R + P_S c_S + (1 - P_S) c_L`."""
     cs, cl = non_negative("cost_small", cost_small), positive("cost_large", cost_large)
     p = small_share(easy_fraction, keep_easy, keep_hard)
@@ -78,7 +88,8 @@ def router_cost(cost_small: ArrayLike, cost_large: ArrayLike, easy_fraction: Arr
 
 
 def cascade_cost(cost_small: ArrayLike, cost_large: ArrayLike, easy_fraction: ArrayLike,
-                 keep_easy: ArrayLike, keep_hard: ArrayLike, check_cost: ArrayLike = 0.0) -> NDArray[np.float64]:
+                 keep_easy: ArrayLike, keep_hard: ArrayLike,
+                 check_cost: ArrayLike = 0.0) -> NDArray[np.float64]:
     """Expected cost per query of a cascade, :math:`c_K + c_S + (1 - P_K) c_L`.
 
     Every query pays the small model; escalated ones also pay the large model.
@@ -149,6 +160,15 @@ def cheapest_strategy(easy_fraction: ArrayLike, cost_ratio: ArrayLike, *, qualit
     rho = _frac("cost_ratio", cost_ratio)
     e, rho = np.broadcast_arrays(e, rho)
     floor = float(_frac("quality_floor", quality_floor))
+    for name, value in (("small_accuracy_easy", small_accuracy_easy),
+                        ("small_accuracy_hard", small_accuracy_hard),
+                        ("large_accuracy_easy", large_accuracy_easy),
+                        ("large_accuracy_hard", large_accuracy_hard),
+                        ("router_keep_easy", router_keep_easy), ("router_keep_hard", router_keep_hard),
+                        ("cascade_keep_easy", cascade_keep_easy), ("cascade_keep_hard", cascade_keep_hard)):
+        _frac(name, value)
+    non_negative("router_cost_ratio", router_cost_ratio)
+    non_negative("check_cost_ratio", check_cost_ratio)
     acc = (small_accuracy_easy, small_accuracy_hard, large_accuracy_easy, large_accuracy_hard)
     keeps = [(0.0, 0.0), (1.0, 1.0), (router_keep_easy, router_keep_hard),
              (cascade_keep_easy, cascade_keep_hard)]

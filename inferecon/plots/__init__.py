@@ -7,16 +7,21 @@ Topic modules: :mod:`inferecon.plots.lifecycle`, ...
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
+from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 
-__all__ = ["use_course_style", "COLORS", "new_figure"]
+__all__ = ["COLORS", "new_figure", "use_course_style"]
 
 #: A colour-blind-safe palette (Okabe & Ito) used in every figure, in this order.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "figure.dpi": 100,
     "savefig.dpi": 100,
     "figure.figsize": (6.4, 4.0),
@@ -26,7 +31,7 @@ _RC = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=list(COLORS)),
+    "axes.prop_cycle": cycler(color=list(COLORS)),
     "legend.frameon": False,
     "svg.hashsalt": "inferecon",
     "savefig.bbox": "tight",
@@ -54,7 +59,12 @@ def use_course_style() -> None:
         pass
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 4.0):
-    """Create a figure and axes with the course size conventions (not shown until returned)."""
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4,
+               height: float = 4.0) -> tuple[Figure, Any]:
+    """Create a figure and axes with the course size conventions (not shown until returned).
+
+    The second item is one ``Axes`` or, for several panels, numpy's array of them (as
+    :func:`matplotlib.pyplot.subplots` returns with ``squeeze=True``; hence ``Any``).
+    """
     fig, ax = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=True)
     return fig, ax

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from inferecon.training import lifecycle
-from inferecon.specs.models import ModelSpec, get_model
-from inferecon.units import format_count
 from inferecon.plots import COLORS, new_figure
+from inferecon.specs.models import ModelSpec, get_model
+from inferecon.training import lifecycle
+from inferecon.units import format_count
 
-__all__ = ["cumulative_compute", "crossover_days_map"]
+__all__ = ["crossover_days_map", "cumulative_compute"]
 
 
 _DAY_TICKS = ((1, "1 day"), (7, "1 week"), (30, "1 month"), (365, "1 year"), (3650, "10 years"))
 
 
-def cumulative_compute(model: "str | ModelSpec", scenarios: Sequence[lifecycle.Scenario],
+def cumulative_compute(model: str | ModelSpec, scenarios: Sequence[lifecycle.Scenario],
                        training_tokens: float | None = None, max_days: float = 3650.0) -> Figure:
     """Cumulative inference FLOPs of each scenario against the model's training FLOPs.
 
@@ -37,7 +37,7 @@ def cumulative_compute(model: "str | ModelSpec", scenarios: Sequence[lifecycle.S
     ax.axhline(train, color="black", lw=1.5, ls="--")
     ax.annotate(f"training: 6ND = {train:.2g} FLOP", (days[0], train), xytext=(2, 4),
                 textcoords="offset points", va="bottom", fontsize=9)
-    for color, sc in zip(COLORS, scenarios):
+    for color, sc in zip(COLORS, scenarios, strict=False):
         flop = lifecycle.inference_flop(n, sc.requests_per_day * sc.tokens_per_request * days)
         ax.loglog(days, flop, color=color, label=sc.name)
         cross = float(lifecycle.crossover_days(d, sc.requests_per_day, sc.tokens_per_request))
@@ -63,7 +63,7 @@ def crossover_days_map(training_tokens: float, tokens_per_request: Sequence[floa
     """
     r = np.logspace(np.log10(requests_per_day[0]), np.log10(requests_per_day[1]), 200)
     fig, ax = new_figure(width=6.4, height=4.0)
-    for color, t in zip(COLORS, tokens_per_request):
+    for color, t in zip(COLORS, tokens_per_request, strict=False):
         ax.loglog(r, lifecycle.crossover_days(training_tokens, r, t), color=color,
                   label=f"{t:,.0f} tokens/request")
     for days, label in ((1, "1 day"), (30, "1 month"), (365, "1 year")):

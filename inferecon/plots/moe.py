@@ -6,36 +6,37 @@ and :mod:`inferecon.serving.roofline` (never re-implements a formula) and return
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from inferecon.serving import costs, moe, roofline
-from inferecon.serving import moe_batching
+from inferecon.plots import COLORS, new_figure
+from inferecon.serving import costs, moe, moe_batching, roofline
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
-from inferecon.plots import COLORS, new_figure
 
-__all__ = ["read_fraction_vs_batch", "cost_vs_batch_moe_vs_dense", "optimal_batch_vs_sparsity"]
+__all__ = ["cost_vs_batch_moe_vs_dense", "optimal_batch_vs_sparsity", "read_fraction_vs_batch"]
 
 
-def read_fraction_vs_batch(models: Sequence["str | ModelSpec"] = ("mixtral-8x7b", "deepseek-v3"),
+def read_fraction_vs_batch(models: Sequence[str | ModelSpec] = ("mixtral-8x7b", "deepseek-v3"),
                            max_batch: float = 4096) -> Figure:
-    """Share of a model's matmul weights one decode step reads, :math:`N_\\mathrm{read}(b)/N_\\mathrm{total}` (eq. 22).
+    """Share of a model's matmul weights one decode step reads,
+    :math:`N_\\mathrm{read}(b)/N_\\mathrm{total}` (eq. 22).
 
     Dotted lines: the active share (:math:`b = 1`); dots: :math:`b = s`, where
     :math:`1 - (1 - 1/s)^s \\approx 1 - 1/e = 63\\%` of the routed experts are read.
     """
     b = np.unique(np.round(np.geomspace(1, max_batch, 400)))
     fig, ax = new_figure(width=6.6, height=4.2)
-    for color, mid in zip(COLORS, models):
+    for color, mid in zip(COLORS, models, strict=False):
         m = get_model(mid)
         share = moe.params_read_per_step(m, b) / m.matmul_params
+        active = m.active_matmul_params / m.matmul_params
         ax.semilogx(b, 100 * share, color=color, lw=2.2,
-                    label=f"{m.name} (s = {m.sparsity:g}, active {m.active_matmul_params / m.matmul_params:.1%})")
+                    label=f"{m.name} (s = {m.sparsity:g}, active {active:.1%})")
         ax.axhline(100 * m.active_matmul_params / m.matmul_params, color=color, lw=0.8, ls=":")
         s = m.sparsity
         ax.plot([s], [100 * float(moe.params_read_per_step(m, s)) / m.matmul_params], "o", color=color, ms=7)
@@ -47,8 +48,8 @@ def read_fraction_vs_batch(models: Sequence["str | ModelSpec"] = ("mixtral-8x7b"
     return fig
 
 
-def cost_vs_batch_moe_vs_dense(model: "str | ModelSpec", accelerator: "str | Accelerator" = "h100-sxm", *,
-                               weight_format: "str | NumberFormat" = "bf16", max_batch: float = 65536,
+def cost_vs_batch_moe_vs_dense(model: str | ModelSpec, accelerator: str | Accelerator = "h100-sxm", *,
+                               weight_format: str | NumberFormat = "bf16", max_batch: float = 65536,
                                flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
     """Roofline cost per million tokens against batch: an MoE and its two dense counterparts.
 
@@ -61,20 +62,23 @@ def cost_vs_batch_moe_vs_dense(model: "str | ModelSpec", accelerator: "str | Acc
     m = get_model(model)
     acc = get_accelerator(accelerator)
     b = np.unique(np.round(np.geomspace(1, max_batch, 300)))
-    kw = dict(weight_format=weight_format, flop_utilization=flop_utilization,
-              bandwidth_utilization=bandwidth_utilization)
+    wf, uc, ub = weight_format, flop_utilization, bandwidth_utilization
     fig, ax = new_figure(width=6.8, height=4.4)
     entries = [(m, f"{m.name} (MoE)", "-"),
                (moe_batching.dense_counterpart(m, "active"), "dense, same active parameters", "--"),
                (moe_batching.dense_counterpart(m, "total"), "dense, same total parameters", ":")]
-    for color, (spec, label, ls) in zip(COLORS, entries):
-        n = int(roofline.min_devices(acc, spec, weight_format=weight_format))
-        usd = costs.decode_usd_per_million_tokens(acc, spec, b, n_devices=n, **kw)
-        bstar = float(moe_batching.moe_optimal_batch(acc, spec, **kw))
+    for color, (spec, label, ls) in zip(COLORS, entries, strict=False):
+        n = int(roofline.min_devices(acc, spec, weight_format=wf))
+        usd = costs.decode_usd_per_million_tokens(acc, spec, b, weight_format=wf, flop_utilization=uc,
+                                                  bandwidth_utilization=ub, n_devices=n)
+        bstar = float(moe_batching.moe_optimal_batch(acc, spec, weight_format=wf, flop_utilization=uc,
+                                                     bandwidth_utilization=ub))
         ax.loglog(b, usd, color=color, ls=ls, lw=2.2, label=f"{label}: b* = {bstar:,.0f}")
         if bstar <= max_batch:
-            ax.plot([bstar], [float(costs.decode_usd_per_million_tokens(acc, spec, bstar, n_devices=n, **kw))], "o",
-                    color=color, ms=7)
+            at_bstar = costs.decode_usd_per_million_tokens(acc, spec, bstar, weight_format=wf,
+                                                           flop_utilization=uc, bandwidth_utilization=ub,
+                                                           n_devices=n)
+            ax.plot([bstar], [float(at_bstar)], "o", color=color, ms=7)
     ax.set_xlabel("batch b (sequences decoded together)")
     ax.set_ylabel("USD per million output tokens")
     ax.set_title(f"{m.name} vs dense models on {acc.name} ({get_format(weight_format).id}, "
@@ -83,15 +87,16 @@ def cost_vs_batch_moe_vs_dense(model: "str | ModelSpec", accelerator: "str | Acc
     return fig
 
 
-def optimal_batch_vs_sparsity(model: "str | ModelSpec" = "deepseek-v3",
-                              accelerator: "str | Accelerator" = "h100-sxm",
+def optimal_batch_vs_sparsity(model: str | ModelSpec = "deepseek-v3",
+                              accelerator: str | Accelerator = "h100-sxm",
                               n_experts: Sequence[int] = (8, 16, 32, 64, 128, 256, 512, 1024),
-                              weight_format: "str | NumberFormat" = "bf16") -> Figure:
+                              weight_format: str | NumberFormat = "bf16") -> Figure:
     """The MoE's optimal batch as the number of routed experts grows (active experts fixed).
 
     Three curves: the exact root (:func:`inferecon.serving.moe_batching.moe_optimal_batch`), the rule
     :math:`b^*_\\mathrm{dense} N_\\mathrm{total}/N_\\mathrm{active}` and
-    :math:`b^*_\\mathrm{dense}\\,s` (:func:`inferecon.serving.moe_batching.per_expert_optimal_batch`), the batch at
+    :math:`b^*_\\mathrm{dense}\\,s` (:func:`inferecon.serving.moe_batching.per_expert_optimal_batch`), the
+    batch at
     which each routed expert's own matmuls turn compute-bound; as the whole layer's :math:`b^*`
     (the folk rule) it ignores the always-read weights.
     """

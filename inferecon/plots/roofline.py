@@ -6,20 +6,27 @@ Every function calls the numeric functions of :mod:`inferecon.serving.roofline` 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from inferecon.plots import COLORS, new_figure
 from inferecon.serving import costs, roofline
 from inferecon.specs.deployment import deployment
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
-from inferecon.plots import COLORS, new_figure
 
-__all__ = ["step_time_vs_batch", "cost_vs_batch", "kv_cache_growth", "batch_limits_vs_context",
-           "prefill_vs_prompt", "quantization_effects", "explorer_static"]
+__all__ = [
+    "batch_limits_vs_context",
+    "cost_vs_batch",
+    "explorer_static",
+    "kv_cache_growth",
+    "prefill_vs_prompt",
+    "quantization_effects",
+    "step_time_vs_batch",
+]
 
 
 def _attention_kind(m: ModelSpec) -> str:
@@ -32,9 +39,9 @@ def _attention_kind(m: ModelSpec) -> str:
     return "MHA"
 
 
-def step_time_vs_batch(accelerators: Sequence["str | Accelerator"], model: "str | ModelSpec",
-                       context_tokens: float = 0.0, *, weight_format: "str | NumberFormat" = "bf16",
-                       kv_format: "str | NumberFormat" = "bf16", max_batch: float = 4096) -> Figure:
+def step_time_vs_batch(accelerators: Sequence[str | Accelerator], model: str | ModelSpec,
+                       context_tokens: float = 0.0, *, weight_format: str | NumberFormat = "bf16",
+                       kv_format: str | NumberFormat = "bf16", max_batch: float = 4096) -> Figure:
     """Decode step time against batch: the memory term (flat), the arithmetic term (linear)
     and their maximum, one colour per accelerator, with :math:`b^*` marked.
 
@@ -43,11 +50,11 @@ def step_time_vs_batch(accelerators: Sequence["str | Accelerator"], model: "str 
     m = get_model(model)
     b = np.unique(np.round(np.logspace(0, np.log10(max_batch), 300)))
     fig, ax = new_figure(width=6.8, height=4.4)
-    for color, a in zip(COLORS, accelerators):
+    for color, a in zip(COLORS, accelerators, strict=False):
         acc = get_accelerator(a)
-        kw = dict(weight_format=weight_format)
-        mem = roofline.decode_memory_seconds(acc, m, b, context_tokens, kv_format=kv_format, **kw)
-        comp = roofline.decode_compute_seconds(acc, m, b, context_tokens, **kw)
+        mem = roofline.decode_memory_seconds(acc, m, b, context_tokens, kv_format=kv_format,
+                                             weight_format=weight_format)
+        comp = roofline.decode_compute_seconds(acc, m, b, context_tokens, weight_format=weight_format)
         bs = float(roofline.optimal_batch(acc, m, context_tokens, weight_format=weight_format,
                                           kv_format=kv_format))
         ax.loglog(b, np.maximum(mem, comp) * 1e3, color=color, lw=2.2,
@@ -55,7 +62,8 @@ def step_time_vs_batch(accelerators: Sequence["str | Accelerator"], model: "str 
         ax.loglog(b, mem * 1e3, color=color, lw=0.9, ls="--")
         ax.loglog(b, comp * 1e3, color=color, lw=0.9, ls=":")
         if np.isfinite(bs) and bs <= max_batch:
-            t = float(roofline.decode_step_seconds(acc, m, bs, context_tokens, kv_format=kv_format, **kw))
+            t = float(roofline.decode_step_seconds(acc, m, bs, context_tokens, kv_format=kv_format,
+                                                   weight_format=weight_format))
             ax.plot([bs], [t * 1e3], "o", color=color, ms=7, zorder=5)
     ax.set_xlabel("batch b (sequences decoded together)")
     ax.set_ylabel("time per decode step (ms)")
@@ -66,9 +74,9 @@ def step_time_vs_batch(accelerators: Sequence["str | Accelerator"], model: "str 
     return fig
 
 
-def cost_vs_batch(accelerators: Sequence["str | Accelerator"], model: "str | ModelSpec",
-                  context_tokens: float = 0.0, *, weight_format: "str | NumberFormat" = "bf16",
-                  kv_format: "str | NumberFormat" = "bf16", max_batch: float = 4096,
+def cost_vs_batch(accelerators: Sequence[str | Accelerator], model: str | ModelSpec,
+                  context_tokens: float = 0.0, *, weight_format: str | NumberFormat = "bf16",
+                  kv_format: str | NumberFormat = "bf16", max_batch: float = 4096,
                   flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
     """$ per million output tokens against batch at each accelerator's catalogue price.
 
@@ -78,7 +86,7 @@ def cost_vs_batch(accelerators: Sequence["str | Accelerator"], model: "str | Mod
     m = get_model(model)
     b = np.unique(np.round(np.logspace(0, np.log10(max_batch), 300)))
     fig, (ax, ax2) = new_figure(ncols=2, width=10.0, height=4.2)
-    for color, a in zip(COLORS, accelerators):
+    for color, a in zip(COLORS, accelerators, strict=False):
         acc = get_accelerator(a)
         e = costs.decode_economics(acc, m, b, context_tokens, weight_format=weight_format,
                                    kv_format=kv_format, flop_utilization=flop_utilization,
@@ -108,11 +116,11 @@ def cost_vs_batch(accelerators: Sequence["str | Accelerator"], model: "str | Mod
     return fig
 
 
-def kv_cache_growth(models: Sequence["str | ModelSpec"], accelerator: "str | Accelerator",
+def kv_cache_growth(models: Sequence[str | ModelSpec], accelerator: str | Accelerator,
                     batch: float, contexts: Sequence[float] | None = None, *,
-                    breakdown_model: "str | ModelSpec" = "llama-3-70b",
-                    weight_format: "str | NumberFormat" = "bf16",
-                    kv_format: "str | NumberFormat" = "bf16",
+                    breakdown_model: str | ModelSpec = "llama-3-70b",
+                    weight_format: str | NumberFormat = "bf16",
+                    kv_format: str | NumberFormat = "bf16",
                     hbm_fraction: float = roofline.USABLE_HBM_FRACTION) -> Figure:
     """Left: KV cache of one sequence against context for several attention designs.
     Right: the decode step of ``breakdown_model`` at ``batch`` split into weight reads, KV
@@ -126,7 +134,7 @@ def kv_cache_growth(models: Sequence["str | ModelSpec"], accelerator: "str | Acc
     ctx = np.logspace(2, np.log10(131072), 200) if contexts is None else np.asarray(contexts, float)
     fig, (ax, ax2) = new_figure(ncols=2, width=10.4, height=4.3)
     kf = get_format(kv_format)
-    for color, mm in zip(COLORS, models):
+    for color, mm in zip(COLORS, models, strict=False):
         m = get_model(mm)
         ax.loglog(ctx, roofline.kv_cache_bytes(m, ctx, 1, kf) / 1e9, color=color,
                   label=f"{m.name} ({_attention_kind(m)})")
@@ -166,9 +174,9 @@ def kv_cache_growth(models: Sequence["str | ModelSpec"], accelerator: "str | Acc
     return fig
 
 
-def batch_limits_vs_context(accelerators: Sequence["str | Accelerator"], model: "str | ModelSpec",
-                            *, weight_format: "str | NumberFormat" = "bf16",
-                            kv_format: "str | NumberFormat" = "bf16",
+def batch_limits_vs_context(accelerators: Sequence[str | Accelerator], model: str | ModelSpec,
+                            *, weight_format: str | NumberFormat = "bf16",
+                            kv_format: str | NumberFormat = "bf16",
                             contexts: Sequence[float] | None = None) -> Figure:
     """:math:`b^*` (dashed, rises to infinity at the KV-bound context) and the capacity
     :math:`b_\\mathrm{max}` (solid) against context, per accelerator. Where the solid line is
@@ -177,7 +185,7 @@ def batch_limits_vs_context(accelerators: Sequence["str | Accelerator"], model: 
     m = get_model(model)
     ctx = np.logspace(2, np.log10(131072), 300) if contexts is None else np.asarray(contexts, float)
     fig, ax = new_figure(width=6.8, height=4.3)
-    for color, a in zip(COLORS, accelerators):
+    for color, a in zip(COLORS, accelerators, strict=False):
         acc = get_accelerator(a)
         cap = roofline.max_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
         bs = roofline.optimal_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
@@ -195,9 +203,9 @@ def batch_limits_vs_context(accelerators: Sequence["str | Accelerator"], model: 
     return fig
 
 
-def prefill_vs_prompt(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def prefill_vs_prompt(accelerator: str | Accelerator, model: str | ModelSpec,
                       prompts: Sequence[float] | None = None, *,
-                      weight_format: "str | NumberFormat" = "bf16",
+                      weight_format: str | NumberFormat = "bf16",
                       flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
     """Left: time to first token against prompt length (memory-bound floor, then linear and
     finally quadratic in the prompt). Right: prefill MFU against prompt length, with the
@@ -205,12 +213,12 @@ def prefill_vs_prompt(accelerator: "str | Accelerator", model: "str | ModelSpec"
     """
     acc, m = get_accelerator(accelerator), get_model(model)
     p = np.logspace(0, np.log10(131072), 300) if prompts is None else np.asarray(prompts, float)
-    kw = dict(weight_format=weight_format, flop_utilization=flop_utilization,
-              bandwidth_utilization=bandwidth_utilization)
-    t = roofline.prefill_seconds(acc, m, p, **kw)
-    mfu = roofline.prefill_mfu(acc, m, p, **kw)
-    dec = roofline.decode_mfu(acc, m, 1, p, **kw)
-    dec64 = roofline.decode_mfu(acc, m, 64, p, **kw)
+    wf, uc, ub = weight_format, flop_utilization, bandwidth_utilization
+    t = roofline.prefill_seconds(acc, m, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
+    mfu = roofline.prefill_mfu(acc, m, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
+    dec = roofline.decode_mfu(acc, m, 1, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
+    dec64 = roofline.decode_mfu(acc, m, 64, p, weight_format=wf, flop_utilization=uc,
+                                bandwidth_utilization=ub)
     fig, (ax, ax2) = new_figure(ncols=2, width=10.0, height=4.0)
     ax.loglog(p, t * 1e3, color=COLORS[0])
     ax.set_xlabel("prompt tokens P")
@@ -227,9 +235,9 @@ def prefill_vs_prompt(accelerator: "str | Accelerator", model: "str | ModelSpec"
     return fig
 
 
-def quantization_effects(accelerator: "str | Accelerator", model: "str | ModelSpec",
+def quantization_effects(accelerator: str | Accelerator, model: str | ModelSpec,
                          formats: Sequence[str], context_tokens: float, *,
-                         kv_format: "str | NumberFormat" = "bf16") -> Figure:
+                         kv_format: str | NumberFormat = "bf16") -> Figure:
     """Three panels per weight format: batch-1 tokens/s, short-context :math:`b^*`, and the
     largest batch that fits at ``context_tokens`` (0 bar with a note where weights don't fit).
     """
@@ -240,7 +248,8 @@ def quantization_effects(accelerator: "str | Accelerator", model: "str | ModelSp
                                                   kv_format=kv_format).tokens_per_second))
         bstar.append(float(roofline.optimal_batch(acc, m, 0, weight_format=f, kv_format=kv_format)))
         try:
-            cap.append(float(roofline.max_batch(acc, m, context_tokens, weight_format=f, kv_format=kv_format)))
+            cap.append(float(roofline.max_batch(acc, m, context_tokens, weight_format=f,
+                                                kv_format=kv_format)))
         except ValueError:
             cap.append(0.0)
     fig, axes = new_figure(ncols=3, width=11.0, height=3.6)
@@ -248,12 +257,12 @@ def quantization_effects(accelerator: "str | Accelerator", model: "str | ModelSp
     no_fit = [c == 0 for c in cap]
     for ax, vals, title in zip(axes, (speed, bstar, cap),
                                ("batch-1 tokens/s (memory-bound)", "b* (short context)",
-                                f"max batch at {context_tokens:,.0f} tokens")):
+                                f"max batch at {context_tokens:,.0f} tokens"), strict=False):
         bars = ax.bar(x, vals, color=[COLORS[i % len(COLORS)] for i in range(len(formats))])
         ax.set_xticks(x)
         ax.set_xticklabels(formats, rotation=20, fontsize=8)
         ax.set_title(title, fontsize=10)
-        for xi, v, bar, nf in zip(x, vals, bars, no_fit):
+        for xi, v, bar, nf in zip(x, vals, bars, no_fit, strict=False):
             if nf and v > 0:      # a bound the chip cannot reach: the weights do not fit
                 bar.set_alpha(0.35)
                 bar.set_hatch("//")
@@ -265,9 +274,9 @@ def quantization_effects(accelerator: "str | Accelerator", model: "str | ModelSp
     return fig
 
 
-def explorer_static(accelerator: "str | Accelerator", model: "str | ModelSpec",
-                    contexts: Sequence[float], *, weight_format: "str | NumberFormat" = "bf16",
-                    kv_format: "str | NumberFormat" = "bf16", mark: tuple[float, float] | None = None,
+def explorer_static(accelerator: str | Accelerator, model: str | ModelSpec,
+                    contexts: Sequence[float], *, weight_format: str | NumberFormat = "bf16",
+                    kv_format: str | NumberFormat = "bf16", mark: tuple[float, float] | None = None,
                     max_batch: float = 4096) -> Figure:
     """Static companion of the roofline explorer: step time and $/M against batch for several
     contexts, with the explorer's default (batch, context) starred. Batches beyond the
@@ -276,7 +285,7 @@ def explorer_static(accelerator: "str | Accelerator", model: "str | ModelSpec",
     acc, m = get_accelerator(accelerator), get_model(model)
     b = np.unique(np.round(np.logspace(0, np.log10(max_batch), 300)))
     fig, (ax, ax2) = new_figure(ncols=2, width=10.4, height=4.2)
-    for color, c in zip(COLORS, contexts):
+    for color, c in zip(COLORS, contexts, strict=False):
         e = costs.decode_economics(acc, m, b, c, weight_format=weight_format, kv_format=kv_format)
         cap = roofline.max_batch(acc, m, c, weight_format=weight_format, kv_format=kv_format)
         fits = b <= cap

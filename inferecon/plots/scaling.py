@@ -3,23 +3,31 @@ break-even volume and lifetime-optimal size. Every curve comes from :mod:`infere
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from inferecon.training import scaling as sc
-from inferecon.training import lifetime
-from inferecon.training.lifecycle import Scenario
 from inferecon.plots import COLORS, new_figure
+from inferecon.training import lifetime
+from inferecon.training import scaling as sc
+from inferecon.training.lifecycle import Scenario, training_flop
 
-__all__ = ["iso_loss_contours", "optimal_params_vs_compute", "loss_vs_compute", "fit_recovery",
-           "overtraining_bars", "loss_floor_curves", "break_even_lifetime_flop",
-           "break_even_vs_size", "lifetime_optimal_vs_demand"]
+__all__ = [
+    "break_even_lifetime_flop",
+    "break_even_vs_size",
+    "fit_recovery",
+    "iso_loss_contours",
+    "lifetime_optimal_vs_demand",
+    "loss_floor_curves",
+    "loss_vs_compute",
+    "optimal_params_vs_compute",
+    "overtraining_bars",
+]
 
 
-def _fits(fits: Sequence["str | sc.ScalingFit"]) -> list[sc.ScalingFit]:
+def _fits(fits: Sequence[str | sc.ScalingFit]) -> list[sc.ScalingFit]:
     return [sc.get_fit(f) for f in fits]
 
 
@@ -27,7 +35,7 @@ def _short(f: sc.ScalingFit) -> str:
     return f.short_name
 
 
-def iso_loss_contours(fit: "str | sc.ScalingFit" = "besiroglu2024",
+def iso_loss_contours(fit: str | sc.ScalingFit = "besiroglu2024",
                       flop_lines: Sequence[float] = (1e20, 1e22, 5.76e23, 1e26),
                       params_range: tuple[float, float] = (1e8, 1e13),
                       tokens_range: tuple[float, float] = (1e9, 1e15)) -> Figure:
@@ -67,21 +75,21 @@ def iso_loss_contours(fit: "str | sc.ScalingFit" = "besiroglu2024",
     return fig
 
 
-def optimal_params_vs_compute(fits: Sequence["str | sc.ScalingFit"] = ("hoffmann2022", "hoffmann2022-tex",
+def optimal_params_vs_compute(fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "hoffmann2022-tex",
                                                                         "sardana2024", "besiroglu2024"),
                               flop_range: tuple[float, float] = (1e19, 1e28)) -> Figure:
     """Compute-optimal size :math:`N^*(C)` under each fit, with Hoffmann's Table 3 (Approach 1)
     projections and Chinchilla itself (70B at :math:`6 \\cdot 70\\mathrm{e}9 \\cdot 1.4\\mathrm{e}12`)."""
     c = np.geomspace(*flop_range, 200)
     fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
-    for color, f in zip(COLORS, _fits(fits)):
+    for color, f in zip(COLORS, _fits(fits), strict=False):
         axes[0].loglog(c, sc.compute_optimal_params(f, c), color=color, label=_short(f))
         axes[1].semilogx(c, sc.compute_optimal_tokens_per_param(f, c), color=color, label=_short(f))
     t3 = sc.HOFFMANN_2022_TABLE3
     axes[0].plot([r.flop for r in t3], [r.params for r in t3], "ko", ms=5, mfc="none",
                  label="Hoffmann Table 3 (Approach 1)")
     axes[1].plot([r.flop for r in t3], [r.tokens / r.params for r in t3], "ko", ms=5, mfc="none")
-    chin = float(sc.training_flop(70e9, 1.4e12))
+    chin = float(training_flop(70e9, 1.4e12))
     axes[0].plot([chin], [70e9], "*", color="black", ms=12, label="Chinchilla 70B / 1.4T")
     axes[1].plot([chin], [20.0], "*", color="black", ms=12)
     for ax in axes:
@@ -99,14 +107,14 @@ def optimal_params_vs_compute(fits: Sequence["str | sc.ScalingFit"] = ("hoffmann
     return fig
 
 
-def loss_vs_compute(fits: Sequence["str | sc.ScalingFit"] = ("hoffmann2022", "besiroglu2024"),
+def loss_vs_compute(fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "besiroglu2024"),
                     flop_range: tuple[float, float] = (1e18, 1e27)) -> Figure:
     """Left: lowest reachable loss :math:`L(N^*(C), D^*(C))` against compute, for each fit.
     Right: the compute efficiency (:func:`inferecon.training.scaling.compute_efficiency`) of splitting
     the same compute at 20 tokens per parameter, judged by each fit."""
     c = np.geomspace(*flop_range, 200)
     fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
-    for color, f in zip(COLORS, _fits(fits)):
+    for color, f in zip(COLORS, _fits(fits), strict=False):
         axes[0].semilogx(c, sc.compute_optimal_loss(f, c), color=color, lw=2, label=_short(f))
         axes[0].axhline(f.E, color=color, lw=0.8, ls=":")
         axes[0].text(c[40], f.E, f"E = {f.E:g}", color=color, fontsize=8, ha="left", va="bottom")
@@ -126,8 +134,9 @@ def loss_vs_compute(fits: Sequence["str | sc.ScalingFit"] = ("hoffmann2022", "be
     return fig
 
 
-def fit_recovery(truth: "str | sc.ScalingFit", estimate: sc.ScalingFit, boot: np.ndarray,
-                 flop_range: tuple[float, float] = (1e18, 1e26), max_data_flop: float | None = None) -> Figure:
+def fit_recovery(truth: str | sc.ScalingFit, estimate: sc.ScalingFit, boot: np.ndarray,
+                 flop_range: tuple[float, float] = (1e18, 1e26),
+                 max_data_flop: float | None = None) -> Figure:
     """Recovering a known law from noisy synthetic runs.
 
     Left: the exponents :math:`(\\alpha, \\beta)` of each bootstrap refit, the full-data fit and
@@ -154,7 +163,8 @@ def fit_recovery(truth: "str | sc.ScalingFit", estimate: sc.ScalingFit, boot: np
                      label="fit to all runs")
     axes[1].axhline(1.0, color="black", lw=1.5, ls="--", label="truth")
     if max_data_flop is not None:
-        axes[1].axvspan(c[0], max_data_flop, color="grey", alpha=0.12, lw=0, label="compute covered by the runs")
+        axes[1].axvspan(c[0], max_data_flop, color="grey", alpha=0.12, lw=0,
+                        label="compute covered by the runs")
     axes[1].set_xlabel("training compute C (FLOP)")
     axes[1].set_ylabel(r"$N^*(C)$ of the fit / true $N^*(C)$")
     axes[1].set_title("Compute-optimal size, each refit vs truth")
@@ -164,7 +174,7 @@ def fit_recovery(truth: "str | sc.ScalingFit", estimate: sc.ScalingFit, boot: np
 
 
 def overtraining_bars(models: Sequence[sc.TrainedModel] = sc.TRAINED_MODELS,
-                      fit: "str | sc.ScalingFit" = "besiroglu2024") -> Figure:
+                      fit: str | sc.ScalingFit = "besiroglu2024") -> Figure:
     """Tokens per parameter of published models relative to 20/param and to ``fit``'s optimum.
 
     Models with an undisclosed token count are listed with a note instead of a bar.
@@ -173,7 +183,7 @@ def overtraining_bars(models: Sequence[sc.TrainedModel] = sc.TRAINED_MODELS,
     names = [m.name for m in models]
     y = np.arange(len(models))[::-1]
     fig, ax = new_figure(width=6.8, height=0.5 * len(models) + 1.5)
-    for yi, m in zip(y, models):
+    for yi, m in zip(y, models, strict=False):
         if m.tokens is None:
             ax.text(1.0, yi, "  training tokens not disclosed", va="center", fontsize=8, color="grey")
             continue
@@ -193,7 +203,7 @@ def overtraining_bars(models: Sequence[sc.TrainedModel] = sc.TRAINED_MODELS,
     return fig
 
 
-def loss_floor_curves(fit: "str | sc.ScalingFit" = "besiroglu2024",
+def loss_floor_curves(fit: str | sc.ScalingFit = "besiroglu2024",
                       sizes: Sequence[float] = (7e9, 13e9, 35e9, 70e9),
                       target: tuple[float, float] | None = (70e9, 1.4e12),
                       tokens_range: tuple[float, float] = (1e11, 1e15)) -> Figure:
@@ -202,7 +212,7 @@ def loss_floor_curves(fit: "str | sc.ScalingFit" = "besiroglu2024",
     f = sc.get_fit(fit)
     d = np.geomspace(*tokens_range, 200)
     fig, ax = new_figure(width=6.6, height=4.2)
-    for color, n in zip(COLORS, sizes):
+    for color, n in zip(COLORS, sizes, strict=False):
         ax.semilogx(d, sc.loss(f, n, d), color=color, lw=1.8, label=f"N = {n / 1e9:g}B")
         ax.axhline(float(sc.loss_floor(f, n)), color=color, lw=0.8, ls=":")
     if target is not None:
@@ -218,12 +228,14 @@ def loss_floor_curves(fit: "str | sc.ScalingFit" = "besiroglu2024",
 
 
 def break_even_lifetime_flop(params_large: float, tokens_large: float, params_small: float,
-                             tokens_small: float, inference_range: tuple[float, float] = (1e10, 1e15)) -> Figure:
+                             tokens_small: float,
+                             inference_range: tuple[float, float] = (1e10, 1e15)) -> Figure:
     """Lifetime compute :math:`6ND + 2NT` of two options against inference tokens, with the
     break-even volume :math:`T^*` marked (if there is one)."""
     t = np.geomspace(*inference_range, 300)
     fig, ax = new_figure(width=6.4, height=4.0)
-    for color, (n, d) in zip(COLORS, ((params_large, tokens_large), (params_small, tokens_small))):
+    options = ((params_large, tokens_large), (params_small, tokens_small))
+    for color, (n, d) in zip(COLORS, options, strict=False):
         ax.loglog(t, lifetime.lifetime_flop(n, d, t), color=color, lw=2,
                   label=f"{n / 1e9:.3g}B on {d / 1e12:.3g}T tokens")
     be = lifetime.compare_break_even(params_large, tokens_large, params_small, tokens_small)
@@ -240,7 +252,7 @@ def break_even_lifetime_flop(params_large: float, tokens_large: float, params_sm
 
 
 def break_even_vs_size(params_large: float = 70e9, tokens_large: float = 1.4e12,
-                       fits: Sequence["str | sc.ScalingFit"] = ("hoffmann2022", "besiroglu2024"),
+                       fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "besiroglu2024"),
                        size_range: tuple[float, float] = (3e9, 6.9e10)) -> Figure:
     """Break-even volume of a smaller model trained to the *same loss* as
     (``params_large``, ``tokens_large``), against its size, under each fit.
@@ -249,7 +261,7 @@ def break_even_vs_size(params_large: float = 70e9, tokens_large: float = 1.4e12,
     static companion of the break-even explorer.
     """
     fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
-    for color, f in zip(COLORS, _fits(fits)):
+    for color, f in zip(COLORS, _fits(fits), strict=False):
         target = float(sc.loss(f, params_large, tokens_large))
         n_min = float(sc.min_params_for_loss(f, target))
         n = np.geomspace(max(size_range[0], n_min * 1.02), size_range[1], 200)
@@ -269,7 +281,8 @@ def break_even_vs_size(params_large: float = 70e9, tokens_large: float = 1.4e12,
     axes[0].axhline(tokens_large, color="grey", lw=0.8, ls="--")
     axes[0].set_ylabel("tokens to match the loss")
     axes[1].set_ylabel(r"break-even inference tokens $T^*$")
-    ticks = [t for t in (3e9, 5e9, 1e10, 2e10, 3e10, 5e10, 7e10) if size_range[0] <= t <= size_range[1] * 1.02]
+    ticks = [t for t in (3e9, 5e9, 1e10, 2e10, 3e10, 5e10, 7e10)
+             if size_range[0] <= t <= size_range[1] * 1.02]
     for ax in axes:
         ax.set_xlabel("parameters of the smaller model")
         ax.set_xticks(ticks, [f"{t / 1e9:g}B" for t in ticks])
@@ -281,7 +294,7 @@ def break_even_vs_size(params_large: float = 70e9, tokens_large: float = 1.4e12,
     return fig
 
 
-def lifetime_optimal_vs_demand(fit: "str | sc.ScalingFit" = "besiroglu2024", baseline_params: float = 70e9,
+def lifetime_optimal_vs_demand(fit: str | sc.ScalingFit = "besiroglu2024", baseline_params: float = 70e9,
                                baseline_tokens: float | None = None,
                                inference_range: tuple[float, float] = (1e7, 1e16),
                                scenarios: Sequence[Scenario] = ()) -> Figure:
@@ -301,7 +314,7 @@ def lifetime_optimal_vs_demand(fit: "str | sc.ScalingFit" = "besiroglu2024", bas
     axes[0].axhline(baseline_params, color=COLORS[0], lw=0.8, ls=":")
     axes[0].axhline(d0, color=COLORS[1], lw=0.8, ls=":")
     axes[1].semilogx(t, 100 * saved, color=COLORS[2], lw=2)
-    for i, s in enumerate(scenarios):
+    for _i, s in enumerate(scenarios):
         tok = s.lifetime_tokens
         if inference_range[0] <= tok <= inference_range[1]:
             for ax in axes:

@@ -1,26 +1,32 @@
 """Figures for chapter 9: the package's bound next to published measurements.
 
-Every function takes :class:`inferecon.validation.predictions.Prediction` objects (or a frontier and an
-:class:`inferecon.validation.predictions.EfficiencyFit`) computed by :mod:`inferecon.validation.predictions`, and
+Every function takes :class:`inferecon.validation.predictions.Prediction` objects (or a frontier
+and an :class:`inferecon.validation.predictions.EfficiencyFit`) computed by
+:mod:`inferecon.validation.predictions`, and
 returns a matplotlib Figure; no formula is re-implemented here.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from inferecon.validation import predictions as validation
+from inferecon.plots import COLORS, new_figure
+from inferecon.serving.closed_forms import sqrt_law_latency_seconds
 from inferecon.serving.frontier import Frontier
 from inferecon.specs.models import get_model
-from inferecon.serving.closed_forms import sqrt_law_latency_seconds
-from inferecon.plots import COLORS, new_figure
+from inferecon.validation import predictions as validation
 
-__all__ = ["REGIME_STYLE", "predicted_vs_measured", "efficiency_by_regime", "sqrt_law",
-           "derated_frontier"]
+__all__ = [
+    "REGIME_STYLE",
+    "derated_frontier",
+    "efficiency_by_regime",
+    "predicted_vs_measured",
+    "sqrt_law",
+]
 
 #: Colour and marker of each regime, shared by the chapter's figures.
 REGIME_STYLE = {
@@ -35,7 +41,7 @@ def _rate(value: float, higher_is_better: bool) -> float:
     return value if higher_is_better else 1.0 / value
 
 
-def predicted_vs_measured(predictions: Sequence["validation.Prediction"],
+def predicted_vs_measured(predictions: Sequence[validation.Prediction],
                           label_ids: Sequence[str] = ()) -> Figure:
     """Measured against predicted, on log axes, with the line y = x (the bound).
 
@@ -73,8 +79,8 @@ def predicted_vs_measured(predictions: Sequence["validation.Prediction"],
     return fig
 
 
-def efficiency_by_regime(predictions: Sequence["validation.Prediction"],
-                         fits: Sequence["validation.EfficiencyFit"]) -> Figure:
+def efficiency_by_regime(predictions: Sequence[validation.Prediction],
+                         fits: Sequence[validation.EfficiencyFit]) -> Figure:
     """Efficiency :math:`\\eta` of every independent row, one strip per regime, with each
     regime's fitted geometric mean (bar) and :math:`\\times/\\div` one geometric SD (band)."""
     fig, ax = new_figure(width=7.0, height=3.6)
@@ -109,7 +115,7 @@ def efficiency_by_regime(predictions: Sequence["validation.Prediction"],
     return fig
 
 
-def sqrt_law(predictions: Sequence["validation.Prediction"], reference_id: str) -> Figure:
+def sqrt_law(predictions: Sequence[validation.Prediction], reference_id: str) -> Figure:
     """Best per-token latency against parameters: measurements, the bound, and the √N law.
 
     The law (:func:`inferecon.serving.closed_forms.sqrt_law_latency_seconds`) is drawn through the
@@ -131,7 +137,7 @@ def sqrt_law(predictions: Sequence["validation.Prediction"], reference_id: str) 
               label=f"measured, Pope et al. (fitted exponent {validation.power_law_exponent(n, meas):.2f})")
     ax.loglog(n, pred, "s", color=COLORS[0], ms=7, mfc="none", mew=1.6,
               label=f"bound on TPU v4 (fitted exponent {validation.power_law_exponent(n, pred):.2f})")
-    for x, y, p in zip(n, meas, rows):
+    for x, y, p in zip(n, meas, rows, strict=False):
         ax.annotate(get_model(p.measurement.model).name, (x, y), textcoords="offset points",
                     xytext=(6, 4), fontsize=8)
     ax.set_xlabel("parameters N")
@@ -140,8 +146,8 @@ def sqrt_law(predictions: Sequence["validation.Prediction"], reference_id: str) 
     return fig
 
 
-def derated_frontier(frontiers: Sequence[tuple[str, Frontier]], fit: "validation.EfficiencyFit",
-                     providers: Sequence["validation.Prediction"] = ()) -> Figure:
+def derated_frontier(frontiers: Sequence[tuple[str, Frontier]], fit: validation.EfficiencyFit,
+                     providers: Sequence[validation.Prediction] = ()) -> Figure:
     """Speed-cost frontiers of the bound and as derated by a fitted efficiency, side by side.
 
     For each ``(title, frontier)`` panel: the bound's frontier (solid), the frontier derated
@@ -153,17 +159,17 @@ def derated_frontier(frontiers: Sequence[tuple[str, Frontier]], fit: "validation
     axes = np.atleast_1d(axes)
     eta = np.array([fit.geometric_mean / fit.geometric_sd, fit.geometric_mean,
                     min(fit.geometric_mean * fit.geometric_sd, 1.0)])
-    for ax, (title, front) in zip(axes, frontiers):
+    for ax, (title, front) in zip(axes, frontiers, strict=False):
         d = validation.derate_frontier(front, eta)
         ax.loglog(front.tokens_per_s_per_request, front.usd_per_million_tokens, color=COLORS[0], lw=2,
                   label="bound (package frontier)")
-        ax.loglog(d["tokens_per_s_per_request"][1], d["usd_per_million_tokens"][1], color=COLORS[1],
+        ax.loglog(d.tokens_per_s_per_request[1], d.usd_per_million_tokens[1], color=COLORS[1],
                   ls="--", lw=1.8, label=f"derated, η = {fit.geometric_mean:.2f}")
         for k in (0, 2):
-            ax.loglog(d["tokens_per_s_per_request"][k], d["usd_per_million_tokens"][k], color=COLORS[1],
+            ax.loglog(d.tokens_per_s_per_request[k], d.usd_per_million_tokens[k], color=COLORS[1],
                       lw=0.8, alpha=0.6)
-        poly_x = np.concatenate([d["tokens_per_s_per_request"][0], d["tokens_per_s_per_request"][2][::-1]])
-        poly_y = np.concatenate([d["usd_per_million_tokens"][0], d["usd_per_million_tokens"][2][::-1]])
+        poly_x = np.concatenate([d.tokens_per_s_per_request[0], d.tokens_per_s_per_request[2][::-1]])
+        poly_y = np.concatenate([d.usd_per_million_tokens[0], d.usd_per_million_tokens[2][::-1]])
         ax.fill(poly_x, poly_y, color=COLORS[1], alpha=0.12, lw=0,
                 label=f"η from {eta[0]:.2f} to {eta[2]:.2f}")
         for j, p in enumerate(providers):

@@ -16,16 +16,27 @@ that paper gives one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
-from inferecon._validate import lookup
+from inferecon._validate import lookup, real
 from inferecon.specs.precision import ELEMENT_BYTES
 from inferecon.units import GB, GIB, MIB
 
-__all__ = ["Accelerator", "ACCELERATORS", "get_accelerator",
-           "A100_80GB_SXM", "H100_SXM", "H200_SXM", "B200", "MI300X", "TPU_V4", "TPU_V5E", "TPU_V5P"]
+__all__ = [
+    "A100_80GB_SXM",
+    "ACCELERATORS",
+    "B200",
+    "H100_SXM",
+    "H200_SXM",
+    "MI300X",
+    "TPU_V4",
+    "TPU_V5E",
+    "TPU_V5P",
+    "Accelerator",
+    "get_accelerator",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,18 +78,15 @@ class Accelerator:
 
     def __post_init__(self) -> None:
         for name in ("hbm_bytes", "hbm_bytes_per_s", "scaleup_bytes_per_s", "price_usd_per_hour"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and value > 0):
-                raise ValueError(f"{self.id}: {name} must be > 0, got {value!r}")
-        if self.scaleup_domain < 1:
-            raise ValueError(f"{self.id}: scaleup_domain must be >= 1, got {self.scaleup_domain!r}")
-        if not self.flop_per_s:
-            raise ValueError(f"{self.id}: flop_per_s needs at least one precision")
+            real(f"{self.id}.{name}", getattr(self, name), low=0.0, low_open=True)
+        object.__setattr__(self, "scaleup_domain",
+                           int(real(f"{self.id}.scaleup_domain", self.scaleup_domain, low=1, integer=True)))
+        if not isinstance(self.flop_per_s, Mapping) or not self.flop_per_s:
+            raise ValueError(f"{self.id}: flop_per_s needs at least one precision, got {self.flop_per_s!r}")
         for prec, value in self.flop_per_s.items():
             if prec not in ELEMENT_BYTES:
                 raise ValueError(f"{self.id}: unknown precision {prec!r}; valid: {sorted(ELEMENT_BYTES)}")
-            if not value > 0:
-                raise ValueError(f"{self.id}: flop_per_s[{prec!r}] must be > 0, got {value!r}")
+            real(f"{self.id}.flop_per_s[{prec!r}]", value, low=0.0, low_open=True)
         object.__setattr__(self, "flop_per_s", MappingProxyType(dict(self.flop_per_s)))
 
     def peak_flop_per_s(self, precision: str = "bf16") -> float:
@@ -217,7 +225,7 @@ ACCELERATORS: dict[str, Accelerator] = {a.id: a for a in [
     A100_80GB_SXM, H100_SXM, H200_SXM, B200, MI300X, TPU_V4, TPU_V5E, TPU_V5P]}
 
 
-def get_accelerator(accelerator: "str | Accelerator") -> Accelerator:
+def get_accelerator(accelerator: str | Accelerator) -> Accelerator:
     """Return an :class:`Accelerator` by catalogue id; an unknown id lists the valid ones."""
     if isinstance(accelerator, Accelerator):
         return accelerator

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from inferecon._validate import lookup, non_negative, positive
+from inferecon._validate import lookup, non_negative, positive, real
 
-__all__ = ["ModelSpec", "MODELS", "get_model"]
+__all__ = ["MODELS", "ModelSpec", "get_model"]
 
 _FFN_MATRICES = {"swiglu": 3, "gelu": 2}
 
@@ -80,8 +80,17 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         for name in ("n_layers", "d_model", "n_heads", "n_kv_heads", "d_head", "vocab_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{self.id}: {name} must be >= 1, got {getattr(self, name)!r}")
+            v = real(f"{self.id}.{name}", getattr(self, name), low=1, integer=True)
+            object.__setattr__(self, name, int(v))
+        for name in ("d_ff", "learned_positions", "extra_params_per_layer", "n_routed_experts",
+                     "n_active_experts", "n_shared_experts", "d_ff_expert", "q_lora_rank",
+                     "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
+            v = real(f"{self.id}.{name}", getattr(self, name), low=0, integer=True)
+            object.__setattr__(self, name, int(v))
+        if self.n_dense_layers is not None:
+            v = real(f"{self.id}.n_dense_layers", self.n_dense_layers, low=0, high=self.n_layers,
+                     integer=True)
+            object.__setattr__(self, "n_dense_layers", int(v))
         if self.ffn not in _FFN_MATRICES:
             raise ValueError(f"{self.id}: ffn must be one of {sorted(_FFN_MATRICES)}, got {self.ffn!r}")
         if self.attention not in ("standard", "mla"):
@@ -98,8 +107,11 @@ class ModelSpec:
         if self.n_dense_layers is None:
             object.__setattr__(self, "n_dense_layers",
                                0 if self.n_routed_experts else self.n_layers)
-        if self.training_tokens is not None and not self.training_tokens > 0:
-            raise ValueError(f"{self.id}: training_tokens must be > 0 or None")
+        if int(self.n_dense_layers or 0) > 0 and self.d_ff < 1:
+            raise ValueError(f"{self.id}.d_ff must be >= 1 when a layer has a dense FFN "
+                             f"(n_dense_layers = {self.n_dense_layers}), got {self.d_ff!r}")
+        if self.training_tokens is not None:
+            real(f"{self.id}.training_tokens (or None)", self.training_tokens, low=0.0, low_open=True)
 
     # ------------------------------------------------------------------ shapes
     @property
@@ -199,7 +211,10 @@ class ModelSpec:
     def active_params(self) -> int:
         """Parameters used for one token: only ``n_active_experts`` routed experts per MoE layer.
 
-        .. math:: N_\\mathrm{active} = N_\\mathrm{total} - n_\\mathrm{moe}(n_\\mathrm{expert} - n_\\mathrm{act})\\,N_\\mathrm{expert}
+        .. math::
+
+            N_\\mathrm{active} = N_\\mathrm{total}
+            - n_\\mathrm{moe}(n_\\mathrm{expert} - n_\\mathrm{act})\\,N_\\mathrm{expert}
         """
         return self._block_params(self.n_active_experts) + self.embedding_params
 
@@ -340,7 +355,8 @@ MODELS: dict[str, ModelSpec] = {m.id: m for m in [
     ModelSpec(id="chinchilla-70b", name="Chinchilla 70B", n_layers=80, d_model=8192, n_heads=64,
               n_kv_heads=64, d_head=128, d_ff=32768, ffn="gelu", vocab_size=32000,
               tied_embeddings=True, extra_params_per_layer=8192 * 8192,
-              training_tokens=1.4e12, sources=("hoffmann2022training", "rae2021gopher", "dai2019transformerxl"),
+              training_tokens=1.4e12,
+              sources=("hoffmann2022training", "rae2021gopher", "dai2019transformerxl"),
               notes="Relative position encoding (Transformer-XL) adds a d_model x d_model "
                     "projection per layer; without it the count is 64.7B, not 70B. "
                     "Untied embeddings are not stated; tied assumed."),
@@ -351,7 +367,7 @@ MODELS: dict[str, ModelSpec] = {m.id: m for m in [
 ]}
 
 
-def get_model(model: "str | ModelSpec") -> ModelSpec:
+def get_model(model: str | ModelSpec) -> ModelSpec:
     """Return a :class:`ModelSpec` by catalogue id; an unknown id lists the valid ones."""
     if isinstance(model, ModelSpec):
         return model

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inferecon._validate import at_least_one, lookup, non_negative, positive
+from inferecon._validate import lookup, real
 
-__all__ = ["NumberFormat", "FORMATS", "get_format", "ELEMENT_BYTES", "group_quantized_bytes",
-           "compression_ratio", "QuantizationFinding", "QUANTIZATION_LITERATURE"]
+__all__ = [
+    "ELEMENT_BYTES",
+    "FORMATS",
+    "QUANTIZATION_LITERATURE",
+    "NumberFormat",
+    "QuantizationFinding",
+    "compression_ratio",
+    "get_format",
+    "group_quantized_bytes",
+]
 
 #: Bytes per element of the plain (unscaled) types.
 ELEMENT_BYTES: dict[str, float] = {
@@ -43,8 +51,7 @@ class NumberFormat:
     description: str
 
     def __post_init__(self) -> None:
-        if not self.bytes_per_element > 0:
-            raise ValueError(f"bytes_per_element must be > 0, got {self.bytes_per_element!r}")
+        real(f"{self.id}.bytes_per_element", self.bytes_per_element, low=0.0, low_open=True)
         if self.compute_precision not in ELEMENT_BYTES:
             raise ValueError(f"compute_precision must be one of {sorted(ELEMENT_BYTES)}, "
                              f"got {self.compute_precision!r}")
@@ -62,11 +69,11 @@ def group_quantized_bytes(bits: float, group_size: float, *, scale_bytes: float 
     :math:`2/0.53125 \\approx 3.76\\times`, not :math:`4\\times`. Checkpoints that pack the zero
     point into 4 bits (:math:`z = 0.5`) need 0.5195 B (3.85x) :cite:`frantar2023gptq,lin2024awq`.
     """
-    b = at_least_one("bits", bits)
-    g = at_least_one("group_size", group_size)
-    s = positive("scale_bytes", scale_bytes)
-    z = non_negative("zero_point_bytes", zero_point_bytes)
-    return float(b / 8.0 + (s + z) / g)
+    b = real("bits", bits, low=1)
+    g = real("group_size", group_size, low=1)
+    s = real("scale_bytes", scale_bytes, low=0, low_open=True)
+    z = real("zero_point_bytes", zero_point_bytes, low=0)
+    return b / 8.0 + (s + z) / g
 
 
 def _group(bits: int, group: int, asymmetric: bool) -> float:
@@ -96,14 +103,14 @@ FORMATS: dict[str, NumberFormat] = {f.id: f for f in [
 ]}
 
 
-def get_format(fmt: "str | NumberFormat") -> NumberFormat:
+def get_format(fmt: str | NumberFormat) -> NumberFormat:
     """Return a :class:`NumberFormat` by id (a format passes through unchanged)."""
     if isinstance(fmt, NumberFormat):
         return fmt
     return lookup("number format", fmt, FORMATS)
 
 
-def compression_ratio(fmt: "str | NumberFormat", reference: "str | NumberFormat" = "bf16") -> float:
+def compression_ratio(fmt: str | NumberFormat, reference: str | NumberFormat = "bf16") -> float:
     """How many times smaller ``fmt`` stores a value than ``reference``: :math:`p_\\mathrm{ref}/p`.
 
     ``int8``: 2.0; ``int4-g128``: 3.76 (group scales cost 0.03 B per weight); ``fp4`` (NVFP4):

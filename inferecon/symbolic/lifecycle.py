@@ -8,9 +8,24 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["N", "D", "T", "a", "ell", "r", "t_req", "u_tr", "u_inf",
-           "training_compute", "inference_compute", "crossover_equation", "crossover_tokens",
-           "inference_factor", "crossover_days", "cost_crossover_tokens"]
+__all__ = [
+    "D",
+    "N",
+    "T",
+    "a",
+    "cost_crossover_tokens",
+    "crossover_days",
+    "crossover_equation",
+    "crossover_tokens",
+    "ell",
+    "inference_compute",
+    "inference_factor",
+    "r",
+    "t_req",
+    "training_compute",
+    "u_inf",
+    "u_tr",
+]
 
 N = sp.Symbol("N", positive=True)            # parameters
 D = sp.Symbol("D", positive=True)            # training tokens
@@ -50,7 +65,8 @@ def inference_factor() -> sp.Expr:
 
 
 def crossover_days() -> sp.Expr:
-    """Days to the crossover with :math:`r` requests/day of :math:`t_\\mathrm{req}` tokens: :math:`3D/(r t_\\mathrm{req})`."""
+    """Days to the crossover with :math:`r` requests/day of :math:`t_\\mathrm{req}` tokens:
+    :math:`3D/(r t_\\mathrm{req})`."""
     days = sp.Symbol("days", positive=True)
     (sol,) = sp.solve(sp.Eq(crossover_tokens(), r * t_req * days), days)
     return sol

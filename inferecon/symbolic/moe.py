@@ -13,8 +13,15 @@ import sympy as sp
 
 from inferecon.symbolic.roofline import B, C, b, p_w, u_B, u_C
 
-__all__ = ["N_e", "s", "expert_tokens", "expert_memory_time", "expert_compute_time",
-           "per_expert_condition", "per_expert_optimal_batch"]
+__all__ = [
+    "N_e",
+    "expert_compute_time",
+    "expert_memory_time",
+    "expert_tokens",
+    "per_expert_condition",
+    "per_expert_optimal_batch",
+    "s",
+]
 
 N_e = sp.Symbol("N_e", positive=True)      # weights of one routed expert
 s = sp.Symbol("s", positive=True)          # routed sparsity n/k

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["N", "b", "ell", "k", "p_q", "p_16", "memory_bound_cost_ratio", "ratio_short_context",
-           "ratio_long_context", "kv_weight_crossover_context"]
+__all__ = [
+    "N",
+    "b",
+    "ell",
+    "k",
+    "kv_weight_crossover_context",
+    "memory_bound_cost_ratio",
+    "p_16",
+    "p_q",
+    "ratio_long_context",
+    "ratio_short_context",
+]
 
 N = sp.Symbol("N", positive=True)                     # matmul parameters read per step
 b = sp.Symbol("b", positive=True)                     # batch

@@ -11,12 +11,36 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["p_w", "N", "C", "B", "b", "ell", "k", "a", "u_C", "u_B", "n", "P", "H", "price", "i",
-           "memory_time", "compute_time", "step_time", "optimal_batch_equation", "optimal_batch",
-           "kv_bound_context", "kv_weight_parity_batch", "device_seconds_per_token",
-           "cost_per_million_tokens",
-           "memory_bound_cost_per_million_tokens", "tokens_per_second_batch1", "max_batch",
-           "prefill_flop"]
+__all__ = [
+    "B",
+    "C",
+    "H",
+    "N",
+    "P",
+    "a",
+    "b",
+    "compute_time",
+    "cost_per_million_tokens",
+    "device_seconds_per_token",
+    "ell",
+    "i",
+    "k",
+    "kv_bound_context",
+    "kv_weight_parity_batch",
+    "max_batch",
+    "memory_bound_cost_per_million_tokens",
+    "memory_time",
+    "n",
+    "optimal_batch",
+    "optimal_batch_equation",
+    "p_w",
+    "prefill_flop",
+    "price",
+    "step_time",
+    "tokens_per_second_batch1",
+    "u_B",
+    "u_C",
+]
 
 p_w = sp.Symbol("p", positive=True)                            # bytes per weight
 N = sp.Symbol("N", positive=True)                         # matmul parameters

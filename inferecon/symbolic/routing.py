@@ -9,9 +9,32 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["e", "s_e", "s_h", "a_Se", "a_Sh", "a_Le", "a_Lh", "c_S", "c_L", "c_R", "c_K",
-           "rho", "rho_R", "sigma", "quality", "quality_by_path", "router_cost", "cascade_cost", "router_savings",
-           "cascade_savings", "required_small_share", "router_beats_cascade", "P_S", "in_terms_of_share"]
+__all__ = [
+    "P_S",
+    "a_Le",
+    "a_Lh",
+    "a_Se",
+    "a_Sh",
+    "c_K",
+    "c_L",
+    "c_R",
+    "c_S",
+    "cascade_cost",
+    "cascade_savings",
+    "e",
+    "in_terms_of_share",
+    "quality",
+    "quality_by_path",
+    "required_small_share",
+    "rho",
+    "rho_R",
+    "router_beats_cascade",
+    "router_cost",
+    "router_savings",
+    "s_e",
+    "s_h",
+    "sigma",
+]
 
 e = sp.Symbol("e", positive=True)                      # share of easy queries
 s_e = sp.Symbol(r"s_e", nonnegative=True)              # P(small answer used | easy)
@@ -27,7 +50,7 @@ sigma = sp.Symbol(r"\sigma", positive=True)            # target savings
 P_S = sp.Symbol("P_S", positive=True)                  # share answered by the small model
 
 
-def _paths():
+def _paths() -> list[tuple[sp.Expr, str, str]]:
     """(probability, used model, class) for the four (class, decision) paths."""
     return [(e * s_e, "S", "e"), (e * (1 - s_e), "L", "e"),
             ((1 - e) * s_h, "S", "h"), ((1 - e) * (1 - s_h), "L", "h")]
@@ -39,7 +62,7 @@ _ACC = {("S", "e"): a_Se, ("S", "h"): a_Sh, ("L", "e"): a_Le, ("L", "h"): a_Lh}
 def quality_by_path() -> sp.Expr:
     """The expected quality left as its sum over the four (class, answer used) paths, one term
     per path, for display; :func:`quality` is the same expression expanded."""
-    return sum(p * _ACC[(mdl, cls)] for p, mdl, cls in _paths())
+    return sp.Add(*(p * _ACC[(mdl, cls)] for p, mdl, cls in _paths()))
 
 
 def quality() -> sp.Expr:
@@ -49,12 +72,12 @@ def quality() -> sp.Expr:
 
 def router_cost() -> sp.Expr:
     """Router: every path pays :math:`c_R` plus the one model it uses."""
-    return sp.expand(sum(p * (c_R + (c_S if mdl == "S" else c_L)) for p, mdl, _ in _paths()))
+    return sp.expand(sp.Add(*(p * (c_R + (c_S if mdl == "S" else c_L)) for p, mdl, _ in _paths())))
 
 
 def cascade_cost() -> sp.Expr:
     """Cascade: every path pays :math:`c_K + c_S`; escalated paths also pay :math:`c_L`."""
-    return sp.expand(sum(p * (c_K + c_S + (0 if mdl == "S" else c_L)) for p, mdl, _ in _paths()))
+    return sp.expand(sp.Add(*(p * (c_K + c_S + (0 if mdl == "S" else c_L)) for p, mdl, _ in _paths())))
 
 
 def router_savings() -> sp.Expr:

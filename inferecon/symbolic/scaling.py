@@ -11,14 +11,44 @@ from __future__ import annotations
 import sympy as sp
 
 __all__ = [
-    "N", "D", "C", "T", "E", "A", "B", "alpha", "beta", "ell", "lam",
-    "N_1", "D_1", "N_2", "D_2",
-    "loss_law", "loss_floor", "lagrangian", "balance_condition", "compute_optimal",
-    "compute_optimal_closed_form", "tokens_per_param_at_optimum", "compute_optimal_for_loss",
-    "tokens_to_reach_loss", "break_even_equation", "break_even_volume",
-    "lifetime_lagrangian", "lifetime_stationarity",
-    "c_tr", "c_inf", "u_tr", "u_pre", "u_dec", "T_in", "T_out", "T_eff",
-    "lifetime_cost", "effective_inference_tokens",
+    "D_1",
+    "D_2",
+    "N_1",
+    "N_2",
+    "A",
+    "B",
+    "C",
+    "D",
+    "E",
+    "N",
+    "T",
+    "T_eff",
+    "T_in",
+    "T_out",
+    "alpha",
+    "balance_condition",
+    "beta",
+    "break_even_equation",
+    "break_even_volume",
+    "c_inf",
+    "c_tr",
+    "compute_optimal",
+    "compute_optimal_closed_form",
+    "compute_optimal_for_loss",
+    "effective_inference_tokens",
+    "ell",
+    "lagrangian",
+    "lam",
+    "lifetime_cost",
+    "lifetime_lagrangian",
+    "lifetime_stationarity",
+    "loss_floor",
+    "loss_law",
+    "tokens_per_param_at_optimum",
+    "tokens_to_reach_loss",
+    "u_dec",
+    "u_pre",
+    "u_tr",
 ]
 
 N = sp.Symbol("N", positive=True)                 # parameters
@@ -96,7 +126,8 @@ def compute_optimal_closed_form() -> tuple[sp.Expr, sp.Expr]:
 
 
 def tokens_per_param_at_optimum() -> sp.Expr:
-    """:math:`D^*/N^*`, simplified; it depends on :math:`C` through :math:`C^{(\\alpha-\\beta)/(\\alpha+\\beta)}`."""
+    """:math:`D^*/N^*`, simplified; it depends on :math:`C` through
+    :math:`C^{(\\alpha-\\beta)/(\\alpha+\\beta)}`."""
     n_opt, d_opt = compute_optimal_closed_form()
     return sp.powsimp(sp.simplify(d_opt / n_opt), force=True)
 
@@ -169,12 +200,14 @@ def lifetime_stationarity() -> sp.Expr:
 
 def lifetime_cost() -> sp.Expr:
     """Lifetime USD (Sardana et al. 2024, cost variant):
-    :math:`c_\\mathrm{tr}6ND/u_\\mathrm{tr} + c_\\mathrm{inf}(2NT_\\mathrm{in}/u_\\mathrm{pre} + 2NT_\\mathrm{out}/u_\\mathrm{dec})`."""
+    :math:`c_\\mathrm{tr}6ND/u_\\mathrm{tr}
+    + c_\\mathrm{inf}(2NT_\\mathrm{in}/u_\\mathrm{pre} + 2NT_\\mathrm{out}/u_\\mathrm{dec})`."""
     return c_tr * 6 * N * D / u_tr + c_inf * (2 * N * T_in / u_pre + 2 * N * T_out / u_dec)
 
 
 def effective_inference_tokens() -> sp.Expr:
-    """Solve :math:`\\$ = (c_\\mathrm{tr}/u_\\mathrm{tr})(6ND + 2NT_\\mathrm{eff})` for :math:`T_\\mathrm{eff}`.
+    """Solve :math:`\\$ = (c_\\mathrm{tr}/u_\\mathrm{tr})(6ND + 2NT_\\mathrm{eff})` for
+    :math:`T_\\mathrm{eff}`.
 
     The solution does not depend on :math:`N` or :math:`D`, so the cost-optimal model is the
     FLOP-optimal model for :math:`T_\\mathrm{eff}` inference tokens.

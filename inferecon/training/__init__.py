@@ -1,4 +1,7 @@
-"""Training against serving: the 6ND/2N lifecycle, Chinchilla scaling, fitting it, lifetime sizing, distillation."""
+"""Training against serving.
+
+The 6ND/2N lifecycle, Chinchilla scaling, fitting it, lifetime sizing, distillation.
+"""
 
 from __future__ import annotations
 

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from itertools import product
 from types import MappingProxyType
-from typing import Mapping, Sequence
+from typing import cast
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from inferecon._validate import non_negative, positive
+
+from inferecon._validate import positive, real
 from inferecon.training.scaling import ScalingFit, get_fit, loss
 
 __all__ = [
-    "Approach3Result",
-    "synthetic_runs",
-    "fit_approach3",
-    "bootstrap_approach3",
-    "HOFFMANN_INIT_GRID",
     "COARSE_INIT_GRID",
-    "TIGHT_OPTIONS",
+    "HOFFMANN_INIT_GRID",
     "SCREEN_OPTIONS",
+    "TIGHT_OPTIONS",
+    "Approach3Result",
+    "bootstrap_approach3",
+    "fit_approach3",
+    "synthetic_runs",
 ]
 
 
@@ -48,8 +53,9 @@ class Approach3Result:
     delta: float
 
 
-def synthetic_runs(fit: "str | ScalingFit", params: ArrayLike, tokens_per_param: ArrayLike, *,
-                   noise_sd: float = 0.01, seed: int = 0) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def synthetic_runs(fit: str | ScalingFit, params: ArrayLike, tokens_per_param: ArrayLike, *,
+                   noise_sd: float = 0.01, seed: int = 0
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Synthetic training runs on the grid ``params`` x ``tokens_per_param`` with known truth.
 
     Loss is :math:`L(N, D)\\,e^{\\sigma z}`, :math:`z \\sim \\mathcal N(0, 1)` (multiplicative
@@ -58,9 +64,10 @@ def synthetic_runs(fit: "str | ScalingFit", params: ArrayLike, tokens_per_param:
     """
     n = positive("params", params).ravel()
     r = positive("tokens_per_param", tokens_per_param).ravel()
-    sd = float(non_negative("noise_sd", noise_sd))
-    nn, rr = np.meshgrid(n, r, indexing="ij")
-    nn, dd = nn.ravel(), (nn * rr).ravel()
+    sd = real("noise_sd", noise_sd, low=0.0)
+    seed = int(real("seed", seed, low=0, integer=True))
+    grid_n, grid_r = np.meshgrid(n, r, indexing="ij")
+    nn, dd = grid_n.ravel(), (grid_n * grid_r).ravel()
     rng = np.random.default_rng(seed)
     return nn, dd, loss(fit, nn, dd) * np.exp(sd * rng.standard_normal(nn.size))
 
@@ -106,7 +113,7 @@ TIGHT_OPTIONS: Mapping[str, float] = MappingProxyType({"maxiter": 2000, "ftol": 
 SCREEN_OPTIONS: Mapping[str, float] = MappingProxyType({"maxiter": 2000, "ftol": 1e-10, "gtol": 1e-7})
 
 
-def _one_blas_thread():
+def _one_blas_thread() -> AbstractContextManager[object]:
     """Run scipy's L-BFGS-B with a single BLAS thread, if threadpoolctl is installed.
 
     L-BFGS-B calls BLAS/LAPACK on 10 x 10 matrices at every step; a multi-threaded OpenBLAS
@@ -116,12 +123,12 @@ def _one_blas_thread():
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - optional: only speed depends on it
-        from contextlib import nullcontext
         return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return cast(AbstractContextManager[object], threadpool_limits(limits=1, user_api="blas"))
 
 
-def _fit_from_starts(log_n, log_d, log_l, delta, starts, *, mean_loss: bool = False,
+def _fit_from_starts(log_n: NDArray[np.float64], log_d: NDArray[np.float64], log_l: NDArray[np.float64],
+                     delta: float, starts: NDArray[np.float64], *, mean_loss: bool = False,
                      options: Mapping[str, float] | None = None) -> tuple[NDArray[np.float64], float]:
     """Best L-BFGS-B fit over ``starts``; returns ``(theta, summed Huber loss)``.
 
@@ -138,15 +145,17 @@ def _fit_from_starts(log_n, log_d, log_l, delta, starts, *, mean_loss: bool = Fa
     # minimum.
     scale = 1.0 / log_l.size if mean_loss else 1.0 / (delta * log_l.size)
 
-    def objective(th):
+    def objective(th: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         v, g = _huber_objective(th, log_n, log_d, log_l, delta)
         return v * scale, g * scale
 
-    def run(x0, opts):
+    def run(x0: NDArray[np.float64], opts: dict[str, float]) -> tuple[NDArray[np.float64], float]:
         res = minimize(objective, x0, jac=True, method="L-BFGS-B", options=opts)
-        return res.x, _huber_objective(res.x, log_n, log_d, log_l, delta)[0]
+        x: NDArray[np.float64] = np.asarray(res.x, dtype=np.float64)
+        return x, _huber_objective(x, log_n, log_d, log_l, delta)[0]
 
-    best_x, best_v = None, np.inf
+    best_x: NDArray[np.float64] | None = None
+    best_v = math.inf
     opts = dict(SCREEN_OPTIONS if options is None else options)
     with _one_blas_thread():
         for x0 in starts:
@@ -162,7 +171,8 @@ def _fit_from_starts(log_n, log_d, log_l, delta, starts, *, mean_loss: bool = Fa
     return best_x, best_v
 
 
-def _validate_runs(params, tokens, losses):
+def _validate_runs(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     n = positive("params", params).ravel()
     d = positive("tokens", tokens).ravel()
     l_ = positive("losses", losses).ravel()
@@ -177,7 +187,8 @@ def _validate_runs(params, tokens, losses):
 def fit_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, delta: float = 1e-3,
                   initial_grid: Mapping[str, Sequence[float]] = COARSE_INIT_GRID,
                   mean_loss: bool = False, options: Mapping[str, float] | None = None,
-                  id: str = "fitted", name: str = "Approach-3 fit", citation: str = "hoffmann2022training") -> Approach3Result:
+                  id: str = "fitted", name: str = "Approach-3 fit",
+                  citation: str = "hoffmann2022training") -> Approach3Result:
     """Fit :math:`E, A, B, \\alpha, \\beta` to runs the way Hoffmann et al. (Approach 3) do.
 
     Minimize over :math:`\\theta = (e, a, b, \\alpha, \\beta)`, with :math:`E = e^e`, :math:`A = e^a`,
@@ -196,7 +207,7 @@ def fit_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, de
     and scipy's default tolerances) reproduces that failure for teaching.
     """
     log_n, log_d, log_l = _validate_runs(params, tokens, losses)
-    dl = float(positive("delta", delta))
+    dl = real("delta", delta, low=0.0, low_open=True)
     starts = _starts(initial_grid)
     x, v = _fit_from_starts(log_n, log_d, log_l, dl, starts, mean_loss=mean_loss, options=options)
     e, a, b, alpha, beta = x
@@ -211,7 +222,7 @@ def fit_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, de
 
 def bootstrap_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, n_boot: int = 20,
                         seed: int = 0, delta: float = 1e-3,
-                        start: "ScalingFit | None" = None) -> NDArray[np.float64]:
+                        start: ScalingFit | str | None = None) -> NDArray[np.float64]:
     """Refit on resamples (with replacement) of the runs; rows are ``(E, A, B, alpha, beta)``.
 
     Each resample starts from ``start`` (e.g. the full-data fit; by default it is computed
@@ -219,11 +230,12 @@ def bootstrap_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike,
     the data, not the optimizer. The generator is seeded: results are reproducible.
     """
     log_n, log_d, log_l = _validate_runs(params, tokens, losses)
-    dl = float(positive("delta", delta))
-    nb = int(positive("n_boot", n_boot))
+    dl = real("delta", delta, low=0.0, low_open=True)
+    nb = int(real("n_boot", n_boot, low=1, integer=True))
+    seed = int(real("seed", seed, low=0, integer=True))
     if start is None:
         start = fit_approach3(params, tokens, losses, delta=dl).fit
-    s = get_fit(start) if isinstance(start, str) else start
+    s = get_fit(start)
     starts = np.array([[np.log(s.E), np.log(s.A), np.log(s.B), s.alpha, s.beta],
                        [0.0, 5.0, 5.0, 0.3, 0.3], [0.5, 7.0, 8.0, 0.4, 0.4]])
     rng = np.random.default_rng(seed)

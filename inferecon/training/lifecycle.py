@@ -19,9 +19,19 @@ from inferecon._validate import fraction, non_negative, positive
 from inferecon.units import DAY_S
 
 __all__ = [
-    "training_flop", "inference_flop", "crossover_tokens", "inference_factor",
-    "crossover_requests", "crossover_days", "cost_crossover_tokens", "strategy_for", "STRATEGIES", "Scenario", "SCENARIOS",
-    "TRAINING_FLOP_PER_PARAM_TOKEN", "INFERENCE_FLOP_PER_PARAM_TOKEN",
+    "INFERENCE_FLOP_PER_PARAM_TOKEN",
+    "SCENARIOS",
+    "STRATEGIES",
+    "TRAINING_FLOP_PER_PARAM_TOKEN",
+    "Scenario",
+    "cost_crossover_tokens",
+    "crossover_days",
+    "crossover_requests",
+    "crossover_tokens",
+    "inference_factor",
+    "inference_flop",
+    "strategy_for",
+    "training_flop",
 ]
 
 #: FLOPs per parameter per training token: forward 2 + backward 4 (Kaplan et al. 2020, §2.1).
@@ -88,12 +98,14 @@ def inference_factor(inference_tokens: ArrayLike, training_tokens: ArrayLike) ->
 
     Below 1, training dominates the model's compute bill; above 1, serving does.
     """
-    return non_negative("inference_tokens", inference_tokens) / (3.0 * positive("training_tokens", training_tokens))
+    d = positive("training_tokens", training_tokens)
+    return non_negative("inference_tokens", inference_tokens) / (3.0 * d)
 
 
 def crossover_requests(training_tokens: ArrayLike, tokens_per_request: ArrayLike) -> NDArray[np.float64]:
     """Requests served before inference compute equals training compute, :math:`3D/t_\\mathrm{req}`."""
-    return 3.0 * positive("training_tokens", training_tokens) / positive("tokens_per_request", tokens_per_request)
+    d = positive("training_tokens", training_tokens)
+    return 3.0 * d / positive("tokens_per_request", tokens_per_request)
 
 
 def crossover_days(training_tokens: ArrayLike, requests_per_day: ArrayLike,

@@ -1,10 +1,14 @@
-"""Lifetime sizing: the model that minimizes training plus inference compute or cost, and break-even inference volumes."""
+"""Lifetime sizing: the model that minimizes training plus inference compute or cost.
+
+Also the break-even inference volumes between two models."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from inferecon._validate import fraction, non_negative, positive
 from inferecon.training.lifecycle import (
     INFERENCE_FLOP_PER_PARAM_TOKEN,
@@ -12,22 +16,30 @@ from inferecon.training.lifecycle import (
     inference_flop,
     training_flop,
 )
-from inferecon.training.scaling import ScalingFit, _check_loss_above_E, compute_optimal_tokens_for_params, get_fit, loss, loss_floor, tokens_to_reach_loss
+from inferecon.training.scaling import (
+    ScalingFit,
+    _check_loss_above_E,
+    compute_optimal_tokens_for_params,
+    get_fit,
+    loss,
+    loss_floor,
+    tokens_to_reach_loss,
+)
 
 __all__ = [
-    "break_even_inference_tokens",
     "BreakEven",
+    "LifetimeComparison",
+    "break_even_inference_tokens",
     "compare_break_even",
-    "matched_loss_tokens",
+    "compare_lifetime_optimal",
+    "effective_inference_tokens",
+    "lifetime_cost_optimal",
+    "lifetime_cost_usd",
     "lifetime_flop",
     "lifetime_optimal",
-    "LifetimeComparison",
-    "compare_lifetime_optimal",
     "lifetime_saving_fraction",
+    "matched_loss_tokens",
     "usd_per_flop",
-    "effective_inference_tokens",
-    "lifetime_cost_usd",
-    "lifetime_cost_optimal",
 ]
 
 
@@ -93,7 +105,7 @@ class BreakEven:
 
 
 def compare_break_even(params_1: float, tokens_1: float, params_2: float, tokens_2: float,
-                       fit: "str | ScalingFit | None" = None, loss_tolerance: float = 1e-3) -> BreakEven:
+                       fit: str | ScalingFit | None = None, loss_tolerance: float = 1e-3) -> BreakEven:
     """Compare two (N, D) options honestly: training FLOPs, losses and the break-even volume.
 
     The options are ordered so that "large" has more parameters. With a ``fit``, the smaller
@@ -144,18 +156,21 @@ def compare_break_even(params_1: float, tokens_1: float, params_2: float, tokens
                  f"it pays back after {t:.3g} inference tokens"))
 
 
-def matched_loss_tokens(fit: "str | ScalingFit", params_reference: ArrayLike, tokens_reference: ArrayLike,
+def matched_loss_tokens(fit: str | ScalingFit, params_reference: ArrayLike, tokens_reference: ArrayLike,
                         params: ArrayLike) -> NDArray[np.float64]:
     """Tokens a model of ``params`` needs to match the loss of (``params_reference``, ``tokens_reference``).
 
     ValueError (from :func:`tokens_to_reach_loss`) if the size can never match.
     """
-    return tokens_to_reach_loss(fit, params, loss(fit, params_reference, tokens_reference))
+    n_ref = positive("params_reference", params_reference)
+    d_ref = positive("tokens_reference", tokens_reference)
+    return tokens_to_reach_loss(fit, positive("params", params), loss(fit, n_ref, d_ref))
 
 
 def lifetime_flop(params: ArrayLike, tokens: ArrayLike, inference_tokens: ArrayLike) -> NDArray[np.float64]:
     """Training plus inference compute, :math:`6ND + 2NT_\\mathrm{inf}` (FLOP)."""
-    return training_flop(params, tokens) + inference_flop(params, inference_tokens)
+    t = non_negative("inference_tokens", inference_tokens)
+    return training_flop(params, tokens) + inference_flop(params, t)
 
 
 def _lifetime_stationarity(f: ScalingFit, log_d: NDArray[np.float64], t: NDArray[np.float64],
@@ -165,7 +180,7 @@ def _lifetime_stationarity(f: ScalingFit, log_d: NDArray[np.float64], t: NDArray
             + f.beta * f.B * t / (3 * f.alpha) * d ** (-f.beta - 1) + f.E - ell)
 
 
-def lifetime_optimal(fit: "str | ScalingFit", target_loss: ArrayLike,
+def lifetime_optimal(fit: str | ScalingFit, target_loss: ArrayLike,
                      inference_tokens: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The (N, D) that reaches ``target_loss`` with the least lifetime compute (Sardana et al. 2024).
 
@@ -232,7 +247,7 @@ class LifetimeComparison:
         return self.flop_saved / self.baseline_flop
 
 
-def compare_lifetime_optimal(fit: "str | ScalingFit", baseline_params: float, inference_tokens: float,
+def compare_lifetime_optimal(fit: str | ScalingFit, baseline_params: float, inference_tokens: float,
                              baseline_tokens: float | None = None) -> LifetimeComparison:
     """Sardana et al.'s comparison for one baseline.
 
@@ -254,7 +269,7 @@ def compare_lifetime_optimal(fit: "str | ScalingFit", baseline_params: float, in
         optimal_params=float(n), optimal_tokens=float(d), optimal_flop=float(lifetime_flop(n, d, t)))
 
 
-def lifetime_saving_fraction(fit: "str | ScalingFit", baseline_params: float, inference_tokens: ArrayLike,
+def lifetime_saving_fraction(fit: str | ScalingFit, baseline_params: float, inference_tokens: ArrayLike,
                              baseline_tokens: float | None = None) -> NDArray[np.float64]:
     """Share of lifetime FLOPs saved by the lifetime-optimal model, vectorized over demand.
 
@@ -287,10 +302,12 @@ def effective_inference_tokens(prefill_tokens: ArrayLike, decode_tokens: ArrayLi
     The cost objective of Sardana et al. (their eq. for cost-optimal training) is
 
     .. math:: \\frac{c_\\mathrm{tr}}{u_\\mathrm{tr}}6ND + 2N c_\\mathrm{inf}
-              \\left(\\frac{T_\\mathrm{in}}{u_\\mathrm{pre}} + \\frac{T_\\mathrm{out}}{u_\\mathrm{dec}}\\right)
+              \\left(\\frac{T_\\mathrm{in}}{u_\\mathrm{pre}}
+              + \\frac{T_\\mathrm{out}}{u_\\mathrm{dec}}\\right)
               = \\frac{c_\\mathrm{tr}}{u_\\mathrm{tr}}\\left(6ND + 2N T_\\mathrm{eff}\\right),\\quad
               T_\\mathrm{eff} = \\frac{c_\\mathrm{inf}\\,u_\\mathrm{tr}}{c_\\mathrm{tr}}
-              \\left(\\frac{T_\\mathrm{in}}{u_\\mathrm{pre}} + \\frac{T_\\mathrm{out}}{u_\\mathrm{dec}}\\right)
+              \\left(\\frac{T_\\mathrm{in}}{u_\\mathrm{pre}}
+              + \\frac{T_\\mathrm{out}}{u_\\mathrm{dec}}\\right)
 
     so the cost-optimal model is :func:`lifetime_optimal` with :math:`T_\\mathrm{eff}`. A low
     decode MFU makes each generated token count many times.
@@ -324,10 +341,11 @@ def lifetime_cost_usd(params: ArrayLike, tokens: ArrayLike, prefill_tokens: Arra
     return c_tr / u_tr * lifetime_flop(params, tokens, t_eff)
 
 
-def lifetime_cost_optimal(fit: "str | ScalingFit", target_loss: ArrayLike, prefill_tokens: ArrayLike,
+def lifetime_cost_optimal(fit: str | ScalingFit, target_loss: ArrayLike, prefill_tokens: ArrayLike,
                           decode_tokens: ArrayLike, *, training_usd_per_flop: ArrayLike,
                           inference_usd_per_flop: ArrayLike, training_mfu: ArrayLike,
-                          prefill_mfu: ArrayLike, decode_mfu: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+                          prefill_mfu: ArrayLike, decode_mfu: ArrayLike
+                          ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The (N, D) reaching ``target_loss`` at least lifetime USD (Sardana et al. 2024).
 
     Separate prices per FLOP for training and inference hardware, and separate utilizations for

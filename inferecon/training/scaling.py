@@ -26,53 +26,54 @@ Everything here broadcasts over numpy arrays. :func:`fit_approach3` imports scip
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from inferecon._validate import lookup, positive
+from inferecon._validate import lookup, positive, real
+from inferecon.specs.models import get_model
 from inferecon.training.lifecycle import (
     TRAINING_FLOP_PER_PARAM_TOKEN,
     training_flop,
 )
-from inferecon.specs.models import get_model
 
 __all__ = [
-    "ScalingFit",
+    "BESIROGLU_2024",
+    "CHINCHILLA_TOKENS_PER_PARAM",
+    "FITS",
+    "GOPHER_BUDGET_FLOP",
     "HOFFMANN_2022",
+    "HOFFMANN_2022_TABLE3",
     "HOFFMANN_2022_TEX",
     "SARDANA_2024",
-    "BESIROGLU_2024",
-    "FITS",
-    "get_fit",
-    "CHINCHILLA_TOKENS_PER_PARAM",
-    "GOPHER_BUDGET_FLOP",
-    "HOFFMANN_2022_TABLE3",
+    "TRAINED_MODELS",
     "ComputeOptimalProjection",
-    "loss",
-    "loss_floor",
+    "ScalingFit",
+    "TrainedModel",
+    "compute_efficiency",
+    "compute_optimal_flop_for_loss",
+    "compute_optimal_flop_for_params",
+    "compute_optimal_for_loss",
+    "compute_optimal_loss",
     "compute_optimal_params",
     "compute_optimal_tokens",
-    "compute_optimal_tokens_per_param",
-    "compute_optimal_loss",
-    "compute_optimal_flop_for_params",
     "compute_optimal_tokens_for_params",
-    "compute_optimal_for_loss",
-    "compute_optimal_flop_for_loss",
-    "compute_efficiency",
-    "tokens_to_reach_loss",
-    "params_to_reach_loss",
+    "compute_optimal_tokens_per_param",
+    "get_fit",
+    "iso_loss_curve",
+    "loss",
+    "loss_floor",
     "min_params_for_loss",
     "min_tokens_for_loss",
-    "iso_loss_curve",
-    "training_tokens_for_flop",
     "overtraining_ratio",
     "overtraining_ratio_vs_fit",
-    "TrainedModel",
-    "TRAINED_MODELS",
+    "params_to_reach_loss",
+    "tokens_to_reach_loss",
+    "training_tokens_for_flop",
 ]
 
 
@@ -108,7 +109,10 @@ class ScalingFit:
             object.__setattr__(self, "short_name", self.name)
         for attr in ("E", "A", "B", "alpha", "beta"):
             value = getattr(self, attr)
-            if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                raise ValueError(f"{self.id}: {attr} must be a finite number > 0, got {value!r} "
+                                 f"({type(value).__name__})")
+            if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{self.id}: {attr} must be a finite number > 0, got {value!r}")
 
     @property
@@ -124,7 +128,7 @@ class ScalingFit:
     @property
     def G(self) -> float:
         """:math:`G = (\\alpha A/(\\beta B))^{1/(\\alpha+\\beta)}`, the prefactor of :math:`N^*`."""
-        return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
+        return float((self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta)))
 
     def as_tuple(self) -> tuple[float, float, float, float, float]:
         """``(E, A, B, alpha, beta)``."""
@@ -132,7 +136,7 @@ class ScalingFit:
 
     @classmethod
     def from_tuple(cls, values: Sequence[float], *, id: str = "fitted", name: str = "fitted law",
-                   citation: str = "hoffmann2022training") -> "ScalingFit":
+                   citation: str = "hoffmann2022training") -> ScalingFit:
         """Build a fit from ``(E, A, B, alpha, beta)``, e.g. one row of :func:`bootstrap_approach3`."""
         if len(values) != 5:
             raise ValueError(f"values must be (E, A, B, alpha, beta), got {len(values)} numbers")
@@ -180,7 +184,7 @@ FITS: Mapping[str, ScalingFit] = MappingProxyType(
     {f.id: f for f in (HOFFMANN_2022, HOFFMANN_2022_TEX, SARDANA_2024, BESIROGLU_2024)})
 
 
-def get_fit(fit: "str | ScalingFit") -> ScalingFit:
+def get_fit(fit: str | ScalingFit) -> ScalingFit:
     """Return a :class:`ScalingFit` by id (``"besiroglu2024"``); an unknown id lists the valid ones."""
     if isinstance(fit, ScalingFit):
         return fit
@@ -214,7 +218,7 @@ HOFFMANN_2022_TABLE3: tuple[ComputeOptimalProjection, ...] = tuple(
 
 
 # --------------------------------------------------------------------------- the law
-def loss(fit: "str | ScalingFit", params: ArrayLike, tokens: ArrayLike) -> NDArray[np.float64]:
+def loss(fit: str | ScalingFit, params: ArrayLike, tokens: ArrayLike) -> NDArray[np.float64]:
     """Predicted final pre-training loss (nats/token).
 
     .. math:: L(N, D) = E + \\frac{A}{N^\\alpha} + \\frac{B}{D^\\beta}
@@ -236,7 +240,7 @@ def loss(fit: "str | ScalingFit", params: ArrayLike, tokens: ArrayLike) -> NDArr
     return f.E + f.A / n ** f.alpha + f.B / d ** f.beta
 
 
-def loss_floor(fit: "str | ScalingFit", params: ArrayLike) -> NDArray[np.float64]:
+def loss_floor(fit: str | ScalingFit, params: ArrayLike) -> NDArray[np.float64]:
     """Loss of a size trained on unlimited data, :math:`\\lim_{D\\to\\infty} L = E + A/N^\\alpha`.
 
     No amount of over-training takes a model of :math:`N` parameters below this.
@@ -255,7 +259,7 @@ def _check_loss_above_E(f: ScalingFit, target_loss: ArrayLike) -> NDArray[np.flo
 
 
 # ------------------------------------------------------------ compute-optimal
-def compute_optimal_params(fit: "str | ScalingFit", flop: ArrayLike) -> NDArray[np.float64]:
+def compute_optimal_params(fit: str | ScalingFit, flop: ArrayLike) -> NDArray[np.float64]:
     """Loss-minimizing parameters for a training budget :math:`C = 6ND` (Hoffmann eq. 4).
 
     .. math:: N^*(C) = G\\left(\\frac{C}{6}\\right)^{a},\\quad
@@ -269,7 +273,7 @@ def compute_optimal_params(fit: "str | ScalingFit", flop: ArrayLike) -> NDArray[
     return f.G * (c / TRAINING_FLOP_PER_PARAM_TOKEN) ** f.params_exponent
 
 
-def compute_optimal_tokens(fit: "str | ScalingFit", flop: ArrayLike) -> NDArray[np.float64]:
+def compute_optimal_tokens(fit: str | ScalingFit, flop: ArrayLike) -> NDArray[np.float64]:
     """Loss-minimizing training tokens for a budget :math:`C`:
     :math:`D^*(C) = G^{-1}(C/6)^{b}`, :math:`b = \\alpha/(\\alpha+\\beta)`."""
     f = get_fit(fit)
@@ -277,7 +281,7 @@ def compute_optimal_tokens(fit: "str | ScalingFit", flop: ArrayLike) -> NDArray[
     return (c / TRAINING_FLOP_PER_PARAM_TOKEN) ** f.tokens_exponent / f.G
 
 
-def compute_optimal_tokens_per_param(fit: "str | ScalingFit", flop: ArrayLike) -> NDArray[np.float64]:
+def compute_optimal_tokens_per_param(fit: str | ScalingFit, flop: ArrayLike) -> NDArray[np.float64]:
     """Tokens per parameter at the optimum, :math:`D^*/N^* = G^{-2}(C/6)^{(\\alpha-\\beta)/(\\alpha+\\beta)}`.
 
     Constant (independent of :math:`C`) only when :math:`\\alpha = \\beta`.
@@ -285,19 +289,19 @@ def compute_optimal_tokens_per_param(fit: "str | ScalingFit", flop: ArrayLike) -
     return compute_optimal_tokens(fit, flop) / compute_optimal_params(fit, flop)
 
 
-def compute_optimal_loss(fit: "str | ScalingFit", flop: ArrayLike) -> NDArray[np.float64]:
+def compute_optimal_loss(fit: str | ScalingFit, flop: ArrayLike) -> NDArray[np.float64]:
     """Lowest loss reachable with :math:`C` training FLOPs, :math:`L(N^*(C), D^*(C))`."""
     return loss(fit, compute_optimal_params(fit, flop), compute_optimal_tokens(fit, flop))
 
 
-def compute_optimal_flop_for_params(fit: "str | ScalingFit", params: ArrayLike) -> NDArray[np.float64]:
+def compute_optimal_flop_for_params(fit: str | ScalingFit, params: ArrayLike) -> NDArray[np.float64]:
     """The budget at which :math:`N` is the compute-optimal size: :math:`C = 6(N/G)^{1/a}`."""
     f = get_fit(fit)
     n = positive("params", params)
     return TRAINING_FLOP_PER_PARAM_TOKEN * (n / f.G) ** (1.0 / f.params_exponent)
 
 
-def compute_optimal_tokens_for_params(fit: "str | ScalingFit", params: ArrayLike) -> NDArray[np.float64]:
+def compute_optimal_tokens_for_params(fit: str | ScalingFit, params: ArrayLike) -> NDArray[np.float64]:
     """Tokens that make :math:`N` compute-optimal under ``fit``: :math:`D = (N/G)^{1/a}/N`.
 
     This is what Sardana et al.'s code calls a "Chinchilla-style" model of size :math:`N`
@@ -307,7 +311,8 @@ def compute_optimal_tokens_for_params(fit: "str | ScalingFit", params: ArrayLike
     return compute_optimal_flop_for_params(fit, n) / (TRAINING_FLOP_PER_PARAM_TOKEN * n)
 
 
-def compute_optimal_for_loss(fit: "str | ScalingFit", target_loss: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def compute_optimal_for_loss(fit: str | ScalingFit,
+                             target_loss: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The compute-optimal :math:`(N, D)` that reaches ``target_loss``.
 
     At the optimum :math:`\\alpha A N^{-\\alpha} = \\beta B D^{-\\beta}` (the balance condition),
@@ -323,14 +328,14 @@ def compute_optimal_for_loss(fit: "str | ScalingFit", target_loss: ArrayLike) ->
     return n, d
 
 
-def compute_optimal_flop_for_loss(fit: "str | ScalingFit", target_loss: ArrayLike) -> NDArray[np.float64]:
+def compute_optimal_flop_for_loss(fit: str | ScalingFit, target_loss: ArrayLike) -> NDArray[np.float64]:
     """Least training compute that reaches ``target_loss``: :math:`C = 6ND` at
     :func:`compute_optimal_for_loss`."""
     n, d = compute_optimal_for_loss(fit, target_loss)
     return training_flop(n, d)
 
 
-def compute_efficiency(fit: "str | ScalingFit", params: ArrayLike, tokens: ArrayLike) -> NDArray[np.float64]:
+def compute_efficiency(fit: str | ScalingFit, params: ArrayLike, tokens: ArrayLike) -> NDArray[np.float64]:
     """Share of a run's compute that a compute-optimal split would need for the same loss.
 
     .. math:: \\eta(N, D) = \\frac{C^*(L(N, D))}{6ND} \\le 1
@@ -347,7 +352,7 @@ def training_tokens_for_flop(params: ArrayLike, flop: ArrayLike) -> NDArray[np.f
 
 
 # -------------------------------------------------------------- iso-loss
-def min_params_for_loss(fit: "str | ScalingFit", target_loss: ArrayLike) -> NDArray[np.float64]:
+def min_params_for_loss(fit: str | ScalingFit, target_loss: ArrayLike) -> NDArray[np.float64]:
     """Smallest size that reaches ``target_loss`` with unlimited data: :math:`(A/(\\ell-E))^{1/\\alpha}`.
 
     Any smaller model has a loss floor above the target.
@@ -356,13 +361,14 @@ def min_params_for_loss(fit: "str | ScalingFit", target_loss: ArrayLike) -> NDAr
     return (f.A / (_check_loss_above_E(f, target_loss) - f.E)) ** (1 / f.alpha)
 
 
-def min_tokens_for_loss(fit: "str | ScalingFit", target_loss: ArrayLike) -> NDArray[np.float64]:
+def min_tokens_for_loss(fit: str | ScalingFit, target_loss: ArrayLike) -> NDArray[np.float64]:
     """Fewest tokens that reach ``target_loss`` with an unlimited model: :math:`(B/(\\ell-E))^{1/\\beta}`."""
     f = get_fit(fit)
     return (f.B / (_check_loss_above_E(f, target_loss) - f.E)) ** (1 / f.beta)
 
 
-def tokens_to_reach_loss(fit: "str | ScalingFit", params: ArrayLike, target_loss: ArrayLike) -> NDArray[np.float64]:
+def tokens_to_reach_loss(fit: str | ScalingFit, params: ArrayLike,
+                         target_loss: ArrayLike) -> NDArray[np.float64]:
     """Training tokens a model of :math:`N` parameters needs to reach loss :math:`\\ell`.
 
     .. math:: D(N, \\ell) = \\left(\\frac{B}{\\ell - E - A/N^\\alpha}\\right)^{1/\\beta}
@@ -390,7 +396,8 @@ def tokens_to_reach_loss(fit: "str | ScalingFit", params: ArrayLike, target_loss
     return (f.B / (ell - floor)) ** (1 / f.beta)
 
 
-def params_to_reach_loss(fit: "str | ScalingFit", tokens: ArrayLike, target_loss: ArrayLike) -> NDArray[np.float64]:
+def params_to_reach_loss(fit: str | ScalingFit, tokens: ArrayLike,
+                         target_loss: ArrayLike) -> NDArray[np.float64]:
     """Parameters needed to reach loss :math:`\\ell` with :math:`D` tokens,
     :math:`N = (A/(\\ell - E - B/D^\\beta))^{1/\\alpha}`; ValueError if :math:`D` is too few."""
     f = get_fit(fit)
@@ -407,8 +414,9 @@ def params_to_reach_loss(fit: "str | ScalingFit", tokens: ArrayLike, target_loss
     return (f.A / (ell - floor)) ** (1 / f.alpha)
 
 
-def iso_loss_curve(fit: "str | ScalingFit", target_loss: float, params: ArrayLike | None = None,
-                   n_points: int = 200, max_params: float = 1e13) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def iso_loss_curve(fit: str | ScalingFit, target_loss: float, params: ArrayLike | None = None,
+                   n_points: int = 200,
+                   max_params: float = 1e13) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The :math:`(N, D)` pairs with :math:`L(N, D) = \\ell` (an iso-loss curve).
 
     By default spans sizes from 1.05 times :func:`min_params_for_loss` (where :math:`D\\to\\infty`)
@@ -416,18 +424,21 @@ def iso_loss_curve(fit: "str | ScalingFit", target_loss: float, params: ArrayLik
     """
     f = get_fit(fit)
     if params is None:
+        n_pts = int(real("n_points", n_points, low=2, integer=True))
+        max_params = real("max_params", max_params, low=0.0, low_open=True)
         n_min = float(min_params_for_loss(f, target_loss)) * 1.05
         if n_min >= max_params:
             raise ValueError(f"max_params = {max_params:.3g} is below the smallest size "
                              f"({n_min:.3g}) that reaches loss {target_loss:g}")
-        params = np.geomspace(n_min, max_params, int(n_points))
+        params = np.geomspace(n_min, max_params, n_pts)
     n = positive("params", params)
     return n, tokens_to_reach_loss(f, n, target_loss)
 
 
 # ---------------------------------------------------------------- over-training
 def overtraining_ratio(params: ArrayLike, tokens: ArrayLike,
-                       reference_tokens_per_param: ArrayLike = CHINCHILLA_TOKENS_PER_PARAM) -> NDArray[np.float64]:
+                       reference_tokens_per_param: ArrayLike = CHINCHILLA_TOKENS_PER_PARAM
+                       ) -> NDArray[np.float64]:
     """Tokens per parameter relative to the 20-tokens-per-parameter rule, :math:`D/(20N)`.
 
     Above 1 the model saw more data than the Chinchilla rule of thumb for its size.
@@ -436,7 +447,8 @@ def overtraining_ratio(params: ArrayLike, tokens: ArrayLike,
                                          * positive("params", params))
 
 
-def overtraining_ratio_vs_fit(fit: "str | ScalingFit", params: ArrayLike, tokens: ArrayLike) -> NDArray[np.float64]:
+def overtraining_ratio_vs_fit(fit: str | ScalingFit, params: ArrayLike,
+                              tokens: ArrayLike) -> NDArray[np.float64]:
     """Tokens per parameter relative to the fit's own optimum at the same compute.
 
     .. math:: \\frac{D/N}{D^*(C)/N^*(C)},\\qquad C = 6ND

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable, Mapping
+
 from inferecon.specs.hardware import get_accelerator
 from inferecon.specs.models import get_model
 from inferecon.specs.precision import get_format
 
 __all__ = [
-    "UNITS",
+    "BOUND_EXCEPTIONS",
+    "COLUMNS",
     "PHASES",
     "REGIMES",
-    "COLUMNS",
-    "BOUND_EXCEPTIONS",
-    "BoundException",
     "SOURCE_LABELS",
+    "UNITS",
+    "BoundException",
     "Measurement",
     "load_measurements",
 ]
@@ -171,7 +172,7 @@ def _parse(row: dict[str, str]) -> Measurement:
     return m
 
 
-def load_measurements(path: "str | Path | None" = None) -> tuple[Measurement, ...]:
+def load_measurements(path: str | Path | None = None) -> tuple[Measurement, ...]:
     """Read ``measurements.csv`` (the package's copy unless ``path`` is given).
 
     Uses only the standard library's :mod:`csv`. Every row is checked (known model,

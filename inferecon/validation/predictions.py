@@ -47,41 +47,43 @@ a derating factor per regime (geometric mean and spread of :math:`\\eta`), and
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from inferecon._validate import fraction, positive
+from inferecon._validate import fraction, positive, real
+from inferecon.serving.constants import ConstantSet, get_constants
 from inferecon.serving.frontier import Frontier, structural_configurations, sweep
+from inferecon.serving.parallelism import evaluate_configurations
+from inferecon.serving.roofline import prefill_flop, prefill_seconds
 from inferecon.specs.hardware import get_accelerator
 from inferecon.specs.models import get_model
-from inferecon.serving.constants import ConstantSet, get_constants
-from inferecon.serving.parallelism import evaluate_configurations
 from inferecon.specs.precision import get_format
-from inferecon.serving.roofline import prefill_flop, prefill_seconds
-from inferecon.validation.measurements import Measurement, REGIMES, _parse, load_measurements
+from inferecon.validation.measurements import REGIMES, Measurement, _parse, load_measurements
 
 __all__ = [
     "BOUND_CONSTANTS",
     "LLM_VIEWER_ESTIMATES",
-    "Prediction",
+    "DeratedFrontier",
     "EfficiencyFit",
     "EfficiencyUncertainty",
+    "Prediction",
+    "best_latency_device_counts",
+    "bound_value",
+    "derate_frontier",
+    "derated_value",
     "efficiency_uncertainty",
+    "fit_efficiency",
+    "implied_mfu",
     "measurement_system",
+    "power_law_exponent",
     "predict",
     "predict_all",
-    "implied_mfu",
-    "fit_efficiency",
-    "derate_frontier",
-    "power_law_exponent",
-    "best_latency_device_counts",
     "scenario",
-    "bound_value",
-    "derated_value",
 ]
 
 
@@ -207,6 +209,9 @@ def _decode(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any], flo
 
 def _prefill(m: Measurement, cs: ConstantSet) -> float:
     acc = cs.accelerator(m.accelerator)
+    if m.batch is None or m.n_chips is None:
+        raise ValueError(f"measurement {m.id!r}: a prefill time needs batch and n_chips, "
+                         f"got batch={m.batch!r}, n_chips={m.n_chips!r}")
     return float(prefill_seconds(acc, m.model, m.prompt_tokens, m.batch, weight_format=m.weight_format,
                                  kv_format=m.kv_format, flop_utilization=cs.flop_utilization,
                                  bandwidth_utilization=cs.bandwidth_utilization, n_devices=m.n_chips))
@@ -230,7 +235,7 @@ def _peak_total(m: Measurement, cs: ConstantSet, n: int) -> float:
 
 
 def implied_mfu(measurement: Measurement, seconds: float | None = None,
-                constants: "str | ConstantSet" = BOUND_CONSTANTS) -> float:
+                constants: str | ConstantSet = BOUND_CONSTANTS) -> float:
     """MFU a time implies: the phase's FLOPs over ``seconds`` times the chips' peak FLOP/s.
 
     .. math:: \\mathrm{MFU} = \\frac{F_\\mathrm{phase}}{t \\cdot n \\cdot C}
@@ -277,24 +282,34 @@ def scenario(*, model: str, accelerator: str, phase: str, unit: str, n_chips: in
                      generated_tokens=512, weight_format="fp16", kv_format="fp16")
         bound_value(s)   # tokens/s at the bound
     """
+    def whole(name: str, value: object, low: int, *, optional: bool = True) -> str:
+        if value is None and optional:
+            return ""
+        return str(int(real(name, value, low=low, integer=True)))
+
+    price = "" if price_usd_per_mtok is None else \
+        repr(real("price_usd_per_mtok", price_usd_per_mtok, low=0.0, low_open=True))
+    n_chips_s, batch_s = whole("n_chips", n_chips, 1), whole("batch", batch, 1)
+    prompt_s = whole("prompt_tokens", prompt_tokens, 0, optional=False)
+    generated_s = whole("generated_tokens", generated_tokens, 0, optional=False)
     regime = "provider" if price_usd_per_mtok is not None else "throughput"
     row = {"id": "scenario", "source": "none", "evidence": "V", "model": model, "accelerator": accelerator,
-           "n_chips": "" if n_chips is None else str(n_chips), "weight_format": weight_format,
-           "kv_format": kv_format, "phase": phase, "batch": "" if batch is None else str(batch),
-           "prompt_tokens": str(prompt_tokens), "generated_tokens": str(generated_tokens),
-           "price_usd_per_mtok": "" if price_usd_per_mtok is None else str(price_usd_per_mtok),
+           "n_chips": n_chips_s, "weight_format": weight_format,
+           "kv_format": kv_format, "phase": phase, "batch": batch_s,
+           "prompt_tokens": prompt_s, "generated_tokens": generated_s,
+           "price_usd_per_mtok": price,
            "value": "1", "unit": unit, "regime": regime, "duplicate_of": "", "bound_exception": "",
            "conditions": "", "explanation": ""}
     return replace(_parse(row), value=math.nan)
 
 
-def bound_value(measurement: Measurement, constants: "str | ConstantSet" = BOUND_CONSTANTS) -> float:
+def bound_value(measurement: Measurement, constants: str | ConstantSet = BOUND_CONSTANTS) -> float:
     """The package's prediction for a row (or a :func:`scenario`), in the row's unit."""
     return _predicted(measurement, get_constants(constants))[0]
 
 
 def derated_value(measurement: Measurement, efficiency: ArrayLike,
-                  constants: "str | ConstantSet" = BOUND_CONSTANTS) -> NDArray[np.float64]:
+                  constants: str | ConstantSet = BOUND_CONSTANTS) -> NDArray[np.float64]:
     """What a real system at efficiency :math:`\\eta` should reach: :math:`\\eta v` for a
     speed, :math:`t/\\eta` for a time (``efficiency`` from :func:`fit_efficiency`)."""
     eta = fraction("efficiency", efficiency)
@@ -329,7 +344,7 @@ def _predicted(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any], 
     return float(predicted), config, roof, net
 
 
-def predict(measurement: Measurement, constants: "str | ConstantSet" = BOUND_CONSTANTS) -> Prediction:
+def predict(measurement: Measurement, constants: str | ConstantSet = BOUND_CONSTANTS) -> Prediction:
     """Predict one measurement under its own conditions (module docstring lists the functions).
 
     ``constants`` is :data:`BOUND_CONSTANTS` for the bound; ``"paper"`` gives Erdil's capped
@@ -346,7 +361,7 @@ def predict(measurement: Measurement, constants: "str | ConstantSet" = BOUND_CON
 
 
 def predict_all(measurements: Iterable[Measurement] | None = None,
-                constants: "str | ConstantSet" = BOUND_CONSTANTS) -> list[Prediction]:
+                constants: str | ConstantSet = BOUND_CONSTANTS) -> list[Prediction]:
     """:func:`predict` for every row (the package's table unless ``measurements`` is given)."""
     rows = load_measurements() if measurements is None else tuple(measurements)
     return [predict(m, constants) for m in rows]
@@ -380,7 +395,8 @@ def fit_efficiency(predictions: Sequence[Prediction], regime: str | None = None)
     """Fit the derating factor of one regime (or of all non-provider rows, ``regime=None``).
 
     .. math:: \\bar\\eta = \\exp\\Bigl(\\frac1n\\sum_i \\ln \\eta_i\\Bigr),\\qquad
-              \\sigma_g = \\exp\\Bigl(\\sqrt{\\tfrac{1}{n-1}\\textstyle\\sum_i (\\ln\\eta_i - \\ln\\bar\\eta)^2}\\Bigr)
+              \\sigma_g = \\exp\\Bigl(\\sqrt{\\tfrac{1}{n-1}\\textstyle
+              \\sum_i (\\ln\\eta_i - \\ln\\bar\\eta)^2}\\Bigr)
 
     Uses only independent rows (MFU rows restate their latency row), within the bound and
     without a named exception; provider rows are never fitted, because a price hides an
@@ -433,7 +449,7 @@ def efficiency_uncertainty(predictions: Sequence[Prediction], regime: str | None
     """Uncertainty of :func:`fit_efficiency`'s :math:`\\bar\\eta` (rows as used by that fit)."""
     from scipy.stats import t as student_t
 
-    lvl = float(fraction("level", level))
+    lvl = float(fraction("level", level, high_open=True))
     fit = fit_efficiency(predictions, regime)
     use = [p for p in predictions if p.id in fit.ids]
     logs = np.log([p.efficiency for p in use])
@@ -452,7 +468,20 @@ def efficiency_uncertainty(predictions: Sequence[Prediction], regime: str | None
                                  system_mean=float(np.exp(np.mean(np.log(means)))))
 
 
-def derate_frontier(frontier: Frontier, efficiency: ArrayLike) -> dict[str, NDArray[np.float64]]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeratedFrontier:
+    """A speed-cost frontier as a real system at efficiency :math:`\\eta` would run it.
+
+    ``efficiency`` has the shape the caller gave (a scalar or ``(k,)``); the two curves have
+    shape ``efficiency.shape + (n_points,)``: row ``i`` is the frontier at ``efficiency[i]``.
+    """
+
+    efficiency: NDArray[np.float64]
+    tokens_per_s_per_request: NDArray[np.float64]
+    usd_per_million_tokens: NDArray[np.float64]
+
+
+def derate_frontier(frontier: Frontier, efficiency: ArrayLike) -> DeratedFrontier:
     """A bound's speed-cost frontier as a real system at efficiency :math:`\\eta` would run it.
 
     Every configuration keeps its chips and batch but its step takes :math:`T/\\eta`, so
@@ -460,13 +489,13 @@ def derate_frontier(frontier: Frontier, efficiency: ArrayLike) -> dict[str, NDAr
     .. math:: v' = \\eta\\, v, \\qquad \\$' = \\$ / \\eta
 
     (cost per token is :math:`N T \\cdot \\text{price}/b`). ``efficiency`` in (0, 1] may be an
-    array (e.g. ``[low, mean, high]``); the result broadcasts to ``(len(efficiency), n_points)``
-    with keys ``"tokens_per_s_per_request"`` and ``"usd_per_million_tokens"``.
+    array (e.g. ``[low, mean, high]``); the curves broadcast to ``(len(efficiency), n_points)``.
     """
-    eta = np.asarray(fraction("efficiency", efficiency))
+    eta = fraction("efficiency", efficiency)
     v = frontier.tokens_per_s_per_request
     c = frontier.usd_per_million_tokens
-    return {"tokens_per_s_per_request": eta[..., None] * v, "usd_per_million_tokens": c / eta[..., None]}
+    return DeratedFrontier(efficiency=eta, tokens_per_s_per_request=eta[..., None] * v,
+                           usd_per_million_tokens=c / eta[..., None])
 
 
 def power_law_exponent(params: ArrayLike, seconds: ArrayLike) -> float:
@@ -478,7 +507,8 @@ def power_law_exponent(params: ArrayLike, seconds: ArrayLike) -> float:
     n = positive("params", params)
     t = positive("seconds", seconds)
     if n.shape != t.shape or n.size < 2:
-        raise ValueError(f"params and seconds need the same shape and at least two points, got {n.shape} and {t.shape}")
+        raise ValueError(f"params and seconds need the same shape and at least two points, "
+                         f"got {n.shape} and {t.shape}")
     if np.ptp(np.log(n)) == 0:
         raise ValueError("params must not all be equal")
     return float(np.polyfit(np.log(n), np.log(t), 1)[0])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import ipywidgets as w
 
-from inferecon.training import lifecycle
 from inferecon.specs.models import MODELS
+from inferecon.training import lifecycle
 
 __all__ = ["CrossoverExplorer", "make_crossover_explorer"]
 
@@ -41,7 +42,7 @@ class CrossoverExplorer:
             f"i.e. <b>{days:,.1f} days</b> of this traffic (on {when})."
         )
 
-    def _on_model(self, change: dict) -> None:
+    def _on_model(self, change: dict[str, Any]) -> None:
         self.training_tokens.value = _TRAINED[change["new"]].training_tokens
 
 
@@ -54,7 +55,8 @@ def make_crossover_explorer(model: str = "Llama 3 70B", requests_per_day: float 
     layout = w.Layout(width="520px")
     ex = CrossoverExplorer(
         widget=w.VBox(),
-        model=w.Dropdown(options=list(_TRAINED), value=model, description="model", style=style, layout=layout),
+        model=w.Dropdown(options=list(_TRAINED), value=model, description="model", style=style,
+                         layout=layout),
         training_tokens=w.BoundedFloatText(value=_TRAINED[model].training_tokens, min=1e9, max=1e15,
                                            description="training tokens D", style=style),
         requests_per_day=w.FloatLogSlider(value=requests_per_day, base=10, min=2, max=10, step=0.1,

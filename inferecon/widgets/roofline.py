@@ -14,7 +14,7 @@ from inferecon.specs.models import MODELS, get_model
 from inferecon.specs.precision import FORMATS
 from inferecon.units import format_bytes
 
-__all__ = ["RooflineExplorer", "make_roofline_explorer", "explain_point"]
+__all__ = ["RooflineExplorer", "explain_point", "make_roofline_explorer"]
 
 _ACC = {a.name: a.id for a in ACCELERATORS.values()}
 _MOD = {m.name: m.id for m in MODELS.values()}
@@ -29,15 +29,18 @@ def explain_point(accelerator: str, model: str, batch: int, context_tokens: floa
     Unsupported precisions and weights that do not fit come back as a message, not an error.
     """
     acc, m = ACCELERATORS[accelerator], MODELS[model]
-    kw = dict(weight_format=weight_format, kv_format=kv_format)
-    caps = dict(flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization)
     try:
-        e = costs.decode_economics(acc, m, batch, context_tokens, **kw, **caps)
-        b_star = float(roofline.optimal_batch(acc, m, context_tokens, **kw, **caps))
+        e = costs.decode_economics(acc, m, batch, context_tokens, weight_format=weight_format,
+                                   kv_format=kv_format, flop_utilization=flop_utilization,
+                                   bandwidth_utilization=bandwidth_utilization)
+        b_star = float(roofline.optimal_batch(acc, m, context_tokens, weight_format=weight_format,
+                                              kv_format=kv_format, flop_utilization=flop_utilization,
+                                              bandwidth_utilization=bandwidth_utilization))
     except ValueError as exc:
         return f"<b>not available:</b> {exc}"
     try:
-        cap = float(roofline.max_batch(acc, m, context_tokens, **kw))
+        cap = float(roofline.max_batch(acc, m, context_tokens, weight_format=weight_format,
+                                       kv_format=kv_format))
         fit = (f"fits: up to {cap:,.0f} sequences at this context" if np.isfinite(cap) else
                "fits: KV cache is empty at zero context")
         if batch > cap:
@@ -51,7 +54,8 @@ def explain_point(accelerator: str, model: str, batch: int, context_tokens: floa
         f"<b>{m.name}</b> on one <b>{acc.name}</b>, {weight_format} weights, {kv_format} KV, "
         f"batch {batch:,}, context {context_tokens:,.0f}<br>"
         f"step time <b>{float(e.step_seconds) * 1e3:.2f} ms</b> "
-        f"(memory {float(e.memory_seconds) * 1e3:.2f} ms, arithmetic {float(e.compute_seconds) * 1e3:.2f} ms): "
+        f"(memory {float(e.memory_seconds) * 1e3:.2f} ms, "
+        f"arithmetic {float(e.compute_seconds) * 1e3:.2f} ms): "
         f"<b>{e.bound.item()}-bound</b><br>"
         f"{float(e.tokens_per_second):,.0f} tokens/s in all, "
         f"{float(e.tokens_per_second_per_sequence):,.1f} tokens/s per sequence, "

@@ -6,11 +6,15 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from inferecon.training import scaling as sc
 from inferecon.training import lifetime
+from inferecon.training import scaling as sc
 
-__all__ = ["BreakEvenExplorer", "make_break_even_explorer",
-           "LifetimeOptimalExplorer", "make_lifetime_optimal_explorer"]
+__all__ = [
+    "BreakEvenExplorer",
+    "LifetimeOptimalExplorer",
+    "make_break_even_explorer",
+    "make_lifetime_optimal_explorer",
+]
 
 _FIT_OPTIONS = [(f.name, f.id) for f in sc.FITS.values()]
 _STYLE = {"description_width": "170px"}
