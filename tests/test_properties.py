@@ -37,7 +37,7 @@ SLOW = settings(max_examples=15, deadline=None)
 H100 = get_accelerator("h100-sxm")
 LLAMA_8B = get_model("llama-3-8b")
 
-batches = st.integers(min_value=1, max_value=64)
+batches = st.integers(min_value=1, max_value=32)  # 32 x 8,192 tokens of KV + 16 GB of weights fit on one H100
 contexts = st.integers(min_value=0, max_value=8192)
 prices = st.floats(min_value=0.05, max_value=100.0, allow_nan=False, allow_infinity=False)
 utilizations = st.floats(min_value=0.05, max_value=1.0)
@@ -102,6 +102,7 @@ def test_tokens_per_second_per_sequence_falls_with_model_size(batch: int, contex
 def test_batch_one_step_reads_the_weights_once(model: str, acc: str, u: float, n: int) -> None:
     """batch 1, no context: a dense step is memory-bound and takes weight bytes / bandwidth."""
     m, a = get_model(model), get_accelerator(acc)
+    n = max(n, int(roofline.min_devices(a, m)))  # enough devices to hold the weights (else no step time)
     t = _f(roofline.decode_step_seconds(a, m, 1, 0, bandwidth_utilization=u, n_devices=n))
     weight_bytes = 2.0 * m.matmul_params  # bf16: 2 bytes per weight every token multiplies
     assert t == pytest.approx(weight_bytes / (n * u * a.hbm_bytes_per_s), rel=1e-12)

@@ -90,6 +90,10 @@ def _boundary(accelerator: str | Accelerator, model: str | ModelSpec, *, weight_
               kv_format: str | NumberFormat, flop_utilization: float, bandwidth_utilization: float,
               n_devices: int, price_usd_per_hour: float | None,
               hbm_fraction: float = USABLE_HBM_FRACTION) -> Deployment:
+    for name, value in (("flop_utilization", flop_utilization), ("bandwidth_utilization", bandwidth_utilization),
+                        ("n_devices", n_devices), ("hbm_fraction", hbm_fraction)):
+        if value is None:
+            raise ValueError(f"{name} must be given (a number), got None")
     return deployment(accelerator, model, weight_format=weight_format, kv_format=kv_format,
                       flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
                       n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
@@ -114,7 +118,7 @@ def decode_usd_per_million_tokens(accelerator: str | Accelerator, model: str | M
     d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
                   flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
                   n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
-    return roofline.decode_step(d, batch, context_tokens).require_fit().usd_per_million_tokens
+    return roofline.decode_step(d, batch, roofline._context(context_tokens)).require_fit().usd_per_million_tokens
 
 
 def prefill_usd_per_million_tokens(accelerator: str | Accelerator, model: str | ModelSpec,
@@ -202,7 +206,7 @@ def decode_economics(accelerator: str | Accelerator, model: str | ModelSpec,
     d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
                   flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
                   n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
-    st = roofline.decode_step(d, batch, context_tokens)
+    st = roofline.decode_step(d, batch, roofline._context(context_tokens))
     step = st.seconds
     return DecodeEconomics(
         step_seconds=step, memory_seconds=st.memory_seconds, compute_seconds=st.compute_seconds,

@@ -76,17 +76,18 @@ BOUNDS = ("memory", "compute", "capacity")
 """What limits a step: HBM bandwidth, arithmetic, or HBM capacity (the step does not fit)."""
 
 
-def _boundary(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None, **kw: object
-              ) -> Deployment:
-    """The :class:`Deployment` of a public call: ids resolved here, once."""
-    if isinstance(accelerator, Deployment):
-        if model is not None:
-            raise ValueError("pass a Deployment alone, or an accelerator and a model, not both")
-        return accelerator.with_(**{k: v for k, v in kw.items() if v is not None}) if any(
-            v is not None for v in kw.values()) else accelerator
-    if model is None:
-        raise ValueError("model is required when the first argument is an accelerator")
-    return deployment(accelerator, model, **{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
+def _boundary(accelerator: str | Accelerator, model: str | ModelSpec, **kw: object) -> Deployment:
+    """The :class:`Deployment` of a public call: ids resolved here, once; ``None`` is not a value."""
+    for name, value in kw.items():
+        if value is None:
+            raise ValueError(f"{name} must be given (a number or a catalogue id), got None")
+    return deployment(accelerator, model, **kw)  # type: ignore[arg-type]
+
+
+def _context(context_tokens: ArrayLike) -> ArrayLike:
+    if context_tokens is None:
+        raise ValueError("context_tokens must be a number >= 0 (tokens in each sequence's KV cache), got None")
+    return context_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +222,7 @@ def decode_memory_seconds(accelerator: str | Accelerator, model: str | ModelSpec
     """
     d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
                   bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
-    return decode_step(d, batch, context_tokens).memory_seconds
+    return decode_step(d, batch, _context(context_tokens)).memory_seconds
 
 
 def decode_compute_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
@@ -238,7 +239,7 @@ def decode_compute_seconds(accelerator: str | Accelerator, model: str | ModelSpe
     """
     d = _boundary(accelerator, model, weight_format=weight_format, flop_utilization=flop_utilization,
                   n_devices=n_devices)
-    return decode_step(d, batch, context_tokens).compute_seconds
+    return decode_step(d, batch, _context(context_tokens)).compute_seconds
 
 
 def decode_step_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
@@ -259,7 +260,7 @@ def decode_step_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
     d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
                   flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
                   n_devices=n_devices, hbm_fraction=hbm_fraction)
-    return decode_step(d, batch, context_tokens).require_fit().seconds
+    return decode_step(d, batch, _context(context_tokens)).require_fit().seconds
 
 
 def decode_bound(accelerator: str | Accelerator, model: str | ModelSpec,
@@ -275,7 +276,7 @@ def decode_bound(accelerator: str | Accelerator, model: str | ModelSpec,
     d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
                   flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
                   n_devices=n_devices, hbm_fraction=hbm_fraction)
-    return decode_step(d, batch, context_tokens).bound
+    return decode_step(d, batch, _context(context_tokens)).bound
 
 
 def decode_mfu(accelerator: str | Accelerator, model: str | ModelSpec,
@@ -295,7 +296,7 @@ def decode_mfu(accelerator: str | Accelerator, model: str | ModelSpec,
     """
     d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
                   flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization)
-    st = decode_step(d, batch, context_tokens)
+    st = decode_step(d, batch, _context(context_tokens))
     return d.flop_utilization * st.compute_seconds / np.maximum(st.memory_seconds, st.compute_seconds)
 
 

@@ -123,7 +123,7 @@ class Deployment:
     flop_utilization: float = 1.0
     bandwidth_utilization: float = 1.0
     hbm_fraction: float = USABLE_HBM_FRACTION
-    price_usd_per_hour: float = math.nan
+    price_usd_per_hour: float | None = None
     activation_bytes: float = 2.0
 
     def __post_init__(self) -> None:
@@ -140,8 +140,7 @@ class Deployment:
         set_("bandwidth_utilization",
              _real("bandwidth_utilization", self.bandwidth_utilization, low=0, high=1, low_open=True))
         set_("hbm_fraction", _real("hbm_fraction", self.hbm_fraction, low=0, high=1, low_open=True))
-        price = self.accelerator.price_usd_per_hour if math.isnan(float(self.price_usd_per_hour)) \
-            else self.price_usd_per_hour
+        price = self.accelerator.price_usd_per_hour if self.price_usd_per_hour is None else self.price_usd_per_hour
         set_("price_usd_per_hour", _real("price_usd_per_hour", price, low=0, low_open=True))
         set_("activation_bytes", _real("activation_bytes", self.activation_bytes, low=0, low_open=True))
         self.accelerator.peak_flop_per_s(self.weight_format.compute_precision)  # raises if unsupported
