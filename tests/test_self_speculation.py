@@ -132,3 +132,14 @@ def test_scalar_and_one_element_array_agree():
     a = ss.self_speculative_step(d, 64, 0.9).speedup
     b = ss.self_speculative_step(d, np.array([64]), np.array([0.9])).speedup
     assert float(a) == pytest.approx(float(b[0]), rel=0)
+
+
+def test_draft_head_speedups_are_quoted():
+    by = {p.method.split(" (")[0]: p for p in ss.DRAFT_HEAD_SPEEDUPS}
+    assert (by["Medusa-2"].speedup_low, by["Medusa-2"].speedup_high) == (2.3, 3.6)
+    assert "improves the speedup to 2.3-3.6x" in by["Medusa-2"].quote
+    assert by["Medusa-1"].speedup_low == 2.2 and "over 2.2x speedup" in by["Medusa-1"].quote
+    assert (by["EAGLE"].speedup_low, by["EAGLE"].speedup_high) == (2.7, 3.5)
+    assert "latency speedup ratio of 2.7x-3.5x" in by["EAGLE"].quote
+    # multi-token drafts: above what one MTP token can give (1 + alpha < 2)
+    assert all(p.speedup_low > 2 for p in ss.DRAFT_HEAD_SPEEDUPS)

@@ -50,7 +50,9 @@ __all__ = [
     "DEEPSEEK_V3_MTP",
     "DEEPSEEK_V3_MTP_PARAMS",
     "DEEPSEEK_V3_MTP_QUOTE",
+    "DRAFT_HEAD_SPEEDUPS",
     "PublishedSelfSpeculation",
+    "PublishedSpeedup",
     "SelfSpeculativeStep",
     "implied_step_overhead",
     "mtp_module",
@@ -124,6 +126,50 @@ DEEPSEEK_V3_MTP = PublishedSelfSpeculation(
     source="deepseekai2024v3", quote=DEEPSEEK_V3_MTP_QUOTE,
     conditions="batch size, hardware, data set and whether TPS is per request or per system are not "
                "stated; 'TPS' is read as the speedup of decoding over plain one-token steps")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishedSpeedup:
+    """A published speedup of a draft-head method whose acceptance rate is not quoted here.
+
+    Medusa and EAGLE draft several tokens (a tree of candidates) per step, so their speedups
+    are not those of the one-token, i.i.d.-acceptance model of :func:`implied_step_overhead`;
+    they are kept as context with their exact wording.
+    """
+
+    method: str
+    model: str
+    speedup_low: float
+    speedup_high: float
+    source: str
+    quote: str
+
+    def __post_init__(self) -> None:
+        at_least_one("speedup_low", self.speedup_low)
+        at_least_one("speedup_high", self.speedup_high)
+        if self.speedup_low > self.speedup_high:
+            raise ValueError(f"speedup_low ({self.speedup_low}) must be <= speedup_high "
+                             f"({self.speedup_high})")
+
+
+#: Abstracts of the Medusa :cite:`cai2024medusa` and EAGLE :cite:`li2024eagle` papers, verbatim.
+#: Medusa-2 fine-tunes the backbone with the heads (not lossless); Medusa-1 and EAGLE keep the
+#: target's distribution. Their acceptance rates are not quoted here.
+DRAFT_HEAD_SPEEDUPS: tuple[PublishedSpeedup, ...] = (
+    PublishedSpeedup(method="Medusa-2 (heads trained with the backbone)", model="Vicuna 7B-33B, Zephyr-7B",
+                     speedup_low=2.3, speedup_high=3.6, source="cai2024medusa",
+                     quote="Our experiments demonstrate that Medusa-1 can achieve over 2.2x speedup without "
+                           "compromising generation quality, while Medusa-2 further improves the speedup to "
+                           "2.3-3.6x."),
+    PublishedSpeedup(method="Medusa-1 (heads on a frozen backbone)", model="Vicuna 7B-33B, Zephyr-7B",
+                     speedup_low=2.2, speedup_high=2.2, source="cai2024medusa",
+                     quote="Our experiments demonstrate that Medusa-1 can achieve over 2.2x speedup without "
+                           "compromising generation quality"),
+    PublishedSpeedup(method="EAGLE (feature-level draft head)", model="LLaMA2-Chat 70B",
+                     speedup_low=2.7, speedup_high=3.5, source="li2024eagle",
+                     quote="For LLaMA2-Chat 70B, EAGLE achieved a latency speedup ratio of 2.7x-3.5x, "
+                           "doubled throughput, while maintaining the distribution of the generated text."),
+)
 
 
 def mtp_module(model: str | ModelSpec = "deepseek-v3") -> ModelSpec:
