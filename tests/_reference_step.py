@@ -23,7 +23,7 @@ __all__ = ["reference_model", "reference_token_seconds"]
 
 def reference_model(accelerator: str | Accelerator, model: str | ModelSpec, *, context_tokens: float = 0.0,
                     weight_format: str | NumberFormat = "bf16", kv_format: str | NumberFormat = "bf16",
-                    activation_bytes: float = 2.0, constants: str | ConstantSet = "paper"
+                    activation_bytes: float = 2.0, constants: str | ConstantSet = "erdil-paper"
                     ) -> Callable[[int, int, int, int, int], float]:
     """The step model for *one* configuration at a time, in plain Python (``math``, no arrays).
 

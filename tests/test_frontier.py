@@ -11,7 +11,7 @@ from inferecon.serving import frontier
 
 @pytest.fixture(scope="module")
 def small_sweep():
-    return frontier.sweep("h100-sxm", "llama-3-70b", constants="paper", max_devices=64, n_batches=40)
+    return frontier.sweep("h100-sxm", "llama-3-70b", constants="erdil-paper", max_devices=64, n_batches=40)
 
 
 def _brute_force_pareto(v, c):
@@ -129,17 +129,17 @@ def test_demand_cap():
 def test_cost_floor_matches_erdil():
     # Erdil: Llama 3 70B in 16-bit at full (capped) utilization costs about $0.11 per million
     # tokens on $2/h H100s: 2 x 69.5e9 FLOP / (0.7 x 1e15 FLOP/s) x $2 / 3600 s x 1e6 = $0.110
-    fr = frontier.sweep("h100-sxm", "llama-3-70b", constants="paper").frontier()
+    fr = frontier.sweep("h100-sxm", "llama-3-70b", constants="erdil-paper").frontier()
     assert fr.min_cost == pytest.approx(2 * 69.5e9 / 0.7e15 * 2 / 3600 * 1e6, rel=0.01)
     assert fr.min_cost == pytest.approx(0.11, rel=0.03)
 
 
 def test_constant_sets_change_the_floor_as_expected():
     # compute-bound floor scales with price / cap: (2.10 / 1.0) / (2.00 / 0.7) = 0.735
-    p = frontier.sweep("h100-sxm", "llama-3-70b", constants="paper", max_devices=64, n_batches=40).frontier().min_cost
-    n = frontier.sweep("h100-sxm", "llama-3-70b", constants="notebook", max_devices=64, n_batches=40).frontier().min_cost
+    p = frontier.sweep("h100-sxm", "llama-3-70b", constants="erdil-paper", max_devices=64, n_batches=40).frontier().min_cost
+    n = frontier.sweep("h100-sxm", "llama-3-70b", constants="erdil-code", max_devices=64, n_batches=40).frontier().min_cost
     assert n / p == pytest.approx(2.10 * 0.7 / 2.00, rel=0.01)
-    with pytest.raises(ValueError, match="unknown constant set 'erdil'; valid ids are: notebook, paper"):
+    with pytest.raises(ValueError, match="unknown constant set 'erdil'; valid ids are: erdil-code, erdil-paper"):
         frontier.sweep("h100-sxm", "llama-3-70b", constants="erdil")
 
 
@@ -207,7 +207,7 @@ def test_ch6_sweep_answers_are_frontier_values_and_reject_wrong_ones():
     ch06 = chapter(6)
     # ch6-ex3: the cheapest 405B configuration at >= 30 tok/s is a feasible frontier point
     # at least that fast, and no feasible configuration at >= 30 tok/s is cheaper
-    sw = frontier.sweep("h100-sxm", "llama-3.1-405b", constants="paper")
+    sw = frontier.sweep("h100-sxm", "llama-3.1-405b", constants="erdil-paper")
     usd = ch06["6.3"].compute()
     ok = sw.feasible & (sw.tokens_per_s_per_request >= 30)
     assert usd == pytest.approx(float(sw.usd_per_million_tokens[ok].min()), rel=1e-12)

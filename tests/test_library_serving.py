@@ -73,10 +73,10 @@ def test_catalogue_id_under_paper_gets_erdils_overrides_but_an_object_does_not()
     assert float(by_id.memory_seconds) == pytest.approx(float(by_obj.memory_seconds) * 3.35e12 / 3.3e12,
                                                         rel=1e-12)
     # the notebook set's H100 is priced at 3.15 x 2/3 = $2.10/h
-    nb = frontier.sweep("h100-sxm", "llama-3-8b", constants="notebook", device_counts=[1], batches=[1])
+    nb = frontier.sweep("h100-sxm", "llama-3-8b", constants="erdil-code", device_counts=[1], batches=[1])
     assert nb.deployment.price_usd_per_hour == pytest.approx(2.10)
     # ConstantSet.accelerator passes objects through untouched
-    assert get_constants("paper").accelerator(H100) is H100
+    assert get_constants("erdil-paper").accelerator(H100) is H100
 
 
 def test_a_whole_deployment_is_used_as_given():

@@ -49,11 +49,11 @@ def test_notebook_set_takes_the_fastest_protocol():
     ll = 6.8e-6 + 2 * 0.6e-6 * 7 + bw / 0.5
     ll128 = 14e-6 + 2 * 1.25e-6 * 7 + bw / 0.95
     simple = 2 * 28e-6 * 7 + bw / 1.0
-    got = float(network.collective_seconds("allreduce", 8, 1, s, constants="notebook"))
+    got = float(network.collective_seconds("allreduce", 8, 1, s, constants="erdil-code"))
     assert got == pytest.approx(min(ll, ll128, simple), rel=1e-12)
     assert got == pytest.approx(ll128, rel=1e-12)
     # a tiny message: LL wins
-    assert float(network.collective_seconds("allreduce", 8, 1, 0.0, constants="notebook")) == pytest.approx(15.2 * US)
+    assert float(network.collective_seconds("allreduce", 8, 1, 0.0, constants="erdil-code")) == pytest.approx(15.2 * US)
 
 
 def test_p2p_and_tpu_ring_by_hand():
@@ -113,7 +113,7 @@ def test_erdil_opening_example_dgx_h100():
     m = ie.get_model("llama-3-70b")
     b = float(frontier.implied_batch(70, 0.15, 8, 1e15, m.flop_per_token(0)))
     assert b == pytest.approx(0.15 * 8 * 1e15 / (70 * 2 * m.active_matmul_params), rel=1e-12)
-    best = frontier.best_split("h100-sxm", "llama-3-70b", 8, [round(b)], constants="paper")
+    best = frontier.best_split("h100-sxm", "llama-3-70b", 8, [round(b)], constants="erdil-paper")
     speed, util = float(best.tokens_per_s_per_request[0]), float(best.utilization[0])
     assert speed == pytest.approx(70, rel=0.15)
     assert util == pytest.approx(0.15, rel=0.15)
@@ -124,7 +124,7 @@ def test_pipeline_adds_capacity_not_speed():
     # Dense model, no context: with p stages each stage re-reads its weights for every
     # micro-batch, so the weights term equals that of one stage of t devices.
     # (weights only: the activation traffic follows the micro-batch, see the next test)
-    weights_only = replace(par.get_constants("paper"), activation_traffic=False)
+    weights_only = replace(par.get_constants("erdil-paper"), activation_traffic=False)
     one = par.decode_step_breakdown("h100-sxm", "llama-3-70b", 64, tp=4, pp=1, constants=weights_only)
     two = par.decode_step_breakdown("h100-sxm", "llama-3-70b", 64, tp=4, pp=2, constants=weights_only)
     assert float(two.memory_seconds) == pytest.approx(float(one.memory_seconds), rel=1e-12)
@@ -180,7 +180,7 @@ def test_expert_parallel_terms():
     (dict(model="llama-3-8b", batch=2, tp=1, pp=4), "more pipeline stages than sequences"),
     (dict(model="llama-3-8b", batch=0.5, tp=1), "batch must be >= 1"),
     (dict(model="llama-3-8b", batch=2.5, tp=1), "batch must be a whole number"),
-    (dict(model="llama-3-8b", batch=1, tp=1, constants="vendor"), "unknown constant set 'vendor'; valid ids are: notebook, paper"),
+    (dict(model="llama-3-8b", batch=1, tp=1, constants="vendor"), "unknown constant set 'vendor'; valid ids are: erdil-code, erdil-paper"),
     (dict(model="llama-3-8b", batch=1, tp=1, weight_format="fp8", accelerator="a100-80gb-sxm"), "no 'fp8' tensor-core rate"),
 ])
 def test_infeasible_and_bad_input_raise(kwargs, match):
@@ -202,13 +202,13 @@ def test_masked_not_priced():
 
 
 @pytest.mark.parametrize("model,acc,constants,ctx,fmt", [
-    ("llama-3-70b", "h100-sxm", "paper", 0, "bf16"),
-    ("llama-3-70b", "h100-sxm", "notebook", 4000, "fp8"),
-    ("deepseek-v3", "h100-sxm", "paper", 1000, "fp8"),
-    ("deepseek-v3", "h200-sxm", "notebook", 0, "bf16"),
-    ("mixtral-8x7b", "a100-80gb-sxm", "paper", 2000, "bf16"),
-    ("palm-540b", "tpu-v4", "paper", 0, "int8"),
-    ("llama-3.1-405b", "mi300x", "notebook", 8000, "bf16"),
+    ("llama-3-70b", "h100-sxm", "erdil-paper", 0, "bf16"),
+    ("llama-3-70b", "h100-sxm", "erdil-code", 4000, "fp8"),
+    ("deepseek-v3", "h100-sxm", "erdil-paper", 1000, "fp8"),
+    ("deepseek-v3", "h200-sxm", "erdil-code", 0, "bf16"),
+    ("mixtral-8x7b", "a100-80gb-sxm", "erdil-paper", 2000, "bf16"),
+    ("palm-540b", "tpu-v4", "erdil-paper", 0, "int8"),
+    ("llama-3.1-405b", "mi300x", "erdil-code", 8000, "bf16"),
 ])
 def test_vectorized_equals_scalar_reference(model, acc, constants, ctx, fmt):
     sw = frontier.sweep(acc, model, constants=constants, context_tokens=ctx, weight_format=fmt,
@@ -297,7 +297,7 @@ def test_closed_form_bad_input():
 
 
 def test_constant_sets():
-    paper, nb = par.get_constants("paper"), par.get_constants("notebook")
+    paper, nb = par.get_constants("erdil-paper"), par.get_constants("erdil-code")
     assert (paper.flop_utilization, paper.bandwidth_utilization) == (0.7, 0.75)
     assert (nb.flop_utilization, nb.bandwidth_utilization) == (1.0, 1.0)
     assert paper.accelerator("h100-sxm").price_usd_per_hour == 2.0

@@ -119,7 +119,7 @@ ERDIL_FIXED_1D = {10: 0.0839, 20: 0.0852, 70: 0.2888, 80: 0.3832, 90: 0.5923}
 
 @pytest.fixture(scope="module")
 def notebook_frontiers():
-    cs = par.get_constants("notebook")
+    cs = par.get_constants("erdil-code")
     with_act = frontier.sweep("h100-sxm", "llama-3-70b", constants=cs).frontier()
     without = frontier.sweep("h100-sxm", "llama-3-70b", constants=replace(cs, activation_traffic=False)).frontier()
     return with_act, without
@@ -150,7 +150,7 @@ def test_activation_words_by_hand():
     # at Erdil's example (TP 8, batch 123) they add 123 x 2 B x one_d / (0.75 x 3.3 TB/s) to the step
     on = par.decode_step_breakdown("h100-sxm", "llama-3-70b", 123, tp=8)
     off = par.decode_step_breakdown("h100-sxm", "llama-3-70b", 123, tp=8,
-                                    constants=replace(par.get_constants("paper"), activation_traffic=False))
+                                    constants=replace(par.get_constants("erdil-paper"), activation_traffic=False))
     extra = float(on.memory_seconds - off.memory_seconds)
     assert extra == pytest.approx(123 * 2 * one_d / (0.75 * 3.3e12), rel=1e-12)
     assert 0.045 < extra / float(off.memory_seconds) < 0.06         # about a twentieth of the step's reads
@@ -159,7 +159,7 @@ def test_activation_words_by_hand():
 def test_one_configuration_agrees_with_erdils_code():
     # Two pipeline stages of 8-way 1D TP, batch 87, his constants: his code (1D fixed) gives
     # 9.990 ms per token, USD 1.0718 per million at $2.10/h.
-    out = par.decode_step_breakdown("h100-sxm", "llama-3-70b", 87, tp=8, pp=2, constants="notebook")
+    out = par.decode_step_breakdown("h100-sxm", "llama-3-70b", 87, tp=8, pp=2, constants="erdil-code")
     assert float(out.token_seconds) == pytest.approx(9.990e-3, rel=0.005)
     assert float(out.usd_per_million_tokens) == pytest.approx(1.0718, rel=0.005)
 
@@ -218,7 +218,7 @@ def test_small_multiples_price_all_chips_on_one_basis():
     import matplotlib.pyplot as plt
     from inferecon.plots import frontier as fplots
     fig = fplots.frontier_small_multiples("h100-sxm", "llama-3-8b", contexts=(0,), formats=("bf16",),
-                                          accelerators=("a100-80gb-sxm", "b200"), constants=("paper",),
+                                          accelerators=("a100-80gb-sxm", "b200"), constants=("erdil-paper",),
                                           price_usd_per_hour=2.0, max_devices=8)
     panel = fig.axes[2]
     for line, a in zip(panel.lines[::2], ("a100-80gb-sxm", "b200")):

@@ -169,7 +169,7 @@ def test_provider_prediction_is_fastest_point_under_the_price():
 
 def test_capped_model_is_not_a_bound():
     # Erdil's 70%/75% caps are a typical case: Pope's 76% MFU prefill beats a 70% cap.
-    capped = validation.predict(BY_ID["pope-540b-ht-prefill"], "paper")
+    capped = validation.predict(BY_ID["pope-540b-ht-prefill"], "erdil-paper")
     assert capped.efficiency == pytest.approx(0.76 / 0.70, rel=0.01)
     assert not capped.within_bound
 

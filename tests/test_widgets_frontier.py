@@ -15,7 +15,7 @@ def _expected(**kw):
 
 def test_default_report_matches_the_package():
     ex = make_frontier_explorer()
-    fr = _expected(constants="paper")
+    fr = _expected(constants="erdil-paper")
     assert f"{fr.max_speed:,.1f} tok/s" in ex.result.value
     assert f"${fr.min_cost:,.3f}/M" in ex.result.value
     assert "(tok/s)<sup>3</sup>/price" in ex.result.value   # the paper's alpha
@@ -25,9 +25,9 @@ def test_changing_format_and_constants_updates_the_report():
     ex = make_frontier_explorer()
     ex.weight_format.value = "fp8"
     assert f"{_expected(weight_format='fp8').max_speed:,.1f} tok/s" in ex.result.value
-    ex.constants.value = "notebook"
-    fr = _expected(weight_format="fp8", constants="notebook")
-    assert f"${fr.min_cost:,.3f}/M" in ex.result.value and "notebook constants" in ex.result.value
+    ex.constants.value = "erdil-code"
+    fr = _expected(weight_format="fp8", constants="erdil-code")
+    assert f"${fr.min_cost:,.3f}/M" in ex.result.value and "erdil-code constants" in ex.result.value
     # the notebook's preference exponent (4) replaces the paper's (3)
     assert ex.alpha.value == 4.0 and "(tok/s)<sup>4</sup>/price" in ex.result.value
 

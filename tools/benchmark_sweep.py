@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="llama-3-70b")
     ap.add_argument("--accelerator", default="h100-sxm")
-    ap.add_argument("--constants", default="paper")
+    ap.add_argument("--constants", default="erdil-paper")
     ap.add_argument("--configs", type=int, default=1_000_000)
     ap.add_argument("--max-devices", type=int, default=1024)
     ap.add_argument("--loop-sample", type=int, default=0, help="time only this many loop points (0: all)")

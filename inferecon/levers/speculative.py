@@ -392,7 +392,7 @@ def frontier(accelerator: str | Accelerator, target: str | ModelSpec, draft: str
 
 
 def erdil_layer_latency_seconds(n_devices: int, n_reduce: int = 4, ranks: float | None = None,
-                                constants: str = "paper") -> float:
+                                constants: str = "erdil-paper") -> float:
     """Per-layer fixed latency of a tensor-parallel forward pass in Erdil's model (§2.2, §3.3).
 
     .. math:: \\lambda = n_\\mathrm{reduce}\\,(t_\\mathrm{reduce} + t_\\mathrm{kernel})

@@ -99,7 +99,7 @@ def latency_breakdown(accelerator: str | Accelerator = "h100-sxm", model: str | 
         terms = parallelism.decode_step_breakdown(
             accelerator, m, batch, kwargs.get("context_tokens", 0.0), tp=split["tp"],
             tp_heads=split["tp_heads"], pp=split["pp"], ep=split["ep"],
-            weight_format=kwargs.get("weight_format", "bf16"), constants=kwargs.get("constants", "paper"))
+            weight_format=kwargs.get("weight_format", "bf16"), constants=kwargs.get("constants", "erdil-paper"))
         rows.append((float(terms.kernel_seconds), float(terms.collective_seconds + terms.pipeline_seconds),
                      float(terms.memory_seconds), float(terms.compute_seconds)))
     fig: Figure
@@ -151,14 +151,14 @@ def fixed_node_curve(accelerator: str | Accelerator = "h100-sxm", model: str | M
     m = get_model(model)
     ax.set_xlabel("model FLOP utilization (%)")
     ax.set_ylabel("serial speed (tokens/s per request)")
-    ax.set_title(f"{m.name} on {n_devices} devices ({kwargs.get('constants', 'paper')} constants)",
+    ax.set_title(f"{m.name} on {n_devices} devices ({kwargs.get('constants', 'erdil-paper')} constants)",
                  fontsize=10)
     return fig
 
 
 def min_latency_curve(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
                       max_devices: int = 256,
-                      constants: str = "paper", hop_seconds: float = 1e-6) -> Figure:
+                      constants: str = "erdil-paper", hop_seconds: float = 1e-6) -> Figure:
     """Erdil's §2.2 latency :math:`T(N_\\mathrm{GPU})` (eq. 9) with its closed-form minimum,
     beside the full model's fastest split at batch 1 for each integer device count."""
     m = get_model(model)
@@ -200,7 +200,7 @@ def min_latency_curve(accelerator: str | Accelerator = "h100-sxm", model: str | 
 def sqrt_law_figure(measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), ("palm-62b", 13e-3),
                                                                ("palm-540b", 32e-3)),
                     accelerator: str = "tpu-v4", weight_format: str = "int8",
-                    constants: str = "notebook") -> Figure:
+                    constants: str = "erdil-code") -> Figure:
     """Best token latency against parameters: measured points, the square-root law through the
     smallest, and the closed form of eq. 14 for the same architectures."""
     names = [get_model(mid) for mid, _ in measured]
@@ -230,19 +230,19 @@ def frontier_small_multiples(accelerator: str | Accelerator = "h100-sxm",
                              contexts: Sequence[float] = (0, 2_000, 8_000, 32_000),
                              formats: Sequence[str] = ("bf16", "fp8", "int4-g128"),
                              accelerators: Sequence[str] = ("a100-80gb-sxm", "h100-sxm", "h200-sxm", "b200"),
-                             constants: Sequence[str] = ("paper", "notebook"),
+                             constants: Sequence[str] = ("erdil-paper", "erdil-code"),
                              price_usd_per_hour: float | None = None, **kwargs: Any) -> Figure:
     """Four panels: how context, weight format, accelerator and constant set move the frontier.
 
     The static companion of the frontier explorer: the same sweep over the range of its
     controls. ``price_usd_per_hour``, if given, prices every chip of the accelerator panel on
     that one basis (the catalogue's prices have different bases); each chip is otherwise the
-    constant set's (Erdil's H100 under ``"paper"``). Keyword arguments go to
+    constant set's (Erdil's H100 under ``"erdil-paper"``). Keyword arguments go to
     :func:`inferecon.serving.frontier.sweep`.
     """
     fig: Figure
     fig, axes = new_figure(ncols=2, nrows=2, width=10.0, height=7.6)
-    cs = get_constants(kwargs.get("constants", "paper"))
+    cs = get_constants(kwargs.get("constants", "erdil-paper"))
     panels: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = [
         ("context tokens", [(f"{c:,.0f}", dict(context_tokens=c)) for c in contexts]),
         ("weight format", [(f, dict(weight_format=f)) for f in formats]),

@@ -110,7 +110,7 @@ def min_latency_gpu_seconds_per_token(params: ArrayLike, flop_per_s: ArrayLike, 
 def model_min_token_latency_seconds(accelerator: str | Accelerator | Deployment = "h100-sxm",
                                     model: str | ModelSpec | None = None,
                                     weight_format: str | NumberFormat = "bf16",
-                                    constants: str | ConstantSet = "paper",
+                                    constants: str | ConstantSet = "erdil-paper",
                                     hop_seconds: float = 1e-6) -> float:
     """Erdil's closed-form minimum latency (eq. 14) for a model on an accelerator.
 

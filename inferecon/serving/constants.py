@@ -57,7 +57,7 @@ class ConstantSet:
 
     Attributes
     ----------
-    id, name : ``"paper"`` or ``"notebook"``; display name.
+    id, name : ``"erdil-paper"`` or ``"erdil-code"``; display name.
     flop_utilization, bandwidth_utilization : caps on sustained FLOP/s and HBM bandwidth.
     accelerator_overrides : per accelerator id, field values replacing the catalogue's
         (``flop_per_s``, ``hbm_bytes_per_s``, ``hbm_bytes``, ``price_usd_per_hour``).
@@ -101,7 +101,7 @@ class ConstantSet:
     def accelerator(self, accelerator: str | Accelerator) -> Accelerator:
         """The accelerator a model of this set runs on.
 
-        A catalogue id gets this set's overrides (the ``"paper"`` set's ``"h100-sxm"`` is
+        A catalogue id gets this set's overrides (the ``"erdil-paper"`` set's ``"h100-sxm"`` is
         Erdil's H100: 1e15 FLOP/s, 3.3 TB/s, 80 GB, $2/h); an :class:`Accelerator` object is
         the caller's own description and is returned exactly as given.
         """
@@ -120,14 +120,14 @@ _H100_ROUND = {"flop_per_s": {"bf16": 1e15, "fp16": 1e15, "fp8": 2e15, "int8": 2
 
 CONSTANT_SETS: dict[str, ConstantSet] = {c.id: c for c in [
     ConstantSet(
-        id="paper", name="Erdil 2025, paper text",
+        id="erdil-paper", name="Erdil 2025, paper text",
         flop_utilization=ERDIL_FLOP_UTILIZATION, bandwidth_utilization=ERDIL_BANDWIDTH_UTILIZATION,
         accelerator_overrides={"h100-sxm": {**_H100_ROUND, "price_usd_per_hour": 2.00}},
         protocols=("LL",), preference_alpha=3.0, activation_traffic=True,
         notes="§4: H100 at 1e15 FLOP/s (16-bit), 3.3 TB/s, capped at 70% and 75%; $2/h; NCCL LL; "
               "customers' preference exponent about 3. Other accelerators: catalogue values, same caps."),
     ConstantSet(
-        id="notebook", name="Erdil 2025, official notebook",
+        id="erdil-code", name="Erdil 2025, official notebook",
         flop_utilization=1.0, bandwidth_utilization=1.0,
         accelerator_overrides={
             "h100-sxm": {**_H100_ROUND, "price_usd_per_hour": 3.15 * 2 / 3},
@@ -143,7 +143,7 @@ CONSTANT_SETS: dict[str, ConstantSet] = {c.id: c for c in [
 
 
 def get_constants(constants: str | ConstantSet) -> ConstantSet:
-    """A :class:`ConstantSet` by id (``"paper"`` or ``"notebook"``) or passed through."""
+    """A :class:`ConstantSet` by id (``"erdil-paper"`` or ``"erdil-code"``) or passed through."""
     if isinstance(constants, ConstantSet):
         return constants
     found: ConstantSet = lookup("constant set", constants, CONSTANT_SETS)

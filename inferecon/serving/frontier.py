@@ -444,7 +444,7 @@ def _sweep_core(dep: Deployment, net: Interconnect, cs: ConstantSet, conf: Confi
 
 
 def sweep(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None, *,
-          constants: str | ConstantSet = "paper", context_tokens: float | None = None,
+          constants: str | ConstantSet = "erdil-paper", context_tokens: float | None = None,
           weight_format: str | NumberFormat = "bf16", kv_format: str | NumberFormat = "bf16",
           activation_bytes: float = 2.0, device_counts: ArrayLike | None = None,
           max_devices: int = 512, batches: ArrayLike | None = None, max_batch: float | None = None,
@@ -454,7 +454,7 @@ def sweep(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | 
 
     Parameters
     ----------
-    accelerator, model : a catalogue id gets the constant set's overrides (the ``"paper"``
+    accelerator, model : a catalogue id gets the constant set's overrides (the ``"erdil-paper"``
         set's ``"h100-sxm"`` is Erdil's H100 at $2/h); an
         :class:`~inferecon.specs.hardware.Accelerator` is used exactly as given (a $20/h
         H100 gives ten times the cost of a $2/h one); a whole

@@ -162,7 +162,7 @@ class _CollectiveSum:
 
 def collective_seconds(kind: str, ranks: ArrayLike, nodes: ArrayLike, size_bytes: ArrayLike,
                        accelerator: str | Accelerator = "h100-sxm",
-                       constants: str | ConstantSet = "paper") -> NDArray[np.float64]:
+                       constants: str | ConstantSet = "erdil-paper") -> NDArray[np.float64]:
     """Time of one collective (module docstring): latency plus bandwidth term.
 
     Parameters

@@ -400,13 +400,13 @@ def _no_strings(name: str, value: object) -> None:
 
 
 def resolve(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None, *,
-            constants: str | ConstantSet = "paper", weight_format: str | NumberFormat = "bf16",
+            constants: str | ConstantSet = "erdil-paper", weight_format: str | NumberFormat = "bf16",
             kv_format: str | NumberFormat = "bf16", context_tokens: float = 0.0,
             activation_bytes: float = 2.0, layout: Layout | None = None
             ) -> tuple[Deployment, Interconnect, ConstantSet]:
     """The public boundary of the network model: one :class:`~inferecon.specs.deployment.Deployment`.
 
-    - ``accelerator`` a catalogue id: the constant set's overrides apply (under ``"paper"``,
+    - ``accelerator`` a catalogue id: the constant set's overrides apply (under ``"erdil-paper"``,
       ``"h100-sxm"`` is Erdil's H100 at 1e15 FLOP/s, 3.3 TB/s, 80 GB and $2/h).
     - ``accelerator`` an :class:`~inferecon.specs.hardware.Accelerator`: used exactly as given
       (its price, bandwidth and capacity included).
@@ -453,7 +453,7 @@ def evaluate_configurations(accelerator: str | Accelerator | Deployment, model: 
                             batch: ArrayLike, context_tokens: ArrayLike | None = None,
                             weight_format: str | NumberFormat = "bf16",
                             kv_format: str | NumberFormat = "bf16", activation_bytes: float = 2.0,
-                            constants: str | ConstantSet = "paper",
+                            constants: str | ConstantSet = "erdil-paper",
                             demand_tokens_per_s: float = math.inf) -> StepBreakdown:
     """Evaluate many configurations at once; infeasible ones are *masked*, not raised.
 
@@ -485,7 +485,7 @@ def decode_step_breakdown(accelerator: str | Accelerator | Deployment, model: st
                           tp_heads: int | None = None, pp: int | None = None, ep: int | None = None,
                           weight_format: str | NumberFormat = "bf16",
                           kv_format: str | NumberFormat = "bf16", activation_bytes: float = 2.0,
-                          constants: str | ConstantSet = "paper") -> StepBreakdown:
+                          constants: str | ConstantSet = "erdil-paper") -> StepBreakdown:
     """Decode step of one replica with ``tp x pp`` devices, term by term; raises if infeasible.
 
     Parameters
@@ -502,7 +502,7 @@ def decode_step_breakdown(accelerator: str | Accelerator | Deployment, model: st
     pp : pipeline stages. ep : expert-parallel groups per stage (MoE only).
     weight_format, kv_format : number formats (:mod:`inferecon.specs.precision`).
     activation_bytes : bytes per activation element sent over the network.
-    constants : ``"paper"`` or ``"notebook"`` (:data:`CONSTANT_SETS`).
+    constants : ``"erdil-paper"`` or ``"erdil-code"`` (:data:`CONSTANT_SETS`).
 
     Raises
     ------

@@ -9,7 +9,7 @@ import importlib
 from typing import Any
 
 #: The modules of this subpackage, imported on first attribute access.
-__all__ = ["hardware", "models", "precision"]
+__all__ = ["deployment", "hardware", "models", "precision"]
 
 
 def __getattr__(name: str) -> Any:

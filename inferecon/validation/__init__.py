@@ -6,7 +6,7 @@ import importlib
 from typing import Any
 
 #: The modules of this subpackage, imported on first attribute access.
-__all__ = ["measurements", "predictions"]
+__all__ = ["deepseek", "measurements", "predictions"]
 
 
 def __getattr__(name: str) -> Any:

@@ -347,7 +347,7 @@ def _predicted(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any], 
 def predict(measurement: Measurement, constants: str | ConstantSet = BOUND_CONSTANTS) -> Prediction:
     """Predict one measurement under its own conditions (module docstring lists the functions).
 
-    ``constants`` is :data:`BOUND_CONSTANTS` for the bound; ``"paper"`` gives Erdil's capped
+    ``constants`` is :data:`BOUND_CONSTANTS` for the bound; ``"erdil-paper"`` gives Erdil's capped
     model (70% of peak FLOP/s, 75% of HBM bandwidth), which is a typical-case estimate.
     """
     m = measurement

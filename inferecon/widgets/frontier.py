@@ -90,7 +90,7 @@ class FrontierExplorer:
 
 
 def make_frontier_explorer(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
-                           constants: str = "paper") -> FrontierExplorer:
+                           constants: str = "erdil-paper") -> FrontierExplorer:
     """Build the explorer: model, accelerator, weight format, context, constant set, alpha,
     a target speed and a demand cap."""
     if model not in EXPLORER_MODELS:

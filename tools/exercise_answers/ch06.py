@@ -9,12 +9,12 @@ from . import Answer
 
 def _ex2() -> float:
     # Erdil eq. 14 for Llama 3.1 405B in 16-bit, paper constants (75% of 3.3 TB/s), 1 us hops
-    return 1.0 / closed_forms.model_min_token_latency_seconds("h100-sxm", "llama-3.1-405b", "bf16", "paper")
+    return 1.0 / closed_forms.model_min_token_latency_seconds("h100-sxm", "llama-3.1-405b", "bf16", "erdil-paper")
 
 
 def _ex3() -> float:
     # cheapest $/M for Llama 3.1 405B (16-bit, H100, paper constants, short context) at >= 30 tok/s
-    fr = frontier.sweep("h100-sxm", "llama-3.1-405b", constants="paper").frontier()
+    fr = frontier.sweep("h100-sxm", "llama-3.1-405b", constants="erdil-paper").frontier()
     return float(fr.cost_at_speed(30.0))
 
 
