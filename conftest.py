@@ -11,7 +11,8 @@ value with the fresh one, as strictly as nbval compares cell outputs (no sanitiz
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 

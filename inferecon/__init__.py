@@ -32,8 +32,20 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
 
-_SUBPACKAGES = ("specs", "training", "serving", "levers", "planning", "validation", "symbolic", "plots",
-                "widgets", "exercises", "units", "tables")
+_SUBPACKAGES = (
+    "specs",
+    "training",
+    "serving",
+    "levers",
+    "planning",
+    "validation",
+    "symbolic",
+    "plots",
+    "widgets",
+    "exercises",
+    "units",
+    "tables",
+)
 
 #: Convenience names at the top level, and the module each lives in (imported on first use).
 _LAZY: dict[str, str] = {
@@ -99,7 +111,80 @@ _LAZY: dict[str, str] = {
     "optimal_draft_tokens": "inferecon.levers.speculative",
 }
 
-__all__ = [*_SUBPACKAGES, *_LAZY]
+__all__ = [
+    "ACCELERATORS",
+    "BESIROGLU_2024",
+    "FORMATS",
+    "HOFFMANN_2022",
+    "MODELS",
+    "SARDANA_2024",
+    "SCENARIOS",
+    "Accelerator",
+    "Deployment",
+    "Layout",
+    "ModelSpec",
+    "Multipliers",
+    "NumberFormat",
+    "ReplicaConfig",
+    "Scenario",
+    "Workload",
+    "break_even_inference_tokens",
+    "compute_optimal_params",
+    "compute_optimal_tokens",
+    "cost_crossover_tokens",
+    "crossover_days",
+    "crossover_requests",
+    "crossover_tokens",
+    "decode_compute_seconds",
+    "decode_memory_seconds",
+    "decode_step",
+    "decode_step_seconds",
+    "decode_usd_per_million_tokens",
+    "dense_optimal_batch",
+    "deployment",
+    "exercises",
+    "expected_tokens_per_step",
+    "expert_read_fraction",
+    "fleet",
+    "get_accelerator",
+    "get_constants",
+    "get_fit",
+    "get_format",
+    "get_model",
+    "inference_factor",
+    "inference_flop",
+    "levers",
+    "lifetime_optimal",
+    "loss",
+    "max_batch",
+    "min_devices",
+    "model_flop_utilization",
+    "monthly_usd",
+    "optimal_batch",
+    "optimal_draft_tokens",
+    "params_read_per_step",
+    "pareto_mask",
+    "plan",
+    "planning",
+    "plots",
+    "prefill_seconds",
+    "prefill_step",
+    "prefill_usd_per_million_tokens",
+    "serving",
+    "specs",
+    "strategy_for",
+    "sweep",
+    "symbolic",
+    "tables",
+    "token_latency_seconds",
+    "tokens_per_second",
+    "training",
+    "training_flop",
+    "units",
+    "usd_per_million_tokens",
+    "validation",
+    "widgets",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -117,20 +202,69 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from inferecon.specs.deployment import Deployment, Layout, deployment
-    from inferecon.serving.roofline import decode_step, prefill_step, min_devices
-    from inferecon import exercises, levers, planning, plots, serving, specs, symbolic, tables, training, units, validation, widgets
-    from inferecon.serving.costs import decode_usd_per_million_tokens, model_flop_utilization, monthly_usd, prefill_usd_per_million_tokens, tokens_per_second, usd_per_million_tokens
-    from inferecon.serving.frontier import pareto_mask, sweep
-    from inferecon.specs.hardware import ACCELERATORS, Accelerator, get_accelerator
-    from inferecon.training.lifecycle import SCENARIOS, Scenario, cost_crossover_tokens, crossover_days, crossover_requests, crossover_tokens, inference_factor, inference_flop, strategy_for, training_flop
-    from inferecon.specs.models import MODELS, ModelSpec, get_model
-    from inferecon.serving.moe import expert_read_fraction, params_read_per_step
-    from inferecon.serving.constants import get_constants
-    from inferecon.serving.parallelism import token_latency_seconds
-    from inferecon.planning.planner import Multipliers, ReplicaConfig, Workload, fleet, plan
-    from inferecon.specs.precision import FORMATS, NumberFormat, get_format
-    from inferecon.serving.roofline import decode_compute_seconds, decode_memory_seconds, decode_step_seconds, dense_optimal_batch, max_batch, optimal_batch, prefill_seconds
-    from inferecon.training.scaling import BESIROGLU_2024, HOFFMANN_2022, SARDANA_2024, compute_optimal_params, compute_optimal_tokens, get_fit, loss
-    from inferecon.training.lifetime import break_even_inference_tokens, lifetime_optimal
+    from inferecon import (
+        exercises,
+        levers,
+        planning,
+        plots,
+        serving,
+        specs,
+        symbolic,
+        tables,
+        training,
+        units,
+        validation,
+        widgets,
+    )
     from inferecon.levers.speculative import expected_tokens_per_step, optimal_draft_tokens
+    from inferecon.planning.planner import Multipliers, ReplicaConfig, Workload, fleet, plan
+    from inferecon.serving.constants import get_constants
+    from inferecon.serving.costs import (
+        decode_usd_per_million_tokens,
+        model_flop_utilization,
+        monthly_usd,
+        prefill_usd_per_million_tokens,
+        tokens_per_second,
+        usd_per_million_tokens,
+    )
+    from inferecon.serving.frontier import pareto_mask, sweep
+    from inferecon.serving.moe import expert_read_fraction, params_read_per_step
+    from inferecon.serving.parallelism import token_latency_seconds
+    from inferecon.serving.roofline import (
+        decode_compute_seconds,
+        decode_memory_seconds,
+        decode_step,
+        decode_step_seconds,
+        dense_optimal_batch,
+        max_batch,
+        min_devices,
+        optimal_batch,
+        prefill_seconds,
+        prefill_step,
+    )
+    from inferecon.specs.deployment import Deployment, Layout, deployment
+    from inferecon.specs.hardware import ACCELERATORS, Accelerator, get_accelerator
+    from inferecon.specs.models import MODELS, ModelSpec, get_model
+    from inferecon.specs.precision import FORMATS, NumberFormat, get_format
+    from inferecon.training.lifecycle import (
+        SCENARIOS,
+        Scenario,
+        cost_crossover_tokens,
+        crossover_days,
+        crossover_requests,
+        crossover_tokens,
+        inference_factor,
+        inference_flop,
+        strategy_for,
+        training_flop,
+    )
+    from inferecon.training.lifetime import break_even_inference_tokens, lifetime_optimal
+    from inferecon.training.scaling import (
+        BESIROGLU_2024,
+        HOFFMANN_2022,
+        SARDANA_2024,
+        compute_optimal_params,
+        compute_optimal_tokens,
+        get_fit,
+        loss,
+    )

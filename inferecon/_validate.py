@@ -48,8 +48,7 @@ def _is_text_or_bool(x: object) -> bool:
     return isinstance(x, (str, bytes, bool, np.bool_)) or x is None
 
 
-def _rule(low: float, high: float, *, low_open: bool, high_open: bool, integer: bool,
-          allow_inf: bool) -> str:
+def _rule(low: float, high: float, *, low_open: bool, high_open: bool, integer: bool, allow_inf: bool) -> str:
     """The valid range in words: ``"be > 0 and finite"``, ``"lie in [0, 1]"``."""
     whole = "a whole number " if integer else ""
     if math.isinf(high) and math.isinf(low):
@@ -60,60 +59,79 @@ def _rule(low: float, high: float, *, low_open: bool, high_open: bool, integer: 
         rule = f"be {whole}{'<' if high_open else '<='} {high:g}"
     else:
         lo_b, hi_b = "(" if low_open else "[", ")" if high_open else "]"
-        rule = f"be {whole}in {lo_b}{low:g}, {high:g}{hi_b}" if integer else \
-            f"lie in {lo_b}{low:g}, {high:g}{hi_b}"
+        rule = (
+            f"be {whole}in {lo_b}{low:g}, {high:g}{hi_b}"
+            if integer
+            else f"lie in {lo_b}{low:g}, {high:g}{hi_b}"
+        )
     if not allow_inf and (math.isinf(high) or math.isinf(low)):
         rule += " and finite"
     return rule
 
 
-def as_float_array(name: str, value: ArrayLike, *, rule: str = "be a finite number",
-                   allow_inf: bool = False) -> NDArray[np.float64]:
+def as_float_array(
+    name: str, value: ArrayLike, *, rule: str = "be a finite number", allow_inf: bool = False
+) -> NDArray[np.float64]:
     """``value`` as a float array; ValueError for text, booleans, None, empty input, NaN and
     (unless ``allow_inf``) infinities. ``rule`` states the valid range in the message."""
     if _is_text_or_bool(value):
         kind = "the string " if isinstance(value, (str, bytes)) else ""
-        raise ValueError(f"{name} must be a number (it must {rule}), got {kind}{value!r} "
-                         f"({type(value).__name__})")
+        raise ValueError(
+            f"{name} must be a number (it must {rule}), got {kind}{value!r} ({type(value).__name__})"
+        )
     try:
         raw = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged nesting
-        raise ValueError(f"{name} must be a number or an array of numbers (each must {rule}), "
-                         f"got {value!r}") from exc
-    if raw.dtype.kind in "USVbcMm" or (raw.dtype.kind == "O" and any(
-            _is_text_or_bool(x) for x in raw.ravel())):
-        raise ValueError(f"{name} must be a number or an array of numbers (each must {rule}), "
-                         f"got {value!r} (dtype {raw.dtype})")
+        raise ValueError(
+            f"{name} must be a number or an array of numbers (each must {rule}), got {value!r}"
+        ) from exc
+    if raw.dtype.kind in "USVbcMm" or (
+        raw.dtype.kind == "O" and any(_is_text_or_bool(x) for x in raw.ravel())
+    ):
+        raise ValueError(
+            f"{name} must be a number or an array of numbers (each must {rule}), "
+            f"got {value!r} (dtype {raw.dtype})"
+        )
     if raw.size == 0:
-        raise ValueError(f"{name} must not be empty (it must {rule}, or be an array of such "
-                         f"numbers), got {value!r}")
+        raise ValueError(
+            f"{name} must not be empty (it must {rule}, or be an array of such numbers), got {value!r}"
+        )
     try:
         arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a number or an array of numbers (each must {rule}), "
-                         f"got {value!r}") from exc
+        raise ValueError(
+            f"{name} must be a number or an array of numbers (each must {rule}), got {value!r}"
+        ) from exc
     nan = np.isnan(arr)
     if nan.any():
-        raise ValueError(f"{name} must not contain NaN (it must {rule}), got "
-                         + ("nan" if arr.size == 1 else f"NaN at {int(nan.sum())} of {arr.size} places"))
+        raise ValueError(
+            f"{name} must not contain NaN (it must {rule}), got "
+            + ("nan" if arr.size == 1 else f"NaN at {int(nan.sum())} of {arr.size} places")
+        )
     if not allow_inf and np.isinf(arr).any():
         raise ValueError(f"{name} must {rule}, got {_describe(arr[np.isinf(arr)])}")
     return arr
 
 
-def in_range(name: str, value: ArrayLike, *, low: float = -math.inf, high: float = math.inf,
-             low_open: bool = False, high_open: bool = False, integer: bool = False,
-             allow_inf: bool = False) -> NDArray[np.float64]:
+def in_range(
+    name: str,
+    value: ArrayLike,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+    allow_inf: bool = False,
+) -> NDArray[np.float64]:
     """``value`` as a float array after checking every element lies in the given interval."""
-    rule = _rule(low, high, low_open=low_open, high_open=high_open, integer=integer,
-                 allow_inf=allow_inf)
+    rule = _rule(low, high, low_open=low_open, high_open=high_open, integer=integer, allow_inf=allow_inf)
     arr = as_float_array(name, value, rule=rule, allow_inf=allow_inf)
     lo_bad = arr <= low if low_open else arr < low
     hi_bad = arr >= high if high_open else arr > high
     bad = lo_bad | hi_bad
     if bad.any():
-        bounds = _rule(low, high, low_open=low_open, high_open=high_open, integer=False,
-                       allow_inf=allow_inf)
+        bounds = _rule(low, high, low_open=low_open, high_open=high_open, integer=False, allow_inf=allow_inf)
         raise ValueError(f"{name} must {bounds}, got {_describe(arr[bad])}")
     if integer:
         frac = np.isfinite(arr) & (arr != np.round(arr))
@@ -122,11 +140,26 @@ def in_range(name: str, value: ArrayLike, *, low: float = -math.inf, high: float
     return arr
 
 
-def real(name: str, value: object, *, low: float = -math.inf, high: float = math.inf,
-         low_open: bool = False, high_open: bool = False, integer: bool = False) -> float:
+def real(
+    name: str,
+    value: object,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+) -> float:
     """One finite number in the interval, as a float (for dataclass fields and scalar knobs)."""
-    arr = in_range(name, value, low=low, high=high, low_open=low_open,  # type: ignore[arg-type]
-                   high_open=high_open, integer=integer)
+    arr = in_range(
+        name,
+        value,  # type: ignore[arg-type]
+        low=low,
+        high=high,
+        low_open=low_open,
+        high_open=high_open,
+        integer=integer,
+    )
     if arr.size != 1:
         raise ValueError(f"{name} must be a single number, got an array of {arr.size}")
     return float(arr.reshape(()))
@@ -142,8 +175,9 @@ def non_negative(name: str, value: ArrayLike, *, allow_inf: bool = False) -> NDA
     return in_range(name, value, low=0.0, allow_inf=allow_inf)
 
 
-def fraction(name: str, value: ArrayLike, *, low_open: bool = True,
-             high_open: bool = False) -> NDArray[np.float64]:
+def fraction(
+    name: str, value: ArrayLike, *, low_open: bool = True, high_open: bool = False
+) -> NDArray[np.float64]:
     """Check ``value`` lies in (0, 1] (default); the ends can be opened or closed."""
     return in_range(name, value, low=0.0, high=1.0, low_open=low_open, high_open=high_open)
 

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 __all__ = ["markdown_table"]
 
 
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]],
-                   align: str | None = None) -> str:
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str | None = None) -> str:
     """Format ``rows`` under ``headers``; ``align`` is one of ``l``/``r``/``c`` per column.
 
     Cells are converted with ``str``; format numbers before passing them. Raises ValueError
@@ -24,8 +23,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]],
     if len(align) != ncol:
         raise ValueError(f"align needs one letter per column ({ncol}), got {align!r}")
     marks = {"l": ":---", "r": "---:", "c": ":---:"}
-    lines = ["| " + " | ".join(headers) + " |",
-             "| " + " | ".join(marks[a] for a in align) + " |"]
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
     for i, row in enumerate(rows):
         if len(row) != ncol:
             raise ValueError(f"row {i} has {len(row)} cells, expected {ncol}")

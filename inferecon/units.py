@@ -62,19 +62,30 @@ __all__ = [
     "format_si",
 ]
 
+
 def _number(value: object) -> float:
     """``value`` as a float for display; text, booleans, None and NaN are refused (inf is shown)."""
     if isinstance(value, (str, bytes, bool)) or value is None or not hasattr(value, "__float__"):
-        raise ValueError(f"value must be a number (not NaN) to format, got {value!r} "
-                         f"({type(value).__name__})")
+        raise ValueError(
+            f"value must be a number (not NaN) to format, got {value!r} ({type(value).__name__})"
+        )
     v = float(value)
     if math.isnan(v):
         raise ValueError("value must be a number (not NaN) to format, got nan")
     return v
 
 
-_PREFIXES = [(1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"),
-             (1e6, "M"), (1e3, "k"), (1.0, "")]
+_PREFIXES = [
+    (1e24, "Y"),
+    (1e21, "Z"),
+    (1e18, "E"),
+    (1e15, "P"),
+    (1e12, "T"),
+    (1e9, "G"),
+    (1e6, "M"),
+    (1e3, "k"),
+    (1.0, ""),
+]
 
 
 def format_si(value: float, unit: str, digits: int = 3) -> str:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon.serving import costs, roofline as rl
+from inferecon.serving import costs
+from inferecon.serving import roofline as rl
 
 H100 = ie.get_accelerator("h100-sxm")
 A100 = ie.get_accelerator("a100-80gb-sxm")

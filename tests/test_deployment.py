@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon.serving import costs, roofline as rl
+from inferecon.serving import costs
+from inferecon.serving import roofline as rl
 from inferecon.specs.deployment import USABLE_HBM_FRACTION, Deployment, Layout, deployment
 
 H100 = ie.get_accelerator("h100-sxm")
@@ -70,7 +71,7 @@ def test_unsupported_precision_and_unknown_ids():
         deployment("h900", "llama-3-8b")
     with pytest.raises(ValueError, match="model must be a ModelSpec"):
         Deployment(accelerator=H100, model="llama-3-8b", weight_format=ie.get_format("bf16"),  # type: ignore[arg-type]
-                   kv_format=ie.get_format("bf16"))
+                   kv_format=ie.get_format("bf16"), price_usd_per_hour=2.0)
 
 
 def test_with_gives_a_validated_copy():

@@ -7,9 +7,9 @@ tests are a second route to each expected answer.
 import math
 
 import pytest
+from _exercise_answers import ANSWERS
 
 from inferecon.exercises import check, exercise_ids
-from _exercise_answers import ANSWERS
 
 # Besiroglu et al. (2024) refit and Hoffmann et al. (2022) TeX-source constants: E, A, B, alpha, beta
 REFIT = (1.8172, 482.01, 2085.43, 0.3478, 0.3658)

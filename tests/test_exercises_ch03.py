@@ -1,11 +1,11 @@
 """Answer checks of chapter 3 against hand calculations."""
 
 import pytest
+from _exercise_answers import ANSWERS, chapter
+from _student_visible import leaked
 
 import inferecon.training.scaling as sc
 from inferecon.exercises import check, exercise_ids
-from _exercise_answers import ANSWERS, chapter
-from _student_visible import leaked
 
 BES = sc.BESIROGLU_2024   # E 1.8172, A 482.01, B 2085.43, alpha 0.3478, beta 0.3658
 

@@ -1,9 +1,9 @@
 """Answer checks of chapter 4 against hand calculations."""
 
 import pytest
+from _exercise_answers import ANSWERS
 
 from inferecon.exercises import check, exercise_ids
-from _exercise_answers import ANSWERS
 
 
 def test_chapter4_exercises_registered():

@@ -3,10 +3,10 @@
 import math
 
 import pytest
-
-from inferecon.exercises import check, exercise_ids
 from _exercise_answers import ANSWERS, chapter
 from _student_visible import leaked
+
+from inferecon.exercises import check, exercise_ids
 
 # A100 80GB SXM datasheet (catalogue): 312e12 FLOP/s bf16, 2039e9 B/s; dense b* = 2 x 312e12 / (2 x 2039e9)
 B_DENSE_A100 = 2 * 312e12 / (2 * 2039e9)          # 153.0

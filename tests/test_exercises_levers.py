@@ -1,8 +1,8 @@
 """Answer checks of chapters 7 and 8: registered, correct values accepted, wrong ones rejected."""
 
 import pytest
-
 from _exercise_answers import chapter
+
 from inferecon.exercises import check, exercise_ids
 
 

@@ -203,6 +203,7 @@ def test_ch6_answers_by_hand():
 
 def test_ch6_sweep_answers_are_frontier_values_and_reject_wrong_ones():
     from _exercise_answers import chapter
+
     from inferecon.exercises import check
     ch06 = chapter(6)
     # ch6-ex3: the cheapest 405B configuration at >= 30 tok/s is a feasible frontier point

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
+
 import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon.serving import moe, roofline
-from inferecon.serving import moe_batching
+from inferecon.serving import moe, moe_batching, roofline
 
 
 def _enumerated_mean_experts(n: int, k: int, b: int) -> float:
@@ -209,6 +209,7 @@ def test_per_expert_batch_exceeds_the_layer_bstar(acc_id, model_id):
 
 def test_per_expert_symbolic_vs_numeric():
     import sympy as sp
+
     from inferecon.symbolic import moe as sm
     from inferecon.symbolic.roofline import B, C, b, p_w, u_B, u_C
     f = sp.lambdify((sm.s, p_w, C, B, u_C, u_B), sm.per_expert_optimal_batch())

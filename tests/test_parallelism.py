@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
-from dataclasses import replace
+from _reference_step import reference_token_seconds
 
 import inferecon as ie
-from inferecon.serving import frontier, parallelism as par
-from inferecon.serving import closed_forms
-from inferecon.serving import network
-from _reference_step import reference_token_seconds
+from inferecon.serving import closed_forms, frontier, network
+from inferecon.serving import parallelism as par
 
 US = 1e-6
 

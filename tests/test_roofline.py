@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon.serving import moe, roofline as rl
 from inferecon.serving import moe_batching
+from inferecon.serving import roofline as rl
 from inferecon.specs.deployment import deployment
 
 H100 = ie.get_accelerator("h100-sxm")

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 import inferecon.training.scaling as sc
-from inferecon.training import fitting
-from inferecon.training import lifetime
 from inferecon.exercises import check
 from inferecon.specs.models import ModelSpec
+from inferecon.training import fitting, lifetime
 
 HOFF, TEX, SARD, BES = sc.HOFFMANN_2022, sc.HOFFMANN_2022_TEX, sc.SARDANA_2024, sc.BESIROGLU_2024
 

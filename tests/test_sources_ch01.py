@@ -8,10 +8,10 @@ import math
 import re
 
 import pytest
-
-import inferecon as ie
 from _exercise_answers import chapter
 from _student_visible import leaked, prose, stored_value
+
+import inferecon as ie
 
 STEM = "01_asymmetry"
 

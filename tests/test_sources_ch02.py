@@ -5,7 +5,6 @@ import math
 import re
 
 import pytest
-
 from _exercise_answers import chapter
 from _student_visible import leaked, prose, stored_value
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _student_visible import stored_value
 
 import inferecon as ie
-from inferecon.training import scaling as sc
 from inferecon.training import lifetime
-from _student_visible import stored_value
+from inferecon.training import scaling as sc
 
 
 def _shown(expression: str) -> str:

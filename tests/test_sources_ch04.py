@@ -127,6 +127,7 @@ def _span_x0(patch) -> float:
 
 def test_kv_figure_shades_where_the_batch_does_not_fit():
     import matplotlib.pyplot as plt
+
     from inferecon.plots import roofline as roofline_plots
 
     fig = roofline_plots.kv_cache_growth(["llama-3-70b"], "h100-sxm", 32, weight_format="fp8")

@@ -10,11 +10,10 @@ sparsity 8" and b* ~ 2,400 (reference.md §5.5).
 from __future__ import annotations
 
 import pytest
+from _student_visible import stored_value
 
 import inferecon as ie
-from inferecon.serving import moe, roofline
-from inferecon.serving import moe_batching
-from _student_visible import stored_value
+from inferecon.serving import moe, moe_batching, roofline
 
 STEM = "05_moe"
 # H100 SXM datasheet (catalogue): 989.4e12 FLOP/s bf16, 3.35e12 B/s -> dense b* = 2 x 989.4 / (2 x 3.35)

@@ -15,14 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from _chapters import prose, stored_value
 
 import inferecon as ie
-from inferecon.serving import frontier
+from inferecon.serving import closed_forms, frontier, network
 from inferecon.serving import parallelism as par
-from inferecon.serving import closed_forms
-from inferecon.serving import network
-
-from _chapters import prose, stored_value
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src" / "chapters" / "06_parallelism_frontier.md"
@@ -216,6 +213,7 @@ def test_small_multiples_price_all_chips_on_one_basis():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from inferecon.plots import frontier as fplots
     fig = fplots.frontier_small_multiples("h100-sxm", "llama-3-8b", contexts=(0,), formats=("bf16",),
                                           accelerators=("a100-80gb-sxm", "b200"), constants=("erdil-paper",),

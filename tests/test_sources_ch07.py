@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _chapters import prose, stored_value
 
 import inferecon as ie
-from inferecon.planning import planner
 from inferecon.levers import quantization, speculative
-
-from _chapters import prose, stored_value
+from inferecon.planning import planner
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "src" / "chapters" / "07_cheaper_tokens.md"

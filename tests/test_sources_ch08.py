@@ -13,10 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
+from _chapters import prose, stored_value
 
 from inferecon.planning import planner
-
-from _chapters import prose, stored_value
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = (ROOT / "src" / "chapters" / "08_choosing_deployment.md").read_text(encoding="utf-8")

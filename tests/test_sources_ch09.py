@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _chapters import prose, stored_value
 
 from inferecon.validation import predictions as validation
-
-from _chapters import prose, stored_value
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = (ROOT / "src" / "chapters" / "09_validation.md").read_text(encoding="utf-8")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon.planning import planner
 from inferecon.levers import speculative as sd
+from inferecon.planning import planner
 from inferecon.serving.roofline import decode_compute_seconds, decode_step_seconds
 
 

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from inferecon.planning import planner
-from inferecon.levers import routing, speculative
 from inferecon.levers import quantization as qz
-from inferecon.specs.models import get_model
+from inferecon.levers import routing, speculative
+from inferecon.planning import planner
 from inferecon.serving.roofline import decode_step_seconds
+from inferecon.specs.models import get_model
 from inferecon.symbolic import quantization as sq
 from inferecon.symbolic import routing as sr
 from inferecon.symbolic import speculative as ss

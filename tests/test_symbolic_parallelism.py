@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from inferecon.serving import parallelism as par
 from inferecon.serving import closed_forms
 from inferecon.symbolic import parallelism as S
 

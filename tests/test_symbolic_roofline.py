@@ -5,7 +5,8 @@ import pytest
 import sympy as sp
 
 import inferecon as ie
-from inferecon.serving import costs, roofline as rl
+from inferecon.serving import costs
+from inferecon.serving import roofline as rl
 from inferecon.symbolic import roofline as sym
 
 DENSE = ["llama-3-8b", "llama-3-70b", "palm-62b", "chinchilla-70b", "gpt-3-175b"]

@@ -5,8 +5,8 @@ import pytest
 import sympy as sp
 
 import inferecon.training.scaling as sc
-from inferecon.training import lifetime
 from inferecon.symbolic import scaling as ss
+from inferecon.training import lifetime
 
 FITS = list(sc.FITS.values())
 CONSTS = (ss.E, ss.A, ss.B, ss.alpha, ss.beta)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from inferecon.planning import planner
 from inferecon.levers import speculative
+from inferecon.planning import planner
 from inferecon.widgets.planner import make_planner_explorer
 from inferecon.widgets.speculative import make_speculative_explorer
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inferecon.serving import costs, roofline as rl
+from inferecon.serving import costs
+from inferecon.serving import roofline as rl
 from inferecon.widgets.roofline import explain_point, make_roofline_explorer
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 
-import inferecon.training.scaling as sc
 from inferecon.training import lifetime
 from inferecon.widgets import scaling as ws
 

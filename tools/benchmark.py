@@ -69,6 +69,7 @@ def bench_sweep() -> list[tuple[str, float]]:
 def bench_widgets() -> list[tuple[str, float]]:
     """Time one control change of every explorer (its callback recomputes the output)."""
     import importlib
+
     import ipywidgets as w
 
     results = []

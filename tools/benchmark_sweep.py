@@ -33,9 +33,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from _reference_step import reference_model  # noqa: E402  (test-only reference code)
+
 from inferecon.serving import frontier, parallelism
 from inferecon.units import HOUR_S, TOKENS_PER_MILLION
-from _reference_step import reference_model  # noqa: E402  (test-only reference code)
 
 
 def main(argv: list[str]) -> int:

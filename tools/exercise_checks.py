@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT))
 
 from exercise_answers import all_answers  # noqa: E402
-from inferecon.exercises import accepted_buckets, bucket_hash
+
+from inferecon.exercises import accepted_buckets, bucket_hash  # noqa: E402
 
 TARGET = ROOT / "inferecon" / "exercises" / "checks.json"
 

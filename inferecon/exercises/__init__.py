@@ -99,5 +99,6 @@ def check(exercise: str, answer: Any) -> CheckResult:
     tol = f"within {rtol:.0%}" if rtol >= 0.01 else f"within a relative {rtol:g}"
     if bucket_hash(exercise, _bucket(value, rtol)) in spec["accept"]:
         return CheckResult(exercise, True, f"{exercise}: correct ({tol}).")
-    return CheckResult(exercise, False,
-                       f"{exercise}: not yet ({tol} needed, unit: {spec['unit']}). Hint: {spec['hint']}")
+    return CheckResult(
+        exercise, False, f"{exercise}: not yet ({tol} needed, unit: {spec['unit']}). Hint: {spec['hint']}"
+    )

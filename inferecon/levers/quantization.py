@@ -68,12 +68,23 @@ class QualityResult:
         return (self.quantized - self.baseline) / self.baseline
 
 
-def _awq(model: str, base: float, scheme: str, rtn: float, gptq: float, gptq_r: float,
-         awq: float) -> list[QualityResult]:
+def _awq(
+    model: str, base: float, scheme: str, rtn: float, gptq: float, gptq_r: float, awq: float
+) -> list[QualityResult]:
     src = "lin2024awq"  # Table 4, WikiText-2, group size 128, weight-only
-    return [QualityResult(method=meth, model=model, scheme=scheme, metric="WikiText-2 perplexity",
-                          baseline=base, quantized=v, source=src, evidence="V")
-            for meth, v in (("RTN", rtn), ("GPTQ", gptq), ("GPTQ-R", gptq_r), ("AWQ", awq))]
+    return [
+        QualityResult(
+            method=meth,
+            model=model,
+            scheme=scheme,
+            metric="WikiText-2 perplexity",
+            baseline=base,
+            quantized=v,
+            source=src,
+            evidence="V",
+        )
+        for meth, v in (("RTN", rtn), ("GPTQ", gptq), ("GPTQ-R", gptq_r), ("AWQ", awq))
+    ]
 
 
 #: Published quality costs. AWQ (Lin et al. 2024, Table 4) compares round-to-nearest, GPTQ
@@ -87,10 +98,23 @@ QUALITY: tuple[QualityResult, ...] = tuple(
     + _awq("Llama-2-7B", 5.47, "W3A16 g128", 6.66, 6.43, 6.42, 6.24)
     + _awq("Llama-2-13B", 4.88, "W3A16 g128", 5.52, 5.48, 5.41, 5.32)
     + _awq("Llama-2-70B", 3.32, "W3A16 g128", 3.98, 3.88, 3.86, 3.74)
-    + [QualityResult(method="SmoothQuant", model=mdl, scheme="W8A8", metric="WikiText-2 perplexity",
-                     baseline=b, quantized=q, source="xiao2023smoothquant", evidence="S")
-       for mdl, b, q in (("Llama-2-7B", 5.474, 5.515), ("Llama-2-13B", 4.950, 4.929),
-                         ("Llama-2-70B", 3.320, 3.359))]
+    + [
+        QualityResult(
+            method="SmoothQuant",
+            model=mdl,
+            scheme="W8A8",
+            metric="WikiText-2 perplexity",
+            baseline=b,
+            quantized=q,
+            source="xiao2023smoothquant",
+            evidence="S",
+        )
+        for mdl, b, q in (
+            ("Llama-2-7B", 5.474, 5.515),
+            ("Llama-2-13B", 4.950, 4.929),
+            ("Llama-2-70B", 3.320, 3.359),
+        )
+    ]
 )
 
 
@@ -101,8 +125,9 @@ def quality_cost(method: str, model: str, scheme: str) -> QualityResult:
         if (r.method.lower(), r.model.lower(), r.scheme.lower()) == wanted:
             return r
     valid = sorted({f"{r.method} / {r.model} / {r.scheme}" for r in QUALITY})
-    raise ValueError(f"no published result for {method!r} / {model!r} / {scheme!r}; "
-                     f"available: {'; '.join(valid)}")
+    raise ValueError(
+        f"no published result for {method!r} / {model!r} / {scheme!r}; available: {'; '.join(valid)}"
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,14 +142,19 @@ class Scheme:
 
 #: The schemes the chapter compares. W8A8 uses the INT8 tensor cores; W8A16/W4A16 are
 #: weight-only (dequantized to 16-bit before the multiply).
-SCHEMES: dict[str, Scheme] = {s.id: s for s in [
-    Scheme(id="bf16", label="BF16 weights, BF16 KV", weight_format="bf16", kv_format="bf16"),
-    Scheme(id="w8a16", label="INT8 weights only (W8A16)", weight_format="int8-w", kv_format="bf16"),
-    Scheme(id="w8a8", label="INT8 weights + activations (W8A8)", weight_format="int8", kv_format="bf16"),
-    Scheme(id="w8a8-kv8", label="W8A8 + FP8 KV cache", weight_format="int8", kv_format="fp8"),
-    Scheme(id="w4a16", label="INT4 g128 weights only (W4A16)", weight_format="int4-g128", kv_format="bf16"),
-    Scheme(id="w4a16-kv8", label="W4A16 + FP8 KV cache", weight_format="int4-g128", kv_format="fp8"),
-]}
+SCHEMES: dict[str, Scheme] = {
+    s.id: s
+    for s in [
+        Scheme(id="bf16", label="BF16 weights, BF16 KV", weight_format="bf16", kv_format="bf16"),
+        Scheme(id="w8a16", label="INT8 weights only (W8A16)", weight_format="int8-w", kv_format="bf16"),
+        Scheme(id="w8a8", label="INT8 weights + activations (W8A8)", weight_format="int8", kv_format="bf16"),
+        Scheme(id="w8a8-kv8", label="W8A8 + FP8 KV cache", weight_format="int8", kv_format="fp8"),
+        Scheme(
+            id="w4a16", label="INT4 g128 weights only (W4A16)", weight_format="int4-g128", kv_format="bf16"
+        ),
+        Scheme(id="w4a16-kv8", label="W4A16 + FP8 KV cache", weight_format="int4-g128", kv_format="fp8"),
+    ]
+}
 
 
 def get_scheme(scheme: str | Scheme) -> Scheme:
@@ -134,9 +164,17 @@ def get_scheme(scheme: str | Scheme) -> Scheme:
     return lookup("quantization scheme", scheme, SCHEMES)
 
 
-def cost_ratio(accelerator: str | Accelerator, model: str | ModelSpec, batch: ArrayLike,
-               context_tokens: ArrayLike, scheme: str | Scheme, baseline: str | Scheme = "bf16",
-               **utilization: float) -> NDArray[np.float64]:
+def cost_ratio(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    context_tokens: ArrayLike,
+    scheme: str | Scheme,
+    baseline: str | Scheme = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+    n_devices: int = 1,
+) -> NDArray[np.float64]:
     """Cost per token of ``scheme`` over ``baseline`` at the **same** batch and context.
 
     .. math:: \\frac{t_\\mathrm{scheme}(b, \\ell)}{t_\\mathrm{base}(b, \\ell)}
@@ -145,27 +183,50 @@ def cost_ratio(accelerator: str | Accelerator, model: str | ModelSpec, batch: Ar
     folk rule "INT8 is 2x cheaper"; see the module docstring for when it holds.
     """
     s, base = get_scheme(scheme), get_scheme(baseline)
-    t = decode_step_seconds(accelerator, model, batch, context_tokens, weight_format=s.weight_format,
-                            kv_format=s.kv_format, **utilization)
-    t0 = decode_step_seconds(accelerator, model, batch, context_tokens, weight_format=base.weight_format,
-                             kv_format=base.kv_format, **utilization)
+    t, t0 = (
+        decode_step_seconds(
+            accelerator,
+            model,
+            batch,
+            context_tokens,
+            weight_format=sch.weight_format,
+            kv_format=sch.kv_format,
+            flop_utilization=flop_utilization,
+            bandwidth_utilization=bandwidth_utilization,
+            n_devices=n_devices,
+        )
+        for sch in (s, base)
+    )
     return t / t0
 
 
-def capacity_batch(accelerator: str | Accelerator, model: str | ModelSpec,
-                   context_tokens: ArrayLike, scheme: str | Scheme,
-                   reserve_fraction: float = 0.1) -> NDArray[np.float64]:
+def capacity_batch(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    context_tokens: ArrayLike,
+    scheme: str | Scheme,
+    reserve_fraction: float = 0.1,
+) -> NDArray[np.float64]:
     """Largest batch that fits in HBM with ``scheme`` (:func:`inferecon.serving.roofline.max_batch`,
     with a fraction ``reserve_fraction`` of HBM kept for activations and fragmentation)."""
     s = get_scheme(scheme)
     reserve = real("reserve_fraction", reserve_fraction, low=0.0, high=1.0, high_open=True)
-    return max_batch(accelerator, model, context_tokens, weight_format=s.weight_format,
-                     kv_format=s.kv_format, hbm_fraction=1.0 - reserve)
+    return max_batch(
+        accelerator,
+        model,
+        context_tokens,
+        weight_format=s.weight_format,
+        kv_format=s.kv_format,
+        hbm_fraction=1.0 - reserve,
+    )
 
 
-def kv_weight_crossover_context(model: str | ModelSpec, batch: ArrayLike,
-                                weight_format: str | NumberFormat = "bf16",
-                                kv_format: str | NumberFormat = "bf16") -> NDArray[np.float64]:
+def kv_weight_crossover_context(
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+) -> NDArray[np.float64]:
     """Context at which the batch's KV bytes equal the weight bytes read per step.
 
     .. math:: \\ell_\\times = \\frac{p_w N_\\mathrm{matmul}}{b\\,k_\\mathrm{kv}}
@@ -179,9 +240,16 @@ def kv_weight_crossover_context(model: str | ModelSpec, batch: ArrayLike,
     return w / (b * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element))
 
 
-def format_table(accelerator: str | Accelerator, model: str | ModelSpec, context_tokens: float,
-                 schemes: tuple[str, ...] = tuple(SCHEMES), batch: float | None = None,
-                 reserve_fraction: float = 0.1, **utilization: float) -> list[dict[str, str | float | None]]:
+def format_table(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    context_tokens: float,
+    schemes: tuple[str, ...] = tuple(SCHEMES),
+    batch: float | None = None,
+    reserve_fraction: float = 0.1,
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+) -> list[dict[str, str | float | None]]:
     """One row per scheme: weight GB, max batch, step time, tokens/s and $/M at a batch.
 
     ``batch`` defaults to each scheme's own capacity limit (the "fits more" effect); give a
@@ -201,12 +269,32 @@ def format_table(accelerator: str | Accelerator, model: str | ModelSpec, context
             cap = 0.0
         b = cap if fixed_batch is None else fixed_batch
         row: dict[str, str | float | None] = {
-            "scheme": s.id, "label": s.label, "weights_gb": wgb, "max_batch": cap, "batch": b,
-            "step_seconds": None, "tokens_per_s": None, "usd_per_million": None}
+            "scheme": s.id,
+            "label": s.label,
+            "weights_gb": wgb,
+            "max_batch": cap,
+            "batch": b,
+            "step_seconds": None,
+            "tokens_per_s": None,
+            "usd_per_million": None,
+        }
         if b >= 1 and cap >= 1:
-            t = float(decode_step_seconds(acc, m, b, ctx, weight_format=s.weight_format,
-                                          kv_format=s.kv_format, **utilization))
-            row.update(step_seconds=t, tokens_per_s=b / t,
-                       usd_per_million=float(costs.usd_per_million_tokens(t, b, acc.price_usd_per_hour)))
+            t = float(
+                decode_step_seconds(
+                    acc,
+                    m,
+                    b,
+                    ctx,
+                    weight_format=s.weight_format,
+                    kv_format=s.kv_format,
+                    flop_utilization=flop_utilization,
+                    bandwidth_utilization=bandwidth_utilization,
+                )
+            )
+            row.update(
+                step_seconds=t,
+                tokens_per_s=b / t,
+                usd_per_million=float(costs.usd_per_million_tokens(t, b, acc.price_usd_per_hour)),
+            )
         rows.append(row)
     return rows

@@ -61,9 +61,15 @@ def small_share(easy_fraction: ArrayLike, keep_easy: ArrayLike, keep_hard: Array
     return e * _frac("keep_easy", keep_easy) + (1.0 - e) * _frac("keep_hard", keep_hard)
 
 
-def mixture_quality(easy_fraction: ArrayLike, keep_easy: ArrayLike, keep_hard: ArrayLike,
-                    small_accuracy_easy: ArrayLike, small_accuracy_hard: ArrayLike,
-                    large_accuracy_easy: ArrayLike, large_accuracy_hard: ArrayLike) -> NDArray[np.float64]:
+def mixture_quality(
+    easy_fraction: ArrayLike,
+    keep_easy: ArrayLike,
+    keep_hard: ArrayLike,
+    small_accuracy_easy: ArrayLike,
+    small_accuracy_hard: ArrayLike,
+    large_accuracy_easy: ArrayLike,
+    large_accuracy_hard: ArrayLike,
+) -> NDArray[np.float64]:
     """Expected accuracy when the small model's answer is used with probability
     :math:`s_e` (easy) or :math:`s_h` (hard) and the large model's otherwise (module docstring).
 
@@ -78,18 +84,28 @@ def mixture_quality(easy_fraction: ArrayLike, keep_easy: ArrayLike, keep_hard: A
     return e * (se * ase + (1 - se) * ale) + (1 - e) * (sh * ash + (1 - sh) * alh)
 
 
-def router_cost(cost_small: ArrayLike, cost_large: ArrayLike, easy_fraction: ArrayLike,
-                keep_easy: ArrayLike, keep_hard: ArrayLike,
-                router_cost: ArrayLike = 0.0) -> NDArray[np.float64]:
+def router_cost(
+    cost_small: ArrayLike,
+    cost_large: ArrayLike,
+    easy_fraction: ArrayLike,
+    keep_easy: ArrayLike,
+    keep_hard: ArrayLike,
+    router_cost: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
     """Expected cost per query of a router, :math:`c_R + P_S c_S + (1 - P_S) c_L`."""
     cs, cl = non_negative("cost_small", cost_small), positive("cost_large", cost_large)
     p = small_share(easy_fraction, keep_easy, keep_hard)
     return non_negative("router_cost", router_cost) + p * cs + (1.0 - p) * cl
 
 
-def cascade_cost(cost_small: ArrayLike, cost_large: ArrayLike, easy_fraction: ArrayLike,
-                 keep_easy: ArrayLike, keep_hard: ArrayLike,
-                 check_cost: ArrayLike = 0.0) -> NDArray[np.float64]:
+def cascade_cost(
+    cost_small: ArrayLike,
+    cost_large: ArrayLike,
+    easy_fraction: ArrayLike,
+    keep_easy: ArrayLike,
+    keep_hard: ArrayLike,
+    check_cost: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
     """Expected cost per query of a cascade, :math:`c_K + c_S + (1 - P_K) c_L`.
 
     Every query pays the small model; escalated ones also pay the large model.
@@ -104,8 +120,9 @@ def savings(cost: ArrayLike, cost_large: ArrayLike) -> NDArray[np.float64]:
     return 1.0 - non_negative("cost", cost) / positive("cost_large", cost_large)
 
 
-def router_savings_perfect(small_share_: ArrayLike, cost_ratio: ArrayLike,
-                           router_cost_ratio: ArrayLike = 0.0) -> NDArray[np.float64]:
+def router_savings_perfect(
+    small_share_: ArrayLike, cost_ratio: ArrayLike, router_cost_ratio: ArrayLike = 0.0
+) -> NDArray[np.float64]:
     """Router savings as a function of the routed share and the price ratio.
 
     .. math:: 1 - \\frac{C_\\mathrm{router}}{c_L} = P_S\\,(1 - \\rho) - \\rho_R,
@@ -116,8 +133,9 @@ def router_savings_perfect(small_share_: ArrayLike, cost_ratio: ArrayLike,
     return p * (1.0 - rho) - non_negative("router_cost_ratio", router_cost_ratio)
 
 
-def required_small_share(target_savings: ArrayLike, cost_ratio: ArrayLike,
-                         router_cost_ratio: ArrayLike = 0.0) -> NDArray[np.float64]:
+def required_small_share(
+    target_savings: ArrayLike, cost_ratio: ArrayLike, router_cost_ratio: ArrayLike = 0.0
+) -> NDArray[np.float64]:
     """Share of traffic a router must send to the small model to save ``target_savings``.
 
     .. math:: P_S = \\frac{\\sigma + \\rho_R}{1 - \\rho}
@@ -129,8 +147,9 @@ def required_small_share(target_savings: ArrayLike, cost_ratio: ArrayLike,
     return (s + non_negative("router_cost_ratio", router_cost_ratio)) / (1.0 - rho)
 
 
-def cascade_max_escalation(target_savings: ArrayLike, cost_ratio: ArrayLike,
-                           check_cost_ratio: ArrayLike = 0.0) -> NDArray[np.float64]:
+def cascade_max_escalation(
+    target_savings: ArrayLike, cost_ratio: ArrayLike, check_cost_ratio: ArrayLike = 0.0
+) -> NDArray[np.float64]:
     """Largest escalation share :math:`1 - P_K` at which a cascade still saves ``target_savings``.
 
     .. math:: 1 - P_K = 1 - \\rho - \\rho_K - \\sigma
@@ -142,13 +161,22 @@ def cascade_max_escalation(target_savings: ArrayLike, cost_ratio: ArrayLike,
     return 1.0 - rho - non_negative("check_cost_ratio", check_cost_ratio) - s
 
 
-def cheapest_strategy(easy_fraction: ArrayLike, cost_ratio: ArrayLike, *, quality_floor: float,
-                      small_accuracy_easy: float, small_accuracy_hard: float,
-                      large_accuracy_easy: float, large_accuracy_hard: float,
-                      router_keep_easy: float, router_keep_hard: float,
-                      cascade_keep_easy: float, cascade_keep_hard: float,
-                      router_cost_ratio: float = 0.0, check_cost_ratio: float = 0.0,
-                      ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+def cheapest_strategy(
+    easy_fraction: ArrayLike,
+    cost_ratio: ArrayLike,
+    *,
+    quality_floor: float,
+    small_accuracy_easy: float,
+    small_accuracy_hard: float,
+    large_accuracy_easy: float,
+    large_accuracy_hard: float,
+    router_keep_easy: float,
+    router_keep_hard: float,
+    cascade_keep_easy: float,
+    cascade_keep_hard: float,
+    router_cost_ratio: float = 0.0,
+    check_cost_ratio: float = 0.0,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Cheapest of the four strategies whose expected quality meets ``quality_floor``.
 
     Costs are in units of :math:`c_L` (``cost_ratio`` = :math:`c_S/c_L`). Returns
@@ -160,25 +188,35 @@ def cheapest_strategy(easy_fraction: ArrayLike, cost_ratio: ArrayLike, *, qualit
     rho = _frac("cost_ratio", cost_ratio)
     e, rho = np.broadcast_arrays(e, rho)
     floor = float(_frac("quality_floor", quality_floor))
-    for name, value in (("small_accuracy_easy", small_accuracy_easy),
-                        ("small_accuracy_hard", small_accuracy_hard),
-                        ("large_accuracy_easy", large_accuracy_easy),
-                        ("large_accuracy_hard", large_accuracy_hard),
-                        ("router_keep_easy", router_keep_easy), ("router_keep_hard", router_keep_hard),
-                        ("cascade_keep_easy", cascade_keep_easy), ("cascade_keep_hard", cascade_keep_hard)):
+    for name, value in (
+        ("small_accuracy_easy", small_accuracy_easy),
+        ("small_accuracy_hard", small_accuracy_hard),
+        ("large_accuracy_easy", large_accuracy_easy),
+        ("large_accuracy_hard", large_accuracy_hard),
+        ("router_keep_easy", router_keep_easy),
+        ("router_keep_hard", router_keep_hard),
+        ("cascade_keep_easy", cascade_keep_easy),
+        ("cascade_keep_hard", cascade_keep_hard),
+    ):
         _frac(name, value)
     non_negative("router_cost_ratio", router_cost_ratio)
     non_negative("check_cost_ratio", check_cost_ratio)
     acc = (small_accuracy_easy, small_accuracy_hard, large_accuracy_easy, large_accuracy_hard)
-    keeps = [(0.0, 0.0), (1.0, 1.0), (router_keep_easy, router_keep_hard),
-             (cascade_keep_easy, cascade_keep_hard)]
+    keeps = [
+        (0.0, 0.0),
+        (1.0, 1.0),
+        (router_keep_easy, router_keep_hard),
+        (cascade_keep_easy, cascade_keep_hard),
+    ]
     q = np.stack([mixture_quality(e, ke, kh, *acc) for ke, kh in keeps])
-    c = np.stack([
-        np.ones_like(e),
-        rho + 0.0 * e,
-        router_cost(rho, 1.0, e, router_keep_easy, router_keep_hard, router_cost_ratio),
-        cascade_cost(rho, 1.0, e, cascade_keep_easy, cascade_keep_hard, check_cost_ratio),
-    ])
+    c = np.stack(
+        [
+            np.ones_like(e),
+            rho + 0.0 * e,
+            router_cost(rho, 1.0, e, router_keep_easy, router_keep_hard, router_cost_ratio),
+            cascade_cost(rho, 1.0, e, cascade_keep_easy, cascade_keep_hard, check_cost_ratio),
+        ]
+    )
     c = np.where(q >= floor - 1e-12, c, np.inf)
     idx = np.argmin(c, axis=0)
     best = np.take_along_axis(c, idx[None], axis=0)[0]

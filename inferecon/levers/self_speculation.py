@@ -59,6 +59,7 @@ __all__ = [
     "self_speculative_step",
 ]
 
+
 def _not_text(name: str, value: object) -> None:
     """Refuse strings (``"10"``) where a number is expected; numpy would silently parse them."""
     if isinstance(value, str | bytes) or (isinstance(value, np.ndarray) and value.dtype.kind in "USO"):
@@ -75,7 +76,8 @@ DEEPSEEK_V3_MTP_QUOTE = (
     "evaluation, the acceptance rate of the second token prediction ranges between 85% and 90% across "
     "various generation topics, demonstrating consistent reliability. This high acceptance rate enables "
     "DeepSeek-V3 to achieve a significantly improved decoding speed, delivering 1.8 times TPS (Tokens Per "
-    "Second).")
+    "Second)."
+)
 
 #: Parameters of the MTP module as DeepSeek's model card states them: "The total size of
 #: DeepSeek-V3 models on Hugging Face is 685B, which includes 671B of the Main Model weights
@@ -108,8 +110,9 @@ class PublishedSelfSpeculation:
         fraction("acceptance_low", self.acceptance_low, low_open=False, high_open=True)
         fraction("acceptance_high", self.acceptance_high, low_open=False, high_open=True)
         if self.acceptance_low > self.acceptance_high:
-            raise ValueError(f"acceptance_low ({self.acceptance_low}) must be <= acceptance_high "
-                             f"({self.acceptance_high})")
+            raise ValueError(
+                f"acceptance_low ({self.acceptance_low}) must be <= acceptance_high ({self.acceptance_high})"
+            )
         at_least_one("speedup", self.speedup)
 
     @property
@@ -121,11 +124,17 @@ class PublishedSelfSpeculation:
 
 #: DeepSeek-V3's MTP used for speculative decoding (:data:`DEEPSEEK_V3_MTP_QUOTE`).
 DEEPSEEK_V3_MTP = PublishedSelfSpeculation(
-    method="multi-token prediction (one MTP module)", model="deepseek-v3", draft_tokens=1,
-    acceptance_low=0.85, acceptance_high=0.90, speedup=1.8,
-    source="deepseekai2024v3", quote=DEEPSEEK_V3_MTP_QUOTE,
+    method="multi-token prediction (one MTP module)",
+    model="deepseek-v3",
+    draft_tokens=1,
+    acceptance_low=0.85,
+    acceptance_high=0.90,
+    speedup=1.8,
+    source="deepseekai2024v3",
+    quote=DEEPSEEK_V3_MTP_QUOTE,
     conditions="batch size, hardware, data set and whether TPS is per request or per system are not "
-               "stated; 'TPS' is read as the speedup of decoding over plain one-token steps")
+    "stated; 'TPS' is read as the speedup of decoding over plain one-token steps",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,27 +157,43 @@ class PublishedSpeedup:
         at_least_one("speedup_low", self.speedup_low)
         at_least_one("speedup_high", self.speedup_high)
         if self.speedup_low > self.speedup_high:
-            raise ValueError(f"speedup_low ({self.speedup_low}) must be <= speedup_high "
-                             f"({self.speedup_high})")
+            raise ValueError(
+                f"speedup_low ({self.speedup_low}) must be <= speedup_high ({self.speedup_high})"
+            )
 
 
 #: Abstracts of the Medusa :cite:`cai2024medusa` and EAGLE :cite:`li2024eagle` papers, verbatim.
 #: Medusa-2 fine-tunes the backbone with the heads (not lossless); Medusa-1 and EAGLE keep the
 #: target's distribution. Their acceptance rates are not quoted here.
 DRAFT_HEAD_SPEEDUPS: tuple[PublishedSpeedup, ...] = (
-    PublishedSpeedup(method="Medusa-2 (heads trained with the backbone)", model="Vicuna 7B-33B, Zephyr-7B",
-                     speedup_low=2.3, speedup_high=3.6, source="cai2024medusa",
-                     quote="Our experiments demonstrate that Medusa-1 can achieve over 2.2x speedup without "
-                           "compromising generation quality, while Medusa-2 further improves the speedup to "
-                           "2.3-3.6x."),
-    PublishedSpeedup(method="Medusa-1 (heads on a frozen backbone)", model="Vicuna 7B-33B, Zephyr-7B",
-                     speedup_low=2.2, speedup_high=2.2, source="cai2024medusa",
-                     quote="Our experiments demonstrate that Medusa-1 can achieve over 2.2x speedup without "
-                           "compromising generation quality"),
-    PublishedSpeedup(method="EAGLE (feature-level draft head)", model="LLaMA2-Chat 70B",
-                     speedup_low=2.7, speedup_high=3.5, source="li2024eagle",
-                     quote="For LLaMA2-Chat 70B, EAGLE achieved a latency speedup ratio of 2.7x-3.5x, "
-                           "doubled throughput, while maintaining the distribution of the generated text."),
+    PublishedSpeedup(
+        method="Medusa-2 (heads trained with the backbone)",
+        model="Vicuna 7B-33B, Zephyr-7B",
+        speedup_low=2.3,
+        speedup_high=3.6,
+        source="cai2024medusa",
+        quote="Our experiments demonstrate that Medusa-1 can achieve over 2.2x speedup without "
+        "compromising generation quality, while Medusa-2 further improves the speedup to "
+        "2.3-3.6x.",
+    ),
+    PublishedSpeedup(
+        method="Medusa-1 (heads on a frozen backbone)",
+        model="Vicuna 7B-33B, Zephyr-7B",
+        speedup_low=2.2,
+        speedup_high=2.2,
+        source="cai2024medusa",
+        quote="Our experiments demonstrate that Medusa-1 can achieve over 2.2x speedup without "
+        "compromising generation quality",
+    ),
+    PublishedSpeedup(
+        method="EAGLE (feature-level draft head)",
+        model="LLaMA2-Chat 70B",
+        speedup_low=2.7,
+        speedup_high=3.5,
+        source="li2024eagle",
+        quote="For LLaMA2-Chat 70B, EAGLE achieved a latency speedup ratio of 2.7x-3.5x, "
+        "doubled throughput, while maintaining the distribution of the generated text.",
+    ),
 )
 
 
@@ -185,15 +210,22 @@ def mtp_module(model: str | ModelSpec = "deepseek-v3") -> ModelSpec:
     m = get_model(model)
     if not m.is_moe:
         raise ValueError(f"mtp_module builds the MoE block of DeepSeek-V3-style MTP; {m.name} is dense")
-    return replace(m, id=f"{m.id}-mtp", name=f"{m.name} MTP module", n_layers=1, n_dense_layers=0,
-                   extra_params_per_layer=m.extra_params_per_layer + 2 * m.d_model * m.d_model,
-                   training_tokens=None,
-                   notes=f"One MoE block + 2d x d projection + shared embedding/head of {m.name} "
-                         f"(DeepSeek-V3 report §2.2); the draft of self-speculative decoding.")
+    return replace(
+        m,
+        id=f"{m.id}-mtp",
+        name=f"{m.name} MTP module",
+        n_layers=1,
+        n_dense_layers=0,
+        extra_params_per_layer=m.extra_params_per_layer + 2 * m.d_model * m.d_model,
+        training_tokens=None,
+        notes=f"One MoE block + 2d x d projection + shared embedding/head of {m.name} "
+        f"(DeepSeek-V3 report §2.2); the draft of self-speculative decoding.",
+    )
 
 
-def implied_step_overhead(acceptance: ArrayLike, speedup: ArrayLike, draft_tokens: ArrayLike = 1
-                          ) -> NDArray[np.float64]:
+def implied_step_overhead(
+    acceptance: ArrayLike, speedup: ArrayLike, draft_tokens: ArrayLike = 1
+) -> NDArray[np.float64]:
     """Extra cost of a speculative step over a plain one implied by a published speedup.
 
     .. math:: c = \\frac{E[\\text{tokens per step}]}{S} - 1
@@ -250,9 +282,13 @@ class SelfSpeculativeStep:
         return np.asarray(self.tokens_per_step / self.step_cost_ratio)
 
 
-def self_speculative_step(deployment: Deployment, batch: ArrayLike, acceptance: ArrayLike,
-                          context_tokens: ArrayLike | None = None,
-                          draft: ModelSpec | None = None) -> SelfSpeculativeStep:
+def self_speculative_step(
+    deployment: Deployment,
+    batch: ArrayLike,
+    acceptance: ArrayLike,
+    context_tokens: ArrayLike | None = None,
+    draft: ModelSpec | None = None,
+) -> SelfSpeculativeStep:
     """The roofline of an MTP self-speculative step of ``deployment`` (one draft token).
 
     .. math::
@@ -266,8 +302,9 @@ def self_speculative_step(deployment: Deployment, batch: ArrayLike, acceptance: 
     ValueError saying by how much.
     """
     if not isinstance(deployment, Deployment):
-        raise ValueError(f"deployment must be a Deployment (inferecon.specs.deployment.deployment), "
-                         f"got {deployment!r}")
+        raise ValueError(
+            f"deployment must be a Deployment (inferecon.specs.deployment.deployment), got {deployment!r}"
+        )
     d = deployment
     for name, v in (("batch", batch), ("acceptance", acceptance), ("context_tokens", context_tokens)):
         _not_text(name, v)
@@ -276,8 +313,8 @@ def self_speculative_step(deployment: Deployment, batch: ArrayLike, acceptance: 
     ctx = non_negative("context_tokens", d.context_tokens if context_tokens is None else context_tokens)
     q = mtp_module(d.model) if draft is None else draft
     plain = decode_step(d, b, ctx).require_fit()
-    two = decode_step(d, 2.0 * b, ctx)      # 2b query tokens: weights read for 2b tokens (capacity: plain's)
-    kv_once = b * ctx * d.kv_bytes_per_token / d.hbm_bytes_per_s   # ... but the b caches once
+    two = decode_step(d, 2.0 * b, ctx)  # 2b query tokens: weights read for 2b tokens (capacity: plain's)
+    kv_once = b * ctx * d.kv_bytes_per_token / d.hbm_bytes_per_s  # ... but the b caches once
     verify_mem = two.memory_seconds - kv_once
     verify = np.maximum(verify_mem, two.compute_seconds)
     verify_bound = np.where(verify_mem >= two.compute_seconds, "memory", "compute")
@@ -287,19 +324,24 @@ def self_speculative_step(deployment: Deployment, batch: ArrayLike, acceptance: 
     need = plain.hbm_required_bytes + draft_step.hbm_required_bytes
     if bool(np.any(need > d.usable_hbm_bytes)):
         short = float(np.max(need - d.usable_hbm_bytes))
-        raise ValueError(f"{d.model.name} and its MTP module with {float(np.max(b)):,.0f} sequence(s) at "
-                         f"{float(np.max(ctx)):,.0f} tokens need {float(np.max(need)) / 1e9:,.1f} GB, "
-                         f"{short / 1e9:,.1f} GB more than the usable {d.usable_hbm_bytes / 1e9:,.1f} GB")
+        raise ValueError(
+            f"{d.model.name} and its MTP module with {float(np.max(b)):,.0f} sequence(s) at "
+            f"{float(np.max(ctx)):,.0f} tokens need {float(np.max(need)) / 1e9:,.1f} GB, "
+            f"{short / 1e9:,.1f} GB more than the usable {d.usable_hbm_bytes / 1e9:,.1f} GB"
+        )
     shape = np.broadcast_shapes(np.shape(a), np.shape(plain.seconds))
 
     def bc(x: ArrayLike) -> NDArray[np.float64]:
         return np.asarray(np.broadcast_to(np.asarray(x), shape))
 
-    return SelfSpeculativeStep(deployment=d, draft=q, acceptance=bc(a).astype(float),
-                               batch=bc(plain.batch).astype(float),
-                               plain_seconds=bc(plain.seconds).astype(float),
-                               verify_seconds=bc(verify).astype(float),
-                               draft_seconds=bc(np.maximum(draft_step.memory_seconds,
-                                                           draft_step.compute_seconds)).astype(float),
-                               plain_bound=np.broadcast_to(plain.bound, shape),
-                               verify_bound=np.broadcast_to(verify_bound, shape))
+    return SelfSpeculativeStep(
+        deployment=d,
+        draft=q,
+        acceptance=bc(a).astype(float),
+        batch=bc(plain.batch).astype(float),
+        plain_seconds=bc(plain.seconds).astype(float),
+        verify_seconds=bc(verify).astype(float),
+        draft_seconds=bc(np.maximum(draft_step.memory_seconds, draft_step.compute_seconds)).astype(float),
+        plain_bound=np.broadcast_to(plain.bound, shape),
+        verify_bound=np.broadcast_to(verify_bound, shape),
+    )

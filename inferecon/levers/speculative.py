@@ -118,8 +118,9 @@ def erdil_paper_tokens_per_step(acceptance: ArrayLike, draft_tokens: ArrayLike) 
     return np.asarray((1.0 - a**g) / (1.0 - a), dtype=float)
 
 
-def simulate_tokens_per_step(acceptance: float, draft_tokens: int, n_steps: int = 100_000,
-                             seed: int = 0) -> NDArray[np.float64]:
+def simulate_tokens_per_step(
+    acceptance: float, draft_tokens: int, n_steps: int = 100_000, seed: int = 0
+) -> NDArray[np.float64]:
     """Monte-Carlo tokens per step: draw each draft's acceptance, stop at the first rejection.
 
     A step emits the accepted prefix plus one target token. Returns the array of
@@ -135,13 +136,18 @@ def simulate_tokens_per_step(acceptance: float, draft_tokens: int, n_steps: int 
     return leading.astype(float) + 1.0
 
 
-def verification_step_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
-                              batch: ArrayLike, draft_tokens: ArrayLike,
-                              context_tokens: ArrayLike = 0.0, *,
-                              weight_format: str | NumberFormat = "bf16",
-                              kv_format: str | NumberFormat = "bf16",
-                              flop_utilization: ArrayLike = 1.0,
-                              bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+def verification_step_seconds(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    draft_tokens: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+) -> NDArray[np.float64]:
     """Roofline time of the target's verification pass over :math:`\\gamma + 1` tokens per sequence.
 
     .. math::
@@ -155,22 +161,41 @@ def verification_step_seconds(accelerator: str | Accelerator, model: str | Model
     """
     b = at_least_one("batch", batch)
     q = _draft_tokens(draft_tokens) + 1.0
+
     def mem(n: ArrayLike, ctx: ArrayLike) -> NDArray[np.float64]:
-        return decode_memory_seconds(accelerator, model, n, ctx, weight_format=weight_format,
-                                     kv_format=kv_format,
-                                     bandwidth_utilization=bandwidth_utilization)
+        return decode_memory_seconds(
+            accelerator,
+            model,
+            n,
+            ctx,
+            weight_format=weight_format,
+            kv_format=kv_format,
+            bandwidth_utilization=bandwidth_utilization,
+        )
 
     weights = mem(b * q, 0.0)
     kv = mem(b, context_tokens) - mem(b, 0.0)
-    comp = decode_compute_seconds(accelerator, model, b * q, context_tokens,
-                                  weight_format=weight_format, flop_utilization=flop_utilization)
+    comp = decode_compute_seconds(
+        accelerator,
+        model,
+        b * q,
+        context_tokens,
+        weight_format=weight_format,
+        flop_utilization=flop_utilization,
+    )
     return np.maximum(weights + kv, comp)
 
 
-def speculative_step_seconds(accelerator: str | Accelerator, target: str | ModelSpec,
-                             draft: str | ModelSpec, batch: ArrayLike, draft_tokens: ArrayLike,
-                             context_tokens: ArrayLike = 0.0, layer_latency_seconds: ArrayLike = 0.0,
-                             **roofline_kw: Any) -> NDArray[np.float64]:
+def speculative_step_seconds(
+    accelerator: str | Accelerator,
+    target: str | ModelSpec,
+    draft: str | ModelSpec,
+    batch: ArrayLike,
+    draft_tokens: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    layer_latency_seconds: ArrayLike = 0.0,
+    **roofline_kw: Any,
+) -> NDArray[np.float64]:
     """Time of one speculative step: :math:`\\gamma` draft decode steps plus one verification.
 
     .. math:: t_\\mathrm{step} = \\gamma\\,(t_Q(b, \\ell) + L_Q\\lambda)
@@ -190,49 +215,98 @@ def speculative_step_seconds(accelerator: str | Accelerator, target: str | Model
     return g * t_q + t_p + get_model(target).n_layers * lam
 
 
-def seconds_per_token(accelerator: str | Accelerator, target: str | ModelSpec,
-                      draft: str | ModelSpec, batch: ArrayLike, acceptance: ArrayLike,
-                      draft_tokens: ArrayLike, context_tokens: ArrayLike = 0.0,
-                      layer_latency_seconds: ArrayLike = 0.0, **roofline_kw: Any) -> NDArray[np.float64]:
+def seconds_per_token(
+    accelerator: str | Accelerator,
+    target: str | ModelSpec,
+    draft: str | ModelSpec,
+    batch: ArrayLike,
+    acceptance: ArrayLike,
+    draft_tokens: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    layer_latency_seconds: ArrayLike = 0.0,
+    **roofline_kw: Any,
+) -> NDArray[np.float64]:
     """Mean time between tokens of one sequence, :math:`t_\\mathrm{step} / E[\\text{tokens}]`.
 
     With ``draft_tokens = 0`` this is plain decoding's step time.
     """
     e = expected_tokens_per_step(acceptance, draft_tokens)
-    return speculative_step_seconds(accelerator, target, draft, batch, draft_tokens,
-                                    context_tokens, layer_latency_seconds, **roofline_kw) / e
+    return (
+        speculative_step_seconds(
+            accelerator,
+            target,
+            draft,
+            batch,
+            draft_tokens,
+            context_tokens,
+            layer_latency_seconds,
+            **roofline_kw,
+        )
+        / e
+    )
 
 
-def plain_step_seconds(accelerator: str | Accelerator, target: str | ModelSpec, batch: ArrayLike,
-                       context_tokens: ArrayLike = 0.0, layer_latency_seconds: ArrayLike = 0.0,
-                       **roofline_kw: Any) -> NDArray[np.float64]:
+def plain_step_seconds(
+    accelerator: str | Accelerator,
+    target: str | ModelSpec,
+    batch: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    layer_latency_seconds: ArrayLike = 0.0,
+    **roofline_kw: Any,
+) -> NDArray[np.float64]:
     """Plain decode step with the same per-layer latency: :math:`t_P(b, \\ell) + L_P\\lambda`."""
     lam = non_negative("layer_latency_seconds", layer_latency_seconds)
-    return (decode_step_seconds(accelerator, target, batch, context_tokens, **roofline_kw)
-            + get_model(target).n_layers * lam)
+    return (
+        decode_step_seconds(accelerator, target, batch, context_tokens, **roofline_kw)
+        + get_model(target).n_layers * lam
+    )
 
 
-def speedup(accelerator: str | Accelerator, target: str | ModelSpec, draft: str | ModelSpec,
-            batch: ArrayLike, acceptance: ArrayLike, draft_tokens: ArrayLike,
-            context_tokens: ArrayLike = 0.0, layer_latency_seconds: ArrayLike = 0.0,
-            **roofline_kw: Any) -> NDArray[np.float64]:
+def speedup(
+    accelerator: str | Accelerator,
+    target: str | ModelSpec,
+    draft: str | ModelSpec,
+    batch: ArrayLike,
+    acceptance: ArrayLike,
+    draft_tokens: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    layer_latency_seconds: ArrayLike = 0.0,
+    **roofline_kw: Any,
+) -> NDArray[np.float64]:
     """Plain decode step time over speculative time per token, at the same batch.
 
     .. math:: S = \\frac{t_P^{(1)}(b)\\, E[\\text{tokens}]}{\\gamma t_Q(b) + t_P^{(\\gamma+1)}(b)}
 
     It is also the cost ratio per token at that batch (same devices, same time).
     """
-    plain = plain_step_seconds(accelerator, target, batch, context_tokens, layer_latency_seconds,
-                               **roofline_kw)
-    return plain / seconds_per_token(accelerator, target, draft, batch, acceptance, draft_tokens,
-                                     context_tokens, layer_latency_seconds, **roofline_kw)
+    plain = plain_step_seconds(
+        accelerator, target, batch, context_tokens, layer_latency_seconds, **roofline_kw
+    )
+    return plain / seconds_per_token(
+        accelerator,
+        target,
+        draft,
+        batch,
+        acceptance,
+        draft_tokens,
+        context_tokens,
+        layer_latency_seconds,
+        **roofline_kw,
+    )
 
 
-def usd_per_million_tokens(accelerator: str | Accelerator, target: str | ModelSpec,
-                           draft: str | ModelSpec, batch: ArrayLike, acceptance: ArrayLike,
-                           draft_tokens: ArrayLike, context_tokens: ArrayLike = 0.0,
-                           price_usd_per_hour: ArrayLike | None = None,
-                           layer_latency_seconds: ArrayLike = 0.0, **roofline_kw: Any) -> NDArray[np.float64]:
+def usd_per_million_tokens(
+    accelerator: str | Accelerator,
+    target: str | ModelSpec,
+    draft: str | ModelSpec,
+    batch: ArrayLike,
+    acceptance: ArrayLike,
+    draft_tokens: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    price_usd_per_hour: ArrayLike | None = None,
+    layer_latency_seconds: ArrayLike = 0.0,
+    **roofline_kw: Any,
+) -> NDArray[np.float64]:
     """Dollars per million generated tokens with speculative decoding.
 
     .. math::
@@ -244,17 +318,23 @@ def usd_per_million_tokens(accelerator: str | Accelerator, target: str | ModelSp
     acc = get_accelerator(accelerator)
     price = acc.price_usd_per_hour if price_usd_per_hour is None else price_usd_per_hour
     b = at_least_one("batch", batch)
-    step = speculative_step_seconds(acc, target, draft, b, draft_tokens, context_tokens,
-                                    layer_latency_seconds, **roofline_kw)
-    return costs.usd_per_million_tokens(step, b * expected_tokens_per_step(acceptance, draft_tokens),
-                                        price)
+    step = speculative_step_seconds(
+        acc, target, draft, b, draft_tokens, context_tokens, layer_latency_seconds, **roofline_kw
+    )
+    return costs.usd_per_million_tokens(step, b * expected_tokens_per_step(acceptance, draft_tokens), price)
 
 
-def optimal_draft_tokens(accelerator: str | Accelerator, target: str | ModelSpec,
-                         draft: str | ModelSpec, batch: ArrayLike, acceptance: ArrayLike,
-                         context_tokens: ArrayLike = 0.0, max_draft_tokens: int = 16,
-                         layer_latency_seconds: float = 0.0,
-                         **roofline_kw: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def optimal_draft_tokens(
+    accelerator: str | Accelerator,
+    target: str | ModelSpec,
+    draft: str | ModelSpec,
+    batch: ArrayLike,
+    acceptance: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    max_draft_tokens: int = 16,
+    layer_latency_seconds: float = 0.0,
+    **roofline_kw: Any,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Draft length :math:`\\gamma^* \\in \\{0, \\dots, \\gamma_\\max\\}` that maximizes :func:`speedup`.
 
     Returns ``(gamma_star, speedup_at_gamma_star)``, broadcast over the other inputs;
@@ -272,8 +352,9 @@ def optimal_draft_tokens(accelerator: str | Accelerator, target: str | ModelSpec
     return gammas[idx], best
 
 
-def leviathan_speedup(acceptance: ArrayLike, draft_tokens: ArrayLike,
-                      cost_coefficient: ArrayLike) -> NDArray[np.float64]:
+def leviathan_speedup(
+    acceptance: ArrayLike, draft_tokens: ArrayLike, cost_coefficient: ArrayLike
+) -> NDArray[np.float64]:
     """Leviathan et al.'s walltime improvement with a draft/target time ratio :math:`c`.
 
     .. math:: S = \\frac{1 - \\alpha^{\\gamma+1}}{(1 - \\alpha)(\\gamma c + 1)}
@@ -292,7 +373,7 @@ def pareto_front(speed: ArrayLike, cost: ArrayLike) -> tuple[NDArray[np.float64]
     is dropped if another is at least as fast and at least as cheap, and strictly better in
     one; of exact duplicates one is kept.
     """
-    keep = pareto_mask(speed, cost)   # validates: numbers, equal lengths, no NaN
+    keep = pareto_mask(speed, cost)  # validates: numbers, equal lengths, no NaN
     sv, cv = np.ravel(np.asarray(speed, dtype=float))[keep], np.ravel(np.asarray(cost, dtype=float))[keep]
     order = np.argsort(sv, kind="stable")
     return sv[order], cv[order]
@@ -303,8 +384,9 @@ def speed_at_cost(front_speed: ArrayLike, front_cost: ArrayLike, cost: ArrayLike
     s = np.asarray(front_speed, dtype=float)
     c = np.asarray(front_cost, dtype=float)
     if s.shape != c.shape or s.size == 0:
-        raise ValueError("front_speed and front_cost must be non-empty and of equal length, "
-                         f"got {s.size} and {c.size}")
+        raise ValueError(
+            f"front_speed and front_cost must be non-empty and of equal length, got {s.size} and {c.size}"
+        )
     q = positive("cost", cost)
     order = np.argsort(c)
     s_best = np.maximum.accumulate(s[order])
@@ -343,10 +425,17 @@ def _front(speed: NDArray[np.float64], cost: NDArray[np.float64]) -> NDArray[np.
     return idx[np.argsort(speed[idx], kind="stable")]
 
 
-def frontier(accelerator: str | Accelerator, target: str | ModelSpec, draft: str | ModelSpec,
-             acceptance: float, context_tokens: float = 0.0, batches: ArrayLike | None = None,
-             max_draft_tokens: int = 12, layer_latency_seconds: float = 0.0,
-             **roofline_kw: Any) -> SpeculativeFrontier:
+def frontier(
+    accelerator: str | Accelerator,
+    target: str | ModelSpec,
+    draft: str | ModelSpec,
+    acceptance: float,
+    context_tokens: float = 0.0,
+    batches: ArrayLike | None = None,
+    max_draft_tokens: int = 12,
+    layer_latency_seconds: float = 0.0,
+    **roofline_kw: Any,
+) -> SpeculativeFrontier:
     """Speed-cost Pareto fronts with and without speculation on one (ideal) replica.
 
     Speed is tokens per second per request, :math:`1/t_\\mathrm{token}`; cost is $ per million
@@ -370,29 +459,41 @@ def frontier(accelerator: str | Accelerator, target: str | ModelSpec, draft: str
     bb, gg = np.broadcast_arrays(b[:, None], g[None, :])
     tok = seconds_per_token(acc, target, draft, bb, a, gg, ctx, lam, **roofline_kw).ravel()
     spec_cost = np.ravel(usd_per_million_tokens(acc, target, draft, bb, a, gg, ctx, None, lam, **roofline_kw))
-    kw_mem = {k: v for k, v in roofline_kw.items() if k in ("weight_format", "kv_format",
-                                                            "bandwidth_utilization")}
+    kw_mem = {
+        k: v for k, v in roofline_kw.items() if k in ("weight_format", "kv_format", "bandwidth_utilization")
+    }
     kw_comp = {k: v for k, v in roofline_kw.items() if k in ("weight_format", "flop_utilization")}
     mem_p = decode_memory_seconds(acc, target, b, ctx, **kw_mem)
     comp_p = decode_compute_seconds(acc, target, b, ctx, **kw_comp)
     q = (gg + 1.0).ravel()
-    mem_s = decode_memory_seconds(acc, target, bb.ravel() * q, 0.0, **kw_mem) \
-        + decode_memory_seconds(acc, target, bb.ravel(), ctx, **kw_mem) \
+    mem_s = (
+        decode_memory_seconds(acc, target, bb.ravel() * q, 0.0, **kw_mem)
+        + decode_memory_seconds(acc, target, bb.ravel(), ctx, **kw_mem)
         - decode_memory_seconds(acc, target, bb.ravel(), 0.0, **kw_mem)
+    )
     comp_s = decode_compute_seconds(acc, target, bb.ravel() * q, ctx, **kw_comp)
+
     def name(mem: NDArray[np.float64], comp: NDArray[np.float64]) -> NDArray[np.str_]:
         return np.where(comp > mem, "compute", "memory")
 
     ip, js = _front(1.0 / t_plain, plain_cost), _front(1.0 / tok, spec_cost)
     return SpeculativeFrontier(
-        acceptance=a, plain_speed=1.0 / t_plain[ip], plain_cost=plain_cost[ip], plain_batch=b[ip],
-        plain_bound=name(mem_p, comp_p)[ip], spec_speed=1.0 / tok[js], spec_cost=spec_cost[js],
-        spec_batch=bb.ravel()[js].astype(float), spec_draft_tokens=gg.ravel()[js].astype(float),
-        spec_bound=name(mem_s, comp_s)[js])
+        acceptance=a,
+        plain_speed=1.0 / t_plain[ip],
+        plain_cost=plain_cost[ip],
+        plain_batch=b[ip],
+        plain_bound=name(mem_p, comp_p)[ip],
+        spec_speed=1.0 / tok[js],
+        spec_cost=spec_cost[js],
+        spec_batch=bb.ravel()[js].astype(float),
+        spec_draft_tokens=gg.ravel()[js].astype(float),
+        spec_bound=name(mem_s, comp_s)[js],
+    )
 
 
-def erdil_layer_latency_seconds(n_devices: int, n_reduce: int = 4, ranks: float | None = None,
-                                constants: str = "erdil-paper") -> float:
+def erdil_layer_latency_seconds(
+    n_devices: int, n_reduce: int = 4, ranks: float | None = None, constants: str = "erdil-paper"
+) -> float:
     """Per-layer fixed latency of a tensor-parallel forward pass in Erdil's model (§2.2, §3.3).
 
     .. math:: \\lambda = n_\\mathrm{reduce}\\,(t_\\mathrm{reduce} + t_\\mathrm{kernel})
@@ -419,8 +520,9 @@ def fixed_cost_speed_gain(front: SpeculativeFrontier, cost: ArrayLike) -> NDArra
     Only costs that the plain front can reach are meaningful (elsewhere the ratio is inf).
     """
     if not isinstance(front, SpeculativeFrontier):
-        raise ValueError("front must be a SpeculativeFrontier (speculative.frontier), "
-                         f"got {type(front).__name__}")
+        raise ValueError(
+            f"front must be a SpeculativeFrontier (speculative.frontier), got {type(front).__name__}"
+        )
     plain = speed_at_cost(front.plain_speed, front.plain_cost, cost)
     spec = speed_at_cost(front.spec_speed, front.spec_cost, cost)
     with np.errstate(divide="ignore"):

@@ -85,6 +85,7 @@ def _field(owner: str, name: str, value: object, *, low: float = 0.0, integer: b
         raise ValueError(f"{owner}.{name} must be a whole number >= {low:g}, got {value!r}")
     return x
 
+
 #: Hours in an average month (365 days / 12 x 24 h = 730 h).
 HOURS_PER_MONTH = MONTH_S / HOUR_S
 
@@ -111,10 +112,16 @@ PREFILL_SCHEDULES = ("interleaved", "chunked", "disaggregated")
 DEFAULT_PREFILL_SCHEDULING = "interleaved"
 
 
-def seconds_per_output_token(step_seconds: ArrayLike, batch: ArrayLike,
-                             prefill_seconds_per_request: ArrayLike, output_tokens: ArrayLike,
-                             scheduling: str = DEFAULT_PREFILL_SCHEDULING, *, load: ArrayLike = 1.0,
-                             compute_seconds: ArrayLike | None = None) -> NDArray[np.float64]:
+def seconds_per_output_token(
+    step_seconds: ArrayLike,
+    batch: ArrayLike,
+    prefill_seconds_per_request: ArrayLike,
+    output_tokens: ArrayLike,
+    scheduling: str = DEFAULT_PREFILL_SCHEDULING,
+    *,
+    load: ArrayLike = 1.0,
+    compute_seconds: ArrayLike | None = None,
+) -> NDArray[np.float64]:
     r"""Time between a sequence's output tokens on a replica that also prefills new requests.
 
     ``load`` is the replica's request rate as a fraction of its capacity :math:`R`
@@ -144,8 +151,9 @@ def seconds_per_output_token(step_seconds: ArrayLike, batch: ArrayLike,
         c = non_negative("compute_seconds", compute_seconds)
         return np.maximum(t, c + lam * b * p / n)
     if scheduling == "disaggregated":
-        return np.broadcast_to(t, np.broadcast_shapes(t.shape, b.shape, p.shape, n.shape,
-                                                      lam.shape)).astype(float)
+        return np.broadcast_to(t, np.broadcast_shapes(t.shape, b.shape, p.shape, n.shape, lam.shape)).astype(
+            float
+        )
     raise ValueError(f"scheduling must be one of {', '.join(PREFILL_SCHEDULES)}; got {scheduling!r}")
 
 
@@ -162,11 +170,15 @@ def ideal_replica(accelerator: str | Accelerator, n_devices: int) -> Accelerator
     if n == 1:
         return acc
     return dataclasses.replace(
-        acc, id=f"{acc.id}x{n}", name=f"{n}x {acc.name} (ideal)",
+        acc,
+        id=f"{acc.id}x{n}",
+        name=f"{n}x {acc.name} (ideal)",
         flop_per_s={k: n * v for k, v in acc.flop_per_s.items()},
-        hbm_bytes=n * acc.hbm_bytes, hbm_bytes_per_s=n * acc.hbm_bytes_per_s,
+        hbm_bytes=n * acc.hbm_bytes,
+        hbm_bytes_per_s=n * acc.hbm_bytes_per_s,
         price_usd_per_hour=n * acc.price_usd_per_hour,
-        notes=f"ideal {n}-device group (no communication time) built from {acc.id}")
+        notes=f"ideal {n}-device group (no communication time) built from {acc.id}",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,8 +198,12 @@ class Workload:
     output_tokens: float = 250.0
 
     def __post_init__(self) -> None:
-        for name, low in (("requests_per_s", 0.0), ("peak_to_average", 1.0), ("input_tokens", 0.0),
-                          ("output_tokens", 1.0)):
+        for name, low in (
+            ("requests_per_s", 0.0),
+            ("peak_to_average", 1.0),
+            ("input_tokens", 0.0),
+            ("output_tokens", 1.0),
+        ):
             _field("Workload", name, getattr(self, name), low=low)
 
     @property
@@ -235,11 +251,17 @@ class ReplicaConfig:
 
     def __post_init__(self) -> None:
         if self.prefill_scheduling not in PREFILL_SCHEDULES:
-            raise ValueError(f"prefill_scheduling must be one of {', '.join(PREFILL_SCHEDULES)}; "
-                             f"got {self.prefill_scheduling!r}")
-        for name, low in (("max_seconds_per_output_token", 0.0), ("max_seconds_to_first_token", 0.0),
-                          ("flop_utilization", 0.0), ("bandwidth_utilization", 0.0), ("reserve_fraction",
-                                                                                      0.0)):
+            raise ValueError(
+                f"prefill_scheduling must be one of {', '.join(PREFILL_SCHEDULES)}; "
+                f"got {self.prefill_scheduling!r}"
+            )
+        for name, low in (
+            ("max_seconds_per_output_token", 0.0),
+            ("max_seconds_to_first_token", 0.0),
+            ("flop_utilization", 0.0),
+            ("bandwidth_utilization", 0.0),
+            ("reserve_fraction", 0.0),
+        ):
             _field("ReplicaConfig", name, getattr(self, name), low=low)
         _field("ReplicaConfig", "n_devices", self.n_devices, low=1, integer=True)
         _field("ReplicaConfig", "max_batch", self.max_batch, low=1, integer=True)
@@ -248,11 +270,17 @@ class ReplicaConfig:
         fraction("reserve_fraction", self.reserve_fraction, low_open=False, high_open=True)
         if self.price_usd_per_hour is not None:
             _field("ReplicaConfig", "price_usd_per_hour", self.price_usd_per_hour)
-        dep = deployment(self.accelerator, self.model, weight_format=self.weight_format,
-                         kv_format=self.kv_format,
-                         n_devices=int(self.n_devices), flop_utilization=self.flop_utilization,
-                         bandwidth_utilization=self.bandwidth_utilization,
-                         hbm_fraction=1.0 - self.reserve_fraction, price_usd_per_hour=self.price_usd_per_hour)
+        dep = deployment(
+            self.accelerator,
+            self.model,
+            weight_format=self.weight_format,
+            kv_format=self.kv_format,
+            n_devices=int(self.n_devices),
+            flop_utilization=self.flop_utilization,
+            bandwidth_utilization=self.bandwidth_utilization,
+            hbm_fraction=1.0 - self.reserve_fraction,
+            price_usd_per_hour=self.price_usd_per_hour,
+        )
         object.__setattr__(self, "_deployment", dep)
 
     @property
@@ -269,8 +297,11 @@ class ReplicaConfig:
         (:func:`inferecon.validation.predictions.fit_efficiency`) so that budgets can be planned with it.
         """
         eta = float(fraction("efficiency", efficiency))
-        return dataclasses.replace(self, flop_utilization=self.flop_utilization * eta,
-                                   bandwidth_utilization=self.bandwidth_utilization * eta)
+        return dataclasses.replace(
+            self,
+            flop_utilization=self.flop_utilization * eta,
+            bandwidth_utilization=self.bandwidth_utilization * eta,
+        )
 
     @property
     def replica(self) -> Accelerator:
@@ -290,8 +321,12 @@ def _replica(dep: Deployment) -> Accelerator:
 
 
 def _roofline_kw(dep: Deployment) -> dict[str, object]:
-    return dict(weight_format=dep.weight_format, kv_format=dep.kv_format,
-                flop_utilization=dep.flop_utilization, bandwidth_utilization=dep.bandwidth_utilization)
+    return dict(
+        weight_format=dep.weight_format,
+        kv_format=dep.kv_format,
+        flop_utilization=dep.flop_utilization,
+        bandwidth_utilization=dep.bandwidth_utilization,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -337,9 +372,12 @@ def multi_region_factor(regions: ArrayLike, survive_region_loss: bool = True) ->
     return k / (k - 1.0)
 
 
-def replica_requests_per_second(step_seconds: ArrayLike, batch: ArrayLike,
-                                prefill_seconds_per_request: ArrayLike,
-                                output_tokens: ArrayLike) -> NDArray[np.float64]:
+def replica_requests_per_second(
+    step_seconds: ArrayLike,
+    batch: ArrayLike,
+    prefill_seconds_per_request: ArrayLike,
+    output_tokens: ArrayLike,
+) -> NDArray[np.float64]:
     """Requests per second one replica sustains (module docstring, step 2).
 
     .. math:: R = \\left(\\frac{t_\\mathrm{out}\\,t(b)}{b} + t_\\mathrm{prefill}\\right)^{-1}
@@ -395,15 +433,26 @@ class Plan:
         return self.replicas_for_peak * self.replica_requests_per_s
 
 
-def _per_token(dep: Deployment, scheduling: str, batches: NDArray[np.float64], ctx_mean: float,
-               prefill: float, output_tokens: float
-               ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def _per_token(
+    dep: Deployment,
+    scheduling: str,
+    batches: NDArray[np.float64],
+    ctx_mean: float,
+    prefill: float,
+    output_tokens: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Decode step, time per output token at full load, requests/s of one replica and the
     decode step's arithmetic time, per batch."""
     acc, kw = _replica(dep), _roofline_kw(dep)
     steps = decode_step_seconds(acc, dep.model, batches, ctx_mean, **kw)  # type: ignore[arg-type]
-    comp = decode_compute_seconds(acc, dep.model, batches, ctx_mean, weight_format=dep.weight_format,
-                                  flop_utilization=dep.flop_utilization)
+    comp = decode_compute_seconds(
+        acc,
+        dep.model,
+        batches,
+        ctx_mean,
+        weight_format=dep.weight_format,
+        flop_utilization=dep.flop_utilization,
+    )
     tau = seconds_per_output_token(steps, batches, prefill, output_tokens, scheduling, compute_seconds=comp)
     if scheduling == "chunked":
         rate = batches / (output_tokens * tau)
@@ -412,25 +461,44 @@ def _per_token(dep: Deployment, scheduling: str, batches: NDArray[np.float64], c
     return steps, tau, rate, comp
 
 
-def _largest_batch(dep: Deployment, config: ReplicaConfig, ctx_mean: float, ctx_max: float, prefill: float,
-                   output_tokens: float) -> tuple[int, str, float, float, float, str]:
+def _largest_batch(
+    dep: Deployment,
+    config: ReplicaConfig,
+    ctx_mean: float,
+    ctx_max: float,
+    prefill: float,
+    output_tokens: float,
+) -> tuple[int, str, float, float, float, str]:
     acc, m = _replica(dep), dep.model
-    mem_cap = int(max_batch(acc, m, ctx_max, weight_format=dep.weight_format,
-                            kv_format=dep.kv_format, hbm_fraction=dep.hbm_fraction))
+    mem_cap = int(
+        max_batch(
+            acc,
+            m,
+            ctx_max,
+            weight_format=dep.weight_format,
+            kv_format=dep.kv_format,
+            hbm_fraction=dep.hbm_fraction,
+        )
+    )
     if mem_cap < 1:
-        raise ValueError(f"{m.name} on {acc.name}: not even one {ctx_max:.0f}-token sequence "
-                         f"fits beside the weights; use more devices or a smaller format")
+        raise ValueError(
+            f"{m.name} on {acc.name}: not even one {ctx_max:.0f}-token sequence "
+            f"fits beside the weights; use more devices or a smaller format"
+        )
     upper = min(mem_cap, config.max_batch)
     batches = np.arange(1, upper + 1, dtype=float)
-    steps, tau, rate, comp = _per_token(dep, config.prefill_scheduling, batches, ctx_mean, prefill,
-                                        output_tokens)
+    steps, tau, rate, comp = _per_token(
+        dep, config.prefill_scheduling, batches, ctx_mean, prefill, output_tokens
+    )
     ok = tau <= config.max_seconds_per_output_token
     if not ok[0]:
-        raise ValueError(f"{m.name} on {acc.name}: a single sequence already takes "
-                         f"{tau[0] * 1e3:.1f} ms per token, above the "
-                         f"{config.max_seconds_per_output_token * 1e3:.1f} ms target "
-                         f"({config.prefill_scheduling} prefill); use more "
-                         f"devices, a smaller format or a smaller model")
+        raise ValueError(
+            f"{m.name} on {acc.name}: a single sequence already takes "
+            f"{tau[0] * 1e3:.1f} ms per token, above the "
+            f"{config.max_seconds_per_output_token * 1e3:.1f} ms target "
+            f"({config.prefill_scheduling} prefill); use more "
+            f"devices, a smaller format or a smaller model"
+        )
     b = int(np.nonzero(ok)[0][-1] + 1)
     if b == upper:
         limit = "memory" if upper == mem_cap else "max_batch"
@@ -454,8 +522,15 @@ class Fleet:
     utilization_at_average: NDArray[np.float64]
 
 
-def _size(dep: Deployment, rate: float, peak_rps: ArrayLike, avg_rps: ArrayLike, output_tokens: float,
-          mult: Multipliers, pools: tuple[float, float] | None = None) -> Fleet:
+def _size(
+    dep: Deployment,
+    rate: float,
+    peak_rps: ArrayLike,
+    avg_rps: ArrayLike,
+    output_tokens: float,
+    mult: Multipliers,
+    pools: tuple[float, float] | None = None,
+) -> Fleet:
     """Fleet size and price for request rates (vectorized; module docstring steps 3-4).
 
     ``pools`` = (decode requests/s, prefill requests/s) of one replica for disaggregated
@@ -466,23 +541,36 @@ def _size(dep: Deployment, rate: float, peak_rps: ArrayLike, avg_rps: ArrayLike,
     if pools is None:
         for_peak = np.maximum(1.0, np.ceil(peak * mult.peak_buffer / rate - 1e-9))
     else:
-        for_peak = sum((np.maximum(1.0, np.ceil(peak * mult.peak_buffer / r - 1e-9)) for r in pools),
-                       np.zeros_like(peak))
-    replicas = np.ceil(np.ceil(for_peak * mult.redundancy - 1e-9) * mult.regions
-                       * (1.0 + mult.development) - 1e-9)
+        for_peak = sum(
+            (np.maximum(1.0, np.ceil(peak * mult.peak_buffer / r - 1e-9)) for r in pools), np.zeros_like(peak)
+        )
+    replicas = np.ceil(
+        np.ceil(for_peak * mult.redundancy - 1e-9) * mult.regions * (1.0 + mult.development) - 1e-9
+    )
     devices = replicas * dep.n_devices
     price = dep.price_usd_per_hour
     usd = monthly_usd(price, devices)
     tokens_month = avg * output_tokens * MONTH_S
     with np.errstate(divide="ignore"):
         per_m = np.where(tokens_month > 0, usd / np.where(tokens_month > 0, tokens_month, 1.0) * 1e6, np.inf)
-    return Fleet(requests_per_s=avg, replicas_for_peak=for_peak, replicas=replicas, devices=devices,
-                 usd_per_month=usd, usd_per_month_peak_only=monthly_usd(price, for_peak * dep.n_devices),
-                 usd_per_million_output_tokens=per_m, utilization_at_average=avg / (replicas * rate))
+    return Fleet(
+        requests_per_s=avg,
+        replicas_for_peak=for_peak,
+        replicas=replicas,
+        devices=devices,
+        usd_per_month=usd,
+        usd_per_month_peak_only=monthly_usd(price, for_peak * dep.n_devices),
+        usd_per_million_output_tokens=per_m,
+        utilization_at_average=avg / (replicas * rate),
+    )
 
 
-def fleet(workload: Workload, config: ReplicaConfig, multipliers: Multipliers | None = None,
-          requests_per_s: ArrayLike | None = None) -> Fleet:
+def fleet(
+    workload: Workload,
+    config: ReplicaConfig,
+    multipliers: Multipliers | None = None,
+    requests_per_s: ArrayLike | None = None,
+) -> Fleet:
     """Vectorized :func:`plan` over average request rates with ``workload``'s shape.
 
     The replica (batch, step time, requests/s per replica) does not depend on the rate, so it
@@ -496,8 +584,15 @@ def fleet(workload: Workload, config: ReplicaConfig, multipliers: Multipliers | 
     r = non_negative("requests_per_s", workload.requests_per_s if requests_per_s is None else requests_per_s)
     if np.isinf(r).any():
         raise ValueError("requests_per_s must be finite")
-    return _size(config.deployment, p.replica_requests_per_s, r * workload.peak_to_average, r,
-                 workload.output_tokens, p.multipliers, _pools(p))
+    return _size(
+        config.deployment,
+        p.replica_requests_per_s,
+        r * workload.peak_to_average,
+        r,
+        workload.output_tokens,
+        p.multipliers,
+        _pools(p),
+    )
 
 
 def _pools(p: Plan) -> tuple[float, float] | None:
@@ -520,34 +615,62 @@ def plan(workload: Workload, config: ReplicaConfig, multipliers: Multipliers | N
     dep = config.deployment
     acc, m = _replica(dep), dep.model
     # batched prefill is compute-bound: the weight reads are shared by many prompts
-    prefill = float(prefill_compute_seconds(acc, m, max(workload.input_tokens, 1.0),
-                                            weight_format=dep.weight_format,
-                                            flop_utilization=dep.flop_utilization))
-    b, limit, step, tau, rate, step_bound = _largest_batch(dep, config, workload.mean_context_tokens,
-                                                           workload.max_context_tokens, prefill,
-                                                           workload.output_tokens)
+    prefill = float(
+        prefill_compute_seconds(
+            acc,
+            m,
+            max(workload.input_tokens, 1.0),
+            weight_format=dep.weight_format,
+            flop_utilization=dep.flop_utilization,
+        )
+    )
+    b, limit, step, tau, rate, step_bound = _largest_batch(
+        dep,
+        config,
+        workload.mean_context_tokens,
+        workload.max_context_tokens,
+        prefill,
+        workload.output_tokens,
+    )
     ttft = float(prefill_seconds(acc, m, max(workload.input_tokens, 1.0), **_roofline_kw(dep))) + step  # type: ignore[arg-type]
     if ttft > config.max_seconds_to_first_token:
-        raise ValueError(f"{m.name} on {acc.name}: time to first token {ttft:.2f} s exceeds the "
-                         f"{config.max_seconds_to_first_token:.2f} s target for "
-                         f"{workload.input_tokens:.0f}-token prompts")
-    pools = (b / (workload.output_tokens * step), 1.0 / prefill) \
-        if config.prefill_scheduling == "disaggregated" else None
-    sized = _size(dep, rate, workload.peak_requests_per_s, workload.requests_per_s, workload.output_tokens,
-                  mult, pools)
-    return Plan(workload=workload, config=config, multipliers=mult, batch=b, batch_limit=limit,
-                step_bound=step_bound, step_seconds=step, prefill_seconds=prefill,
-                seconds_per_output_token=tau,
-                replica_requests_per_s=rate, replicas_for_peak=int(sized.replicas_for_peak),
-                replicas=int(sized.replicas), devices=int(sized.devices),
-                usd_per_month=float(sized.usd_per_month),
-                usd_per_month_peak_only=float(sized.usd_per_month_peak_only),
-                usd_per_million_output_tokens=float(sized.usd_per_million_output_tokens),
-                utilization_at_average=float(sized.utilization_at_average))
+        raise ValueError(
+            f"{m.name} on {acc.name}: time to first token {ttft:.2f} s exceeds the "
+            f"{config.max_seconds_to_first_token:.2f} s target for "
+            f"{workload.input_tokens:.0f}-token prompts"
+        )
+    pools = (
+        (b / (workload.output_tokens * step), 1.0 / prefill)
+        if config.prefill_scheduling == "disaggregated"
+        else None
+    )
+    sized = _size(
+        dep, rate, workload.peak_requests_per_s, workload.requests_per_s, workload.output_tokens, mult, pools
+    )
+    return Plan(
+        workload=workload,
+        config=config,
+        multipliers=mult,
+        batch=b,
+        batch_limit=limit,
+        step_bound=step_bound,
+        step_seconds=step,
+        prefill_seconds=prefill,
+        seconds_per_output_token=tau,
+        replica_requests_per_s=rate,
+        replicas_for_peak=int(sized.replicas_for_peak),
+        replicas=int(sized.replicas),
+        devices=int(sized.devices),
+        usd_per_month=float(sized.usd_per_month),
+        usd_per_month_peak_only=float(sized.usd_per_month_peak_only),
+        usd_per_million_output_tokens=float(sized.usd_per_million_output_tokens),
+        utilization_at_average=float(sized.utilization_at_average),
+    )
 
 
-def plan_mixture(workload: Workload, shares: list[tuple[float, ReplicaConfig]],
-                 multipliers: Multipliers | None = None) -> tuple[list[Plan], int, float]:
+def plan_mixture(
+    workload: Workload, shares: list[tuple[float, ReplicaConfig]], multipliers: Multipliers | None = None
+) -> tuple[list[Plan], int, float]:
     """Plan separate fleets for shares of one workload (a router's small and large models).
 
     Each fleet gets ``share`` of the average (and peak) rate and the same multipliers; every
@@ -560,6 +683,8 @@ def plan_mixture(workload: Workload, shares: list[tuple[float, ReplicaConfig]],
     s = [float(fraction("share", _field("plan_mixture", "share", x), low_open=False)) for x, _ in shares]
     if abs(sum(s) - 1.0) > 1e-9:
         raise ValueError(f"shares must add up to 1, got {sum(s)!r}")
-    plans = [plan(dataclasses.replace(workload, requests_per_s=workload.requests_per_s * x), cfg, multipliers)
-             for x, (_, cfg) in zip(s, shares, strict=True)]
+    plans = [
+        plan(dataclasses.replace(workload, requests_per_s=workload.requests_per_s * x), cfg, multipliers)
+        for x, (_, cfg) in zip(s, shares, strict=True)
+    ]
     return plans, sum(p.devices for p in plans), sum(p.usd_per_month for p in plans)

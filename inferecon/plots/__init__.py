@@ -59,8 +59,7 @@ def use_course_style() -> None:
         pass
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4,
-               height: float = 4.0) -> tuple[Figure, Any]:
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 4.0) -> tuple[Figure, Any]:
     """Create a figure and axes with the course size conventions (not shown until returned).
 
     The second item is one ``Axes`` or, for several panels, numpy's array of them (as

@@ -22,8 +22,11 @@ from inferecon.specs.models import get_model
 __all__ = ["monthly_cost_vs_traffic", "planner_static", "router_savings", "strategy_map"]
 
 
-def router_savings(cost_ratios: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
-                   router_cost_ratio: float = 0.0, band: tuple[float, float] = (0.5, 0.7)) -> Figure:
+def router_savings(
+    cost_ratios: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
+    router_cost_ratio: float = 0.0,
+    band: tuple[float, float] = (0.5, 0.7),
+) -> Figure:
     """Savings of a router against the share of traffic it sends to the small model, one line
     per price ratio :math:`c_S/c_L`; the 50–70% band claimed in Brenndoerfer's handbook
     (:cite:`brenndoerfer2025inference`) shaded."""
@@ -32,8 +35,12 @@ def router_savings(cost_ratios: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
     fig, ax = new_figure(width=6.4, height=4.0)
     ax.axhspan(*band, color="0.85", zorder=0, label="claim: “router saves 50–70%”")
     for color, rho in zip(COLORS, cost_ratios, strict=False):
-        ax.plot(p, routing.router_savings_perfect(p, rho, router_cost_ratio), color=color,
-                label=f"c_S / c_L = {rho:g}")
+        ax.plot(
+            p,
+            routing.router_savings_perfect(p, rho, router_cost_ratio),
+            color=color,
+            label=f"c_S / c_L = {rho:g}",
+        )
     ax.set_xlabel("share of queries answered by the small model P_S")
     ax.set_ylabel("savings against large only")
     ax.set_ylim(-0.05, 1.0)
@@ -63,9 +70,13 @@ def strategy_map(quality_floor: float, n: int = 161, **kwargs: Any) -> Figure:
     return fig
 
 
-def monthly_cost_vs_traffic(configs: Sequence[planner.ReplicaConfig], labels: Sequence[str],
-                            workload: planner.Workload, multipliers: planner.Multipliers | None = None,
-                            rates: np.ndarray | None = None) -> Figure:
+def monthly_cost_vs_traffic(
+    configs: Sequence[planner.ReplicaConfig],
+    labels: Sequence[str],
+    workload: planner.Workload,
+    multipliers: planner.Multipliers | None = None,
+    rates: np.ndarray | None = None,
+) -> Figure:
     """Monthly cost against average request rate: bare fleet (dashed) and with the
     multipliers (solid), one colour per configuration."""
     r = np.logspace(-1, 3, 61) if rates is None else np.asarray(rates, dtype=float)
@@ -87,8 +98,12 @@ def monthly_cost_vs_traffic(configs: Sequence[planner.ReplicaConfig], labels: Se
     return fig
 
 
-def planner_static(config: planner.ReplicaConfig, workload: planner.Workload,
-                   multipliers: planner.Multipliers, rates: np.ndarray | None = None) -> Figure:
+def planner_static(
+    config: planner.ReplicaConfig,
+    workload: planner.Workload,
+    multipliers: planner.Multipliers,
+    rates: np.ndarray | None = None,
+) -> Figure:
     """The planner explorer's output across traffic: replicas (left) and $/month (right),
     bare and with the multipliers."""
     r = np.logspace(-1, 3, 41) if rates is None else np.asarray(rates, dtype=float)
@@ -106,7 +121,10 @@ def planner_static(config: planner.ReplicaConfig, workload: planner.Workload,
     ax2.set_xlabel("average requests per second")
     ax2.set_ylabel("$ per month")
     model = get_model(config.model).name
-    fig.suptitle(f"{model} in {config.weight_format} on {config.replica.name}, "
-                 f"peak/avg {workload.peak_to_average:g}, "
-                 f"{workload.input_tokens:g} in / {workload.output_tokens:g} out tokens", fontsize=10)
+    fig.suptitle(
+        f"{model} in {config.weight_format} on {config.replica.name}, "
+        f"peak/avg {workload.peak_to_average:g}, "
+        f"{workload.input_tokens:g} in / {workload.output_tokens:g} out tokens",
+        fontsize=10,
+    )
     return fig

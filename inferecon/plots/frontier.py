@@ -31,26 +31,61 @@ __all__ = [
 ]
 
 
-def _draw_frontier(ax: Axes, sw: frontier.Sweep, label: str, color: str, *, cloud: bool = False,
-                   preferred: bool = True, ls: str = "-") -> frontier.Frontier:
+def _draw_frontier(
+    ax: Axes,
+    sw: frontier.Sweep,
+    label: str,
+    color: str,
+    *,
+    cloud: bool = False,
+    preferred: bool = True,
+    ls: str = "-",
+) -> frontier.Frontier:
     fr = sw.frontier()
     if cloud:
         ok = sw.feasible
-        ax.scatter(sw.tokens_per_s_per_request[ok], sw.usd_per_million_tokens[ok], s=1, color=color,
-                   alpha=0.05,
-                   rasterized=True, lw=0)
-    ax.plot(fr.tokens_per_s_per_request, fr.usd_per_million_tokens, color=color, lw=2.0, ls=ls, label=label,
-            drawstyle="steps-pre")
+        ax.scatter(
+            sw.tokens_per_s_per_request[ok],
+            sw.usd_per_million_tokens[ok],
+            s=1,
+            color=color,
+            alpha=0.05,
+            rasterized=True,
+            lw=0,
+        )
+    ax.plot(
+        fr.tokens_per_s_per_request,
+        fr.usd_per_million_tokens,
+        color=color,
+        lw=2.0,
+        ls=ls,
+        label=label,
+        drawstyle="steps-pre",
+    )
     if preferred:
         k = frontier.preferred_point(fr)
-        ax.plot([fr.tokens_per_s_per_request[k]], [fr.usd_per_million_tokens[k]], "o", color=color, ms=7,
-                mec="black", mew=0.6, zorder=5)
+        ax.plot(
+            [fr.tokens_per_s_per_request[k]],
+            [fr.usd_per_million_tokens[k]],
+            "o",
+            color=color,
+            ms=7,
+            mec="black",
+            mew=0.6,
+            zorder=5,
+        )
     return fr
 
 
-def frontier_figure(sweeps: Sequence[frontier.Sweep], labels: Sequence[str] | None = None, *,
-                    cloud: bool = False, observed: Sequence[tuple[float, float, str]] = (),
-                    title: str | None = None, ymax: float | None = None) -> Figure:
+def frontier_figure(
+    sweeps: Sequence[frontier.Sweep],
+    labels: Sequence[str] | None = None,
+    *,
+    cloud: bool = False,
+    observed: Sequence[tuple[float, float, str]] = (),
+    title: str | None = None,
+    ymax: float | None = None,
+) -> Figure:
     """Cost per million tokens against serial speed: one frontier per sweep.
 
     Dots mark the point a customer with preference :math:`v^\\alpha/\\text{price}` picks
@@ -72,16 +107,21 @@ def frontier_figure(sweeps: Sequence[frontier.Sweep], labels: Sequence[str] | No
     if ymax is not None:
         ax.set_ylim(top=ymax)
     alphas = sorted({s.meta["preference_alpha"] for s in sweeps})
-    ax.set_title(title or "Pareto frontiers (dots: the choice of a customer maximizing "
-                 f"(tok/s)^{alphas[0]:g}/price)",
-                 fontsize=10)
+    ax.set_title(
+        title or f"Pareto frontiers (dots: the choice of a customer maximizing (tok/s)^{alphas[0]:g}/price)",
+        fontsize=10,
+    )
     ax.legend(loc="upper left", fontsize=8)
     return fig
 
 
-def latency_breakdown(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
-                      device_counts: Sequence[int] = (4, 8, 16, 32, 64, 128), batch: int = 1,
-                      **kwargs: Any) -> Figure:
+def latency_breakdown(
+    accelerator: str | Accelerator = "h100-sxm",
+    model: str | ModelSpec = "llama-3-70b",
+    device_counts: Sequence[int] = (4, 8, 16, 32, 64, 128),
+    batch: int = 1,
+    **kwargs: Any,
+) -> Figure:
     """The four limits, term by term, for the fastest split at each device count.
 
     Stacked bars: kernel launches and collective latency (the latency limit), collective
@@ -97,18 +137,32 @@ def latency_breakdown(accelerator: str | Accelerator = "h100-sxm", model: str | 
             continue
         split = best.row(0)
         terms = parallelism.decode_step_breakdown(
-            accelerator, m, batch, kwargs.get("context_tokens", 0.0), tp=split["tp"],
-            tp_heads=split["tp_heads"], pp=split["pp"], ep=split["ep"],
-            weight_format=kwargs.get("weight_format", "bf16"), constants=kwargs.get("constants", "erdil-paper"))
-        rows.append((float(terms.kernel_seconds), float(terms.collective_seconds + terms.pipeline_seconds),
-                     float(terms.memory_seconds), float(terms.compute_seconds)))
+            accelerator,
+            m,
+            batch,
+            kwargs.get("context_tokens", 0.0),
+            tp=split["tp"],
+            tp_heads=split["tp_heads"],
+            pp=split["pp"],
+            ep=split["ep"],
+            weight_format=kwargs.get("weight_format", "bf16"),
+            constants=kwargs.get("constants", "erdil-paper"),
+        )
+        rows.append(
+            (
+                float(terms.kernel_seconds),
+                float(terms.collective_seconds + terms.pipeline_seconds),
+                float(terms.memory_seconds),
+                float(terms.compute_seconds),
+            )
+        )
     fig: Figure
     fig, ax = new_figure(width=6.8, height=4.2)
     x = np.arange(len(device_counts))
     bottom = np.zeros(len(device_counts))
     names = ("kernel launches", "collectives (latency + bandwidth)", "HBM reads", "arithmetic")
     for j, (name, color) in enumerate(zip(names, COLORS, strict=False)):
-        if j == 3:   # max(memory, compute): show the arithmetic excess only
+        if j == 3:  # max(memory, compute): show the arithmetic excess only
             h = np.array([max(r[3] - r[2], 0.0) if r else 0.0 for r in rows])
         else:
             h = np.array([r[j] if r else 0.0 for r in rows])
@@ -125,10 +179,14 @@ def latency_breakdown(accelerator: str | Accelerator = "h100-sxm", model: str | 
     return fig
 
 
-def fixed_node_curve(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
-                     n_devices: int = 8,
-                     batches: Sequence[int] | None = None, mark: tuple[float, float] | None = (70.0, 0.15),
-                     **kwargs: Any) -> Figure:
+def fixed_node_curve(
+    accelerator: str | Accelerator = "h100-sxm",
+    model: str | ModelSpec = "llama-3-70b",
+    n_devices: int = 8,
+    batches: Sequence[int] | None = None,
+    mark: tuple[float, float] | None = (70.0, 0.15),
+    **kwargs: Any,
+) -> Figure:
     """Serial speed against utilization on a fixed number of devices as the batch grows.
 
     Each point is the fastest split of ``n_devices`` at one batch size; ``mark`` is a
@@ -139,8 +197,14 @@ def fixed_node_curve(accelerator: str | Accelerator = "h100-sxm", model: str | M
     ok = best.feasible
     fig: Figure
     fig, ax = new_figure(width=6.4, height=4.2)
-    sc = ax.scatter(100 * best.utilization[ok], best.tokens_per_s_per_request[ok], c=np.log2(best.batch[ok]),
-                    cmap="viridis", s=18, zorder=3)
+    sc = ax.scatter(
+        100 * best.utilization[ok],
+        best.tokens_per_s_per_request[ok],
+        c=np.log2(best.batch[ok]),
+        cmap="viridis",
+        s=18,
+        zorder=3,
+    )
     cb = fig.colorbar(sc, ax=ax)
     ticks = [t for t in (1, 4, 16, 64, 256, 1024) if t <= b.max()]
     cb.set_ticks(np.log2(ticks).tolist(), labels=[str(t) for t in ticks])
@@ -151,42 +215,69 @@ def fixed_node_curve(accelerator: str | Accelerator = "h100-sxm", model: str | M
     m = get_model(model)
     ax.set_xlabel("model FLOP utilization (%)")
     ax.set_ylabel("serial speed (tokens/s per request)")
-    ax.set_title(f"{m.name} on {n_devices} devices ({kwargs.get('constants', 'erdil-paper')} constants)",
-                 fontsize=10)
+    ax.set_title(
+        f"{m.name} on {n_devices} devices ({kwargs.get('constants', 'erdil-paper')} constants)", fontsize=10
+    )
     return fig
 
 
-def min_latency_curve(accelerator: str | Accelerator = "h100-sxm", model: str | ModelSpec = "llama-3-70b",
-                      max_devices: int = 256,
-                      constants: str = "erdil-paper", hop_seconds: float = 1e-6) -> Figure:
+def min_latency_curve(
+    accelerator: str | Accelerator = "h100-sxm",
+    model: str | ModelSpec = "llama-3-70b",
+    max_devices: int = 256,
+    constants: str = "erdil-paper",
+    hop_seconds: float = 1e-6,
+) -> Figure:
     """Erdil's §2.2 latency :math:`T(N_\\mathrm{GPU})` (eq. 9) with its closed-form minimum,
     beside the full model's fastest split at batch 1 for each integer device count."""
     m = get_model(model)
     cs = get_constants(constants)
     acc = cs.accelerator(accelerator)
     bw = cs.bandwidth_utilization * acc.hbm_bytes_per_s
-    kw = dict(params=m.matmul_params, bytes_per_param=2.0, n_layers=m.n_layers,
-              n_reduce=m.n_allreduce_per_layer,
-              hbm_bytes_per_s=bw, hop_seconds=hop_seconds)
+    kw = dict(
+        params=m.matmul_params,
+        bytes_per_param=2.0,
+        n_layers=m.n_layers,
+        n_reduce=m.n_allreduce_per_layer,
+        hbm_bytes_per_s=bw,
+        hop_seconds=hop_seconds,
+    )
     ng = np.geomspace(1, max_devices, 300)
     fig: Figure
     fig, ax = new_figure(width=6.6, height=4.2)
-    ax.loglog(ng, 1e3 * closed_forms.simple_token_latency_seconds(ng, **kw), color=COLORS[0], lw=2,
-              label="eq. 9: ring latency + weight reads (continuous N)")
+    ax.loglog(
+        ng,
+        1e3 * closed_forms.simple_token_latency_seconds(ng, **kw),
+        color=COLORS[0],
+        lw=2,
+        label="eq. 9: ring latency + weight reads (continuous N)",
+    )
     n_star = float(closed_forms.min_latency_gpu_count(**kw))
     t_star = float(closed_forms.min_token_latency_seconds(**kw))
-    ax.plot([n_star], [1e3 * t_star], "o", color=COLORS[0], ms=8, label=f"closed form: N* = {n_star:.0f}, "
-            f"T = {1e3 * t_star:.1f} ms")
+    ax.plot(
+        [n_star],
+        [1e3 * t_star],
+        "o",
+        color=COLORS[0],
+        ms=8,
+        label=f"closed form: N* = {n_star:.0f}, T = {1e3 * t_star:.1f} ms",
+    )
     counts = frontier.default_device_counts(max_devices, acc.scaleup_domain)
     sw = frontier.sweep(acc, m, constants=constants, device_counts=counts, batches=[1])
     order = np.argsort(sw.n_devices, kind="stable")
     n_sorted = sw.n_devices[order]
     starts = np.flatnonzero(np.concatenate([[True], n_sorted[1:] != n_sorted[:-1]]))
-    best = np.minimum.reduceat(sw.token_seconds[order], starts)   # inf where nothing fits
+    best = np.minimum.reduceat(sw.token_seconds[order], starts)  # inf where nothing fits
     have = n_sorted[starts]
     ok = np.isfinite(best)
-    ax.loglog(have[ok], 1e3 * best[ok], "s", color=COLORS[1], ms=4,
-              label="full model (NCCL LL fit, launches, bandwidth), fastest split")
+    ax.loglog(
+        have[ok],
+        1e3 * best[ok],
+        "s",
+        color=COLORS[1],
+        ms=4,
+        label="full model (NCCL LL fit, launches, bandwidth), fastest split",
+    )
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
@@ -197,25 +288,37 @@ def min_latency_curve(accelerator: str | Accelerator = "h100-sxm", model: str | 
     return fig
 
 
-def sqrt_law_figure(measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), ("palm-62b", 13e-3),
-                                                               ("palm-540b", 32e-3)),
-                    accelerator: str = "tpu-v4", weight_format: str = "int8",
-                    constants: str = "erdil-code") -> Figure:
+def sqrt_law_figure(
+    measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), ("palm-62b", 13e-3), ("palm-540b", 32e-3)),
+    accelerator: str = "tpu-v4",
+    weight_format: str = "int8",
+    constants: str = "erdil-code",
+) -> Figure:
     """Best token latency against parameters: measured points, the square-root law through the
     smallest, and the closed form of eq. 14 for the same architectures."""
     names = [get_model(mid) for mid, _ in measured]
     n = np.array([float(m.matmul_params) for m in names])
     t = np.array([lat for _, lat in measured])
     grid = np.geomspace(n.min() / 2, n.max() * 2, 100)
-    closed = np.array([closed_forms.model_min_token_latency_seconds(accelerator, m, weight_format, constants)
-                       for m in names])
+    closed = np.array(
+        [
+            closed_forms.model_min_token_latency_seconds(accelerator, m, weight_format, constants)
+            for m in names
+        ]
+    )
     fig: Figure
     fig, ax = new_figure(width=6.4, height=4.2)
-    ax.loglog(grid, 1e3 * closed_forms.sqrt_law_latency_seconds(t[0], n[0], grid), color=COLORS[0], ls="--",
-              label="square-root law through the smallest model")
+    ax.loglog(
+        grid,
+        1e3 * closed_forms.sqrt_law_latency_seconds(t[0], n[0], grid),
+        color=COLORS[0],
+        ls="--",
+        label="square-root law through the smallest model",
+    )
     ax.loglog(n, 1e3 * t, "k*", ms=12, label="measured best latency (Pope et al. 2022, Fig. 1)")
-    ax.loglog(n, 1e3 * closed, "o-", color=COLORS[1],
-              label=f"eq. 14 closed form ({accelerator}, {weight_format})")
+    ax.loglog(
+        n, 1e3 * closed, "o-", color=COLORS[1], label=f"eq. 14 closed form ({accelerator}, {weight_format})"
+    )
     for m, x, y in zip(names, n, t, strict=True):
         ax.annotate(m.name, (x, 1e3 * y), xytext=(5, -12), textcoords="offset points", fontsize=8)
     ax.set_xlabel("parameters")
@@ -225,13 +328,16 @@ def sqrt_law_figure(measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), 
     return fig
 
 
-def frontier_small_multiples(accelerator: str | Accelerator = "h100-sxm",
-                             model: str | ModelSpec = "llama-3-70b",
-                             contexts: Sequence[float] = (0, 2_000, 8_000, 32_000),
-                             formats: Sequence[str] = ("bf16", "fp8", "int4-g128"),
-                             accelerators: Sequence[str] = ("a100-80gb-sxm", "h100-sxm", "h200-sxm", "b200"),
-                             constants: Sequence[str] = ("erdil-paper", "erdil-code"),
-                             price_usd_per_hour: float | None = None, **kwargs: Any) -> Figure:
+def frontier_small_multiples(
+    accelerator: str | Accelerator = "h100-sxm",
+    model: str | ModelSpec = "llama-3-70b",
+    contexts: Sequence[float] = (0, 2_000, 8_000, 32_000),
+    formats: Sequence[str] = ("bf16", "fp8", "int4-g128"),
+    accelerators: Sequence[str] = ("a100-80gb-sxm", "h100-sxm", "h200-sxm", "b200"),
+    constants: Sequence[str] = ("erdil-paper", "erdil-code"),
+    price_usd_per_hour: float | None = None,
+    **kwargs: Any,
+) -> Figure:
     """Four panels: how context, weight format, accelerator and constant set move the frontier.
 
     The static companion of the frontier explorer: the same sweep over the range of its
@@ -246,9 +352,20 @@ def frontier_small_multiples(accelerator: str | Accelerator = "h100-sxm",
     panels: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = [
         ("context tokens", [(f"{c:,.0f}", dict(context_tokens=c)) for c in contexts]),
         ("weight format", [(f, dict(weight_format=f)) for f in formats]),
-        ("accelerator", [(a, dict(accelerator=a if price_usd_per_hour is None else
-                                  replace(cs.accelerator(a), price_usd_per_hour=price_usd_per_hour)))
-                         for a in accelerators]),
+        (
+            "accelerator",
+            [
+                (
+                    a,
+                    dict(
+                        accelerator=a
+                        if price_usd_per_hour is None
+                        else replace(cs.accelerator(a), price_usd_per_hour=price_usd_per_hour)
+                    ),
+                )
+                for a in accelerators
+            ],
+        ),
         ("constant set", [(c, dict(constants=c)) for c in constants]),
     ]
     for ax, (title, variants) in zip(axes.ravel(), panels, strict=True):
@@ -262,7 +379,10 @@ def frontier_small_multiples(accelerator: str | Accelerator = "h100-sxm",
         ax.legend(loc="upper left", fontsize=8)
         ax.set_xlabel("tokens/s per request")
         ax.set_ylabel("USD per million tokens")
-    fig.suptitle(f"{get_model(model).name}: what moves the frontier (defaults: {accelerator}, bf16, "
-                 "short context, paper constants)", fontsize=11)
+    fig.suptitle(
+        f"{get_model(model).name}: what moves the frontier (defaults: {accelerator}, bf16, "
+        "short context, paper constants)",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig

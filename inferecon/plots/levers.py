@@ -29,8 +29,13 @@ __all__ = [
 ]
 
 
-def expected_tokens(alphas: np.ndarray | None = None, gammas: Sequence[int] = (1, 2, 4, 8),
-                    n_steps: int = 20_000, seed: int = 0, paper_gamma: int = 4) -> Figure:
+def expected_tokens(
+    alphas: np.ndarray | None = None,
+    gammas: Sequence[int] = (1, 2, 4, 8),
+    n_steps: int = 20_000,
+    seed: int = 0,
+    paper_gamma: int = 4,
+) -> Figure:
     """Expected tokens per step against acceptance: formula (lines), Monte Carlo (dots) and
     the convention without a bonus token printed in Erdil's paper (dashed) for ``paper_gamma``."""
     a = np.linspace(0.0, 0.95, 96) if alphas is None else np.asarray(alphas, dtype=float)
@@ -39,13 +44,20 @@ def expected_tokens(alphas: np.ndarray | None = None, gammas: Sequence[int] = (1
     a_mc = np.linspace(0.1, 0.9, 9)
     for color, g in zip(COLORS, gammas, strict=False):
         ax.plot(a, speculative.expected_tokens_per_step(a, g), color=color, label=f"γ = {g}")
-        mc = [speculative.simulate_tokens_per_step(x, g, n_steps, seed + k).mean() for k,
-              x in enumerate(a_mc)]
+        mc = [
+            speculative.simulate_tokens_per_step(x, g, n_steps, seed + k).mean() for k, x in enumerate(a_mc)
+        ]
         ax.plot(a_mc, mc, "o", color=color, ms=4)
     g = paper_gamma
     color = COLORS[list(gammas).index(g)] if g in gammas else "black"
-    ax.plot(a, speculative.erdil_paper_tokens_per_step(a, g), ls="--", color=color,
-            lw=1.2, label=f"no bonus token (Erdil's paper), γ = {g}")
+    ax.plot(
+        a,
+        speculative.erdil_paper_tokens_per_step(a, g),
+        ls="--",
+        color=color,
+        lw=1.2,
+        label=f"no bonus token (Erdil's paper), γ = {g}",
+    )
     ax.set_xlabel("acceptance rate α")
     ax.set_ylabel("expected tokens per verification step")
     ax.set_title("(1 − α^(γ+1))/(1 − α): lines; Monte Carlo: dots")
@@ -53,18 +65,26 @@ def expected_tokens(alphas: np.ndarray | None = None, gammas: Sequence[int] = (1
     return fig
 
 
-def speedup_vs_draft_length(accelerator: str | Accelerator, target: str | ModelSpec,
-                            draft: str | ModelSpec, batch: float, context_tokens: float = 0.0,
-                            alphas: Sequence[float] = (0.6, 0.7, 0.8, 0.9), max_draft_tokens: int = 12,
-                            layer_latency_seconds: float = 0.0, **roofline_kw: Any) -> Figure:
+def speedup_vs_draft_length(
+    accelerator: str | Accelerator,
+    target: str | ModelSpec,
+    draft: str | ModelSpec,
+    batch: float,
+    context_tokens: float = 0.0,
+    alphas: Sequence[float] = (0.6, 0.7, 0.8, 0.9),
+    max_draft_tokens: int = 12,
+    layer_latency_seconds: float = 0.0,
+    **roofline_kw: Any,
+) -> Figure:
     """Roofline speedup against draft length :math:`\\gamma`, one line per acceptance rate,
     with each optimum marked."""
     g = np.arange(max_draft_tokens + 1)
     fig: Figure
     fig, ax = new_figure(width=6.4, height=4.0)
     for color, a in zip(COLORS, alphas, strict=False):
-        s = speculative.speedup(accelerator, target, draft, batch, a, g, context_tokens,
-                                layer_latency_seconds, **roofline_kw)
+        s = speculative.speedup(
+            accelerator, target, draft, batch, a, g, context_tokens, layer_latency_seconds, **roofline_kw
+        )
         ax.plot(g, s, "-o", color=color, ms=3, label=f"α = {a:g}")
         k = int(np.argmax(s))
         ax.plot([g[k]], [s[k]], "*", color=color, ms=13, mec="black", mew=0.6)
@@ -92,9 +112,12 @@ def speculative_frontier(fronts: Sequence[speculative.SpeculativeFrontier], labe
     return fig
 
 
-def int8_cost_ratio(accelerator: str | Accelerator, model: str | ModelSpec,
-                    batches: Sequence[float] = (1, 16, 64, 256, 1024),
-                    max_context: float = 131_072) -> Figure:
+def int8_cost_ratio(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batches: Sequence[float] = (1, 16, 64, 256, 1024),
+    max_context: float = 131_072,
+) -> Figure:
     """Cost per token with INT8 weights over BF16, against context, one line per batch
     (solid: weight-only W8A16; dotted: W8A8). 0.5 is "INT8 is 2× cheaper"."""
     ctx = np.logspace(0, np.log10(max_context), 200)
@@ -103,12 +126,19 @@ def int8_cost_ratio(accelerator: str | Accelerator, model: str | ModelSpec,
     for color, b in zip(COLORS, batches, strict=False):
         # the ratio does not depend on the device count; use enough ideally sharded devices to hold b x ctx
         n = int(np.max(roofline.min_devices(accelerator, model, b, ctx)))
-        ax.semilogx(ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a16", n_devices=n), color=color,
-                    label=f"batch {b:g}")
-        ax.semilogx(ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a8", n_devices=n), ":", color=color)
+        ax.semilogx(
+            ctx,
+            quantization.cost_ratio(accelerator, model, b, ctx, "w8a16", n_devices=n),
+            color=color,
+            label=f"batch {b:g}",
+        )
+        ax.semilogx(
+            ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a8", n_devices=n), ":", color=color
+        )
     ax.axhline(0.5, color="black", lw=0.8, ls="--")
-    ax.annotate("“INT8 is 2× cheaper”", (ctx[0], 0.5), xytext=(2, -12), textcoords="offset points",
-                fontsize=9)
+    ax.annotate(
+        "“INT8 is 2× cheaper”", (ctx[0], 0.5), xytext=(2, -12), textcoords="offset points", fontsize=9
+    )
     ax.set_ylim(0.4, 1.05)
     ax.set_xlabel("context tokens per sequence")
     ax.set_ylabel("cost per token, INT8 / BF16")
@@ -117,10 +147,13 @@ def int8_cost_ratio(accelerator: str | Accelerator, model: str | ModelSpec,
     return fig
 
 
-def distillation_lifetime(fixed_usd: float, usd_per_million_large: float, usd_per_million_small: float,
-                          max_tokens: float = 1e14,
-                          labels: tuple[str, str] = ("serve the large model", "distil, serve the small"),
-                          ) -> Figure:
+def distillation_lifetime(
+    fixed_usd: float,
+    usd_per_million_large: float,
+    usd_per_million_small: float,
+    max_tokens: float = 1e14,
+    labels: tuple[str, str] = ("serve the large model", "distil, serve the small"),
+) -> Figure:
     """Lifetime cost against lifetime tokens: the large model from token zero, the student
     after its one-off cost; the break-even volume marked."""
     t = np.logspace(9, np.log10(max_tokens), 200)
@@ -134,8 +167,9 @@ def distillation_lifetime(fixed_usd: float, usd_per_million_large: float, usd_pe
     if t[0] <= tx <= t[-1]:
         y = float(distillation.lifetime_cost_usd(0.0, usd_per_million_large, tx))
         ax.plot([tx], [y], "o", color="black")
-        ax.annotate(f"break-even {tx:.2g} tokens", (tx, y), xytext=(8, -14), textcoords="offset points",
-                    fontsize=9)
+        ax.annotate(
+            f"break-even {tx:.2g} tokens", (tx, y), xytext=(8, -14), textcoords="offset points", fontsize=9
+        )
     ax.set_xlabel("lifetime tokens served")
     ax.set_ylabel("cumulative cost ($)")
     ax.set_title("Distillation pays once the savings per token cover its one-off cost")
@@ -143,19 +177,34 @@ def distillation_lifetime(fixed_usd: float, usd_per_million_large: float, usd_pe
     return fig
 
 
-def speculative_explorer_static(accelerator: str | Accelerator, target: str | ModelSpec,
-                                draft: str | ModelSpec, context_tokens: float = 1000.0,
-                                batches: Sequence[float] = (1, 8, 32, 128, 512),
-                                alphas: np.ndarray | None = None, max_draft_tokens: int = 12,
-                                layer_latency_seconds: float = 0.0, **roofline_kw: Any) -> Figure:
+def speculative_explorer_static(
+    accelerator: str | Accelerator,
+    target: str | ModelSpec,
+    draft: str | ModelSpec,
+    context_tokens: float = 1000.0,
+    batches: Sequence[float] = (1, 8, 32, 128, 512),
+    alphas: np.ndarray | None = None,
+    max_draft_tokens: int = 12,
+    layer_latency_seconds: float = 0.0,
+    **roofline_kw: Any,
+) -> Figure:
     """The explorer's output as small multiples: best speedup (left) and best γ (right)
     against acceptance rate, one line per batch."""
     a = np.linspace(0.3, 0.95, 27) if alphas is None else np.asarray(alphas, dtype=float)
     fig: Figure
     fig, (ax1, ax2) = new_figure(ncols=2, width=9.6, height=3.8)
     for color, b in zip(COLORS, batches, strict=False):
-        g, s = speculative.optimal_draft_tokens(accelerator, target, draft, b, a, context_tokens,
-                                                max_draft_tokens, layer_latency_seconds, **roofline_kw)
+        g, s = speculative.optimal_draft_tokens(
+            accelerator,
+            target,
+            draft,
+            b,
+            a,
+            context_tokens,
+            max_draft_tokens,
+            layer_latency_seconds,
+            **roofline_kw,
+        )
         ax1.plot(a, s, color=color, label=f"batch {b:g}")
         ax2.step(a, g, where="mid", color=color)
     ax1.axhline(1.0, color="black", lw=0.8)
@@ -164,6 +213,7 @@ def speculative_explorer_static(accelerator: str | Accelerator, target: str | Mo
     ax1.legend(loc="upper left", fontsize=8)
     ax2.set_xlabel("acceptance rate α")
     ax2.set_ylabel("best draft length γ*")
-    fig.suptitle(f"{get_model(target).name} + {get_model(draft).name} draft, "
-                 f"{context_tokens:g}-token context")
+    fig.suptitle(
+        f"{get_model(target).name} + {get_model(draft).name} draft, {context_tokens:g}-token context"
+    )
     return fig

@@ -19,8 +19,12 @@ __all__ = ["crossover_days_map", "cumulative_compute"]
 _DAY_TICKS = ((1, "1 day"), (7, "1 week"), (30, "1 month"), (365, "1 year"), (3650, "10 years"))
 
 
-def cumulative_compute(model: str | ModelSpec, scenarios: Sequence[lifecycle.Scenario],
-                       training_tokens: float | None = None, max_days: float = 3650.0) -> Figure:
+def cumulative_compute(
+    model: str | ModelSpec,
+    scenarios: Sequence[lifecycle.Scenario],
+    training_tokens: float | None = None,
+    max_days: float = 3650.0,
+) -> Figure:
     """Cumulative inference FLOPs of each scenario against the model's training FLOPs.
 
     Uses ``lifecycle.training_flop`` (6ND with active parameters) and
@@ -35,8 +39,14 @@ def cumulative_compute(model: str | ModelSpec, scenarios: Sequence[lifecycle.Sce
     days = np.logspace(0, np.log10(max_days), 200)
     fig, ax = new_figure(width=6.8, height=4.2)
     ax.axhline(train, color="black", lw=1.5, ls="--")
-    ax.annotate(f"training: 6ND = {train:.2g} FLOP", (days[0], train), xytext=(2, 4),
-                textcoords="offset points", va="bottom", fontsize=9)
+    ax.annotate(
+        f"training: 6ND = {train:.2g} FLOP",
+        (days[0], train),
+        xytext=(2, 4),
+        textcoords="offset points",
+        va="bottom",
+        fontsize=9,
+    )
     for color, sc in zip(COLORS, scenarios, strict=False):
         flop = lifecycle.inference_flop(n, sc.requests_per_day * sc.tokens_per_request * days)
         ax.loglog(days, flop, color=color, label=sc.name)
@@ -54,9 +64,12 @@ def cumulative_compute(model: str | ModelSpec, scenarios: Sequence[lifecycle.Sce
     return fig
 
 
-def crossover_days_map(training_tokens: float, tokens_per_request: Sequence[float],
-                       requests_per_day: tuple[float, float] = (1e3, 1e10),
-                       mark: tuple[float, float] | None = None) -> Figure:
+def crossover_days_map(
+    training_tokens: float,
+    tokens_per_request: Sequence[float],
+    requests_per_day: tuple[float, float] = (1e3, 1e10),
+    mark: tuple[float, float] | None = None,
+) -> Figure:
     """Days until the compute crossover as a function of traffic, one line per request size.
 
     The static companion of the crossover explorer: :math:`3D/(r\\,t_\\mathrm{req})`.
@@ -64,14 +77,20 @@ def crossover_days_map(training_tokens: float, tokens_per_request: Sequence[floa
     r = np.logspace(np.log10(requests_per_day[0]), np.log10(requests_per_day[1]), 200)
     fig, ax = new_figure(width=6.4, height=4.0)
     for color, t in zip(COLORS, tokens_per_request, strict=False):
-        ax.loglog(r, lifecycle.crossover_days(training_tokens, r, t), color=color,
-                  label=f"{t:,.0f} tokens/request")
+        ax.loglog(
+            r, lifecycle.crossover_days(training_tokens, r, t), color=color, label=f"{t:,.0f} tokens/request"
+        )
     for days, label in ((1, "1 day"), (30, "1 month"), (365, "1 year")):
         ax.axhline(days, color="grey", lw=0.8, ls=":")
         ax.text(r[-1], days, label, ha="right", va="bottom", fontsize=8, color="grey")
     if mark is not None:
-        ax.plot([mark[0]], [float(lifecycle.crossover_days(training_tokens, mark[0], mark[1]))],
-                "k*", ms=11, label="explorer default")
+        ax.plot(
+            [mark[0]],
+            [float(lifecycle.crossover_days(training_tokens, mark[0], mark[1]))],
+            "k*",
+            ms=11,
+            label="explorer default",
+        )
     ax.set_xlabel("requests per day")
     ax.set_ylabel("days until inference compute = training compute")
     ax.set_ylim(0.1, 1e6)

@@ -21,8 +21,9 @@ from inferecon.specs.precision import NumberFormat, get_format
 __all__ = ["cost_vs_batch_moe_vs_dense", "optimal_batch_vs_sparsity", "read_fraction_vs_batch"]
 
 
-def read_fraction_vs_batch(models: Sequence[str | ModelSpec] = ("mixtral-8x7b", "deepseek-v3"),
-                           max_batch: float = 4096) -> Figure:
+def read_fraction_vs_batch(
+    models: Sequence[str | ModelSpec] = ("mixtral-8x7b", "deepseek-v3"), max_batch: float = 4096
+) -> Figure:
     """Share of a model's matmul weights one decode step reads,
     :math:`N_\\mathrm{read}(b)/N_\\mathrm{total}` (eq. 22).
 
@@ -35,8 +36,9 @@ def read_fraction_vs_batch(models: Sequence[str | ModelSpec] = ("mixtral-8x7b", 
         m = get_model(mid)
         share = moe.params_read_per_step(m, b) / m.matmul_params
         active = m.active_matmul_params / m.matmul_params
-        ax.semilogx(b, 100 * share, color=color, lw=2.2,
-                    label=f"{m.name} (s = {m.sparsity:g}, active {active:.1%})")
+        ax.semilogx(
+            b, 100 * share, color=color, lw=2.2, label=f"{m.name} (s = {m.sparsity:g}, active {active:.1%})"
+        )
         ax.axhline(100 * m.active_matmul_params / m.matmul_params, color=color, lw=0.8, ls=":")
         s = m.sparsity
         ax.plot([s], [100 * float(moe.params_read_per_step(m, s)) / m.matmul_params], "o", color=color, ms=7)
@@ -48,9 +50,15 @@ def read_fraction_vs_batch(models: Sequence[str | ModelSpec] = ("mixtral-8x7b", 
     return fig
 
 
-def cost_vs_batch_moe_vs_dense(model: str | ModelSpec, accelerator: str | Accelerator = "h100-sxm", *,
-                               weight_format: str | NumberFormat = "bf16", max_batch: float = 65536,
-                               flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
+def cost_vs_batch_moe_vs_dense(
+    model: str | ModelSpec,
+    accelerator: str | Accelerator = "h100-sxm",
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    max_batch: float = 65536,
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+) -> Figure:
     """Roofline cost per million tokens against batch: an MoE and its two dense counterparts.
 
     The dense counterparts (:func:`inferecon.serving.moe_batching.dense_counterpart`) have the MoE's active
@@ -64,33 +72,44 @@ def cost_vs_batch_moe_vs_dense(model: str | ModelSpec, accelerator: str | Accele
     b = np.unique(np.round(np.geomspace(1, max_batch, 300)))
     wf, uc, ub = weight_format, flop_utilization, bandwidth_utilization
     fig, ax = new_figure(width=6.8, height=4.4)
-    entries = [(m, f"{m.name} (MoE)", "-"),
-               (moe_batching.dense_counterpart(m, "active"), "dense, same active parameters", "--"),
-               (moe_batching.dense_counterpart(m, "total"), "dense, same total parameters", ":")]
+    entries = [
+        (m, f"{m.name} (MoE)", "-"),
+        (moe_batching.dense_counterpart(m, "active"), "dense, same active parameters", "--"),
+        (moe_batching.dense_counterpart(m, "total"), "dense, same total parameters", ":"),
+    ]
     for color, (spec, label, ls) in zip(COLORS, entries, strict=False):
         n = int(roofline.min_devices(acc, spec, weight_format=wf))
-        usd = costs.decode_usd_per_million_tokens(acc, spec, b, weight_format=wf, flop_utilization=uc,
-                                                  bandwidth_utilization=ub, n_devices=n)
-        bstar = float(moe_batching.moe_optimal_batch(acc, spec, weight_format=wf, flop_utilization=uc,
-                                                     bandwidth_utilization=ub))
+        usd = costs.decode_usd_per_million_tokens(
+            acc, spec, b, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub, n_devices=n
+        )
+        bstar = float(
+            moe_batching.moe_optimal_batch(
+                acc, spec, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub
+            )
+        )
         ax.loglog(b, usd, color=color, ls=ls, lw=2.2, label=f"{label}: b* = {bstar:,.0f}")
         if bstar <= max_batch:
-            at_bstar = costs.decode_usd_per_million_tokens(acc, spec, bstar, weight_format=wf,
-                                                           flop_utilization=uc, bandwidth_utilization=ub,
-                                                           n_devices=n)
+            at_bstar = costs.decode_usd_per_million_tokens(
+                acc, spec, bstar, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub, n_devices=n
+            )
             ax.plot([bstar], [float(at_bstar)], "o", color=color, ms=7)
     ax.set_xlabel("batch b (sequences decoded together)")
     ax.set_ylabel("USD per million output tokens")
-    ax.set_title(f"{m.name} vs dense models on {acc.name} ({get_format(weight_format).id}, "
-                 f"${acc.price_usd_per_hour:.2f}/h, roofline)", fontsize=10)
+    ax.set_title(
+        f"{m.name} vs dense models on {acc.name} ({get_format(weight_format).id}, "
+        f"${acc.price_usd_per_hour:.2f}/h, roofline)",
+        fontsize=10,
+    )
     ax.legend(loc="upper right", fontsize=9)
     return fig
 
 
-def optimal_batch_vs_sparsity(model: str | ModelSpec = "deepseek-v3",
-                              accelerator: str | Accelerator = "h100-sxm",
-                              n_experts: Sequence[int] = (8, 16, 32, 64, 128, 256, 512, 1024),
-                              weight_format: str | NumberFormat = "bf16") -> Figure:
+def optimal_batch_vs_sparsity(
+    model: str | ModelSpec = "deepseek-v3",
+    accelerator: str | Accelerator = "h100-sxm",
+    n_experts: Sequence[int] = (8, 16, 32, 64, 128, 256, 512, 1024),
+    weight_format: str | NumberFormat = "bf16",
+) -> Figure:
     """The MoE's optimal batch as the number of routed experts grows (active experts fixed).
 
     Three curves: the exact root (:func:`inferecon.serving.moe_batching.moe_optimal_batch`), the rule
@@ -116,7 +135,8 @@ def optimal_batch_vs_sparsity(model: str | ModelSpec = "deepseek-v3",
     ax.text(base.sparsity, min(exact), f" {base.name}", color="grey", fontsize=8, va="bottom")
     ax.set_xlabel(f"routed sparsity s = experts / active ({base.n_active_experts} active)")
     ax.set_ylabel("optimal batch b*")
-    ax.set_title(f"{base.name}'s shape with more or fewer experts, on {get_accelerator(accelerator).name}",
-                 fontsize=10)
+    ax.set_title(
+        f"{base.name}'s shape with more or fewer experts, on {get_accelerator(accelerator).name}", fontsize=10
+    )
     ax.legend(loc="upper left", fontsize=9)
     return fig

@@ -39,9 +39,15 @@ def _attention_kind(m: ModelSpec) -> str:
     return "MHA"
 
 
-def step_time_vs_batch(accelerators: Sequence[str | Accelerator], model: str | ModelSpec,
-                       context_tokens: float = 0.0, *, weight_format: str | NumberFormat = "bf16",
-                       kv_format: str | NumberFormat = "bf16", max_batch: float = 4096) -> Figure:
+def step_time_vs_batch(
+    accelerators: Sequence[str | Accelerator],
+    model: str | ModelSpec,
+    context_tokens: float = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    max_batch: float = 4096,
+) -> Figure:
     """Decode step time against batch: the memory term (flat), the arithmetic term (linear)
     and their maximum, one colour per accelerator, with :math:`b^*` marked.
 
@@ -52,32 +58,52 @@ def step_time_vs_batch(accelerators: Sequence[str | Accelerator], model: str | M
     fig, ax = new_figure(width=6.8, height=4.4)
     for color, a in zip(COLORS, accelerators, strict=False):
         acc = get_accelerator(a)
-        mem = roofline.decode_memory_seconds(acc, m, b, context_tokens, kv_format=kv_format,
-                                             weight_format=weight_format)
+        mem = roofline.decode_memory_seconds(
+            acc, m, b, context_tokens, kv_format=kv_format, weight_format=weight_format
+        )
         comp = roofline.decode_compute_seconds(acc, m, b, context_tokens, weight_format=weight_format)
-        bs = float(roofline.optimal_batch(acc, m, context_tokens, weight_format=weight_format,
-                                          kv_format=kv_format))
-        ax.loglog(b, np.maximum(mem, comp) * 1e3, color=color, lw=2.2,
-                  label=f"{acc.name} (b* = {bs:,.0f})" if np.isfinite(bs) else f"{acc.name} (b* = inf)")
+        bs = float(
+            roofline.optimal_batch(acc, m, context_tokens, weight_format=weight_format, kv_format=kv_format)
+        )
+        ax.loglog(
+            b,
+            np.maximum(mem, comp) * 1e3,
+            color=color,
+            lw=2.2,
+            label=f"{acc.name} (b* = {bs:,.0f})" if np.isfinite(bs) else f"{acc.name} (b* = inf)",
+        )
         ax.loglog(b, mem * 1e3, color=color, lw=0.9, ls="--")
         ax.loglog(b, comp * 1e3, color=color, lw=0.9, ls=":")
         if np.isfinite(bs) and bs <= max_batch:
-            t = float(roofline.decode_step_seconds(acc, m, bs, context_tokens, kv_format=kv_format,
-                                                   weight_format=weight_format))
+            t = float(
+                roofline.decode_step_seconds(
+                    acc, m, bs, context_tokens, kv_format=kv_format, weight_format=weight_format
+                )
+            )
             ax.plot([bs], [t * 1e3], "o", color=color, ms=7, zorder=5)
     ax.set_xlabel("batch b (sequences decoded together)")
     ax.set_ylabel("time per decode step (ms)")
     ctx = f", context {context_tokens:,.0f}" if context_tokens else ", short context"
-    ax.set_title(f"{m.name}, {get_format(weight_format).id} weights{ctx}\n"
-                 "solid: step time; dashed: memory term; dotted: arithmetic term", fontsize=10)
+    ax.set_title(
+        f"{m.name}, {get_format(weight_format).id} weights{ctx}\n"
+        "solid: step time; dashed: memory term; dotted: arithmetic term",
+        fontsize=10,
+    )
     ax.legend(loc="upper left", fontsize=8)
     return fig
 
 
-def cost_vs_batch(accelerators: Sequence[str | Accelerator], model: str | ModelSpec,
-                  context_tokens: float = 0.0, *, weight_format: str | NumberFormat = "bf16",
-                  kv_format: str | NumberFormat = "bf16", max_batch: float = 4096,
-                  flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
+def cost_vs_batch(
+    accelerators: Sequence[str | Accelerator],
+    model: str | ModelSpec,
+    context_tokens: float = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    max_batch: float = 4096,
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+) -> Figure:
     """$ per million output tokens against batch at each accelerator's catalogue price.
 
     Falls as :math:`1/b` below :math:`b^*` and is flat above it (left); tokens/s that one
@@ -88,19 +114,41 @@ def cost_vs_batch(accelerators: Sequence[str | Accelerator], model: str | ModelS
     fig, (ax, ax2) = new_figure(ncols=2, width=10.0, height=4.2)
     for color, a in zip(COLORS, accelerators, strict=False):
         acc = get_accelerator(a)
-        e = costs.decode_economics(acc, m, b, context_tokens, weight_format=weight_format,
-                                   kv_format=kv_format, flop_utilization=flop_utilization,
-                                   bandwidth_utilization=bandwidth_utilization)
+        e = costs.decode_economics(
+            acc,
+            m,
+            b,
+            context_tokens,
+            weight_format=weight_format,
+            kv_format=kv_format,
+            flop_utilization=flop_utilization,
+            bandwidth_utilization=bandwidth_utilization,
+        )
         label = f"{acc.name} (\\${acc.price_usd_per_hour:.2f}/h)"
         ax.loglog(b, e.usd_per_million_tokens, color=color, label=label)
         ax2.semilogx(b, e.tokens_per_second_per_sequence, color=color, label=acc.name)
-        bs = float(roofline.optimal_batch(acc, m, context_tokens, weight_format=weight_format,
-                                          kv_format=kv_format, flop_utilization=flop_utilization,
-                                          bandwidth_utilization=bandwidth_utilization))
+        bs = float(
+            roofline.optimal_batch(
+                acc,
+                m,
+                context_tokens,
+                weight_format=weight_format,
+                kv_format=kv_format,
+                flop_utilization=flop_utilization,
+                bandwidth_utilization=bandwidth_utilization,
+            )
+        )
         if np.isfinite(bs) and bs <= max_batch:
-            eb = costs.decode_economics(acc, m, bs, context_tokens, weight_format=weight_format,
-                                        kv_format=kv_format, flop_utilization=flop_utilization,
-                                        bandwidth_utilization=bandwidth_utilization)
+            eb = costs.decode_economics(
+                acc,
+                m,
+                bs,
+                context_tokens,
+                weight_format=weight_format,
+                kv_format=kv_format,
+                flop_utilization=flop_utilization,
+                bandwidth_utilization=bandwidth_utilization,
+            )
             ax.plot([bs], [float(eb.usd_per_million_tokens)], "o", color=color, ms=6)
             ax2.plot([bs], [float(eb.tokens_per_second_per_sequence)], "o", color=color, ms=6)
     ax.set_xlabel("batch b")
@@ -111,17 +159,23 @@ def cost_vs_batch(accelerators: Sequence[str | Accelerator], model: str | ModelS
     ax2.set_ylabel("tokens/s seen by one sequence")
     ax2.set_title("speed per user: flat until b*, then falls", fontsize=10)
     ax2.set_ylim(bottom=0)
-    fig.suptitle(f"{m.name}, {get_format(weight_format).id}, "
-                 f"context {context_tokens:,.0f} tokens", fontsize=10)
+    fig.suptitle(
+        f"{m.name}, {get_format(weight_format).id}, context {context_tokens:,.0f} tokens", fontsize=10
+    )
     return fig
 
 
-def kv_cache_growth(models: Sequence[str | ModelSpec], accelerator: str | Accelerator,
-                    batch: float, contexts: Sequence[float] | None = None, *,
-                    breakdown_model: str | ModelSpec = "llama-3-70b",
-                    weight_format: str | NumberFormat = "bf16",
-                    kv_format: str | NumberFormat = "bf16",
-                    hbm_fraction: float = roofline.USABLE_HBM_FRACTION) -> Figure:
+def kv_cache_growth(
+    models: Sequence[str | ModelSpec],
+    accelerator: str | Accelerator,
+    batch: float,
+    contexts: Sequence[float] | None = None,
+    *,
+    breakdown_model: str | ModelSpec = "llama-3-70b",
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    hbm_fraction: float = roofline.USABLE_HBM_FRACTION,
+) -> Figure:
     """Left: KV cache of one sequence against context for several attention designs.
     Right: the decode step of ``breakdown_model`` at ``batch`` split into weight reads, KV
     reads and arithmetic, against context: the bottleneck moves from weights to KV.
@@ -136,15 +190,20 @@ def kv_cache_growth(models: Sequence[str | ModelSpec], accelerator: str | Accele
     kf = get_format(kv_format)
     for color, mm in zip(COLORS, models, strict=False):
         m = get_model(mm)
-        ax.loglog(ctx, roofline.kv_cache_bytes(m, ctx, 1, kf) / 1e9, color=color,
-                  label=f"{m.name} ({_attention_kind(m)})")
+        ax.loglog(
+            ctx,
+            roofline.kv_cache_bytes(m, ctx, 1, kf) / 1e9,
+            color=color,
+            label=f"{m.name} ({_attention_kind(m)})",
+        )
     ax.set_xlabel("context ℓ (tokens)")
     ax.set_ylabel(f"KV cache per sequence (GB, {kf.id})")
     ax.set_title("KV cache of one sequence", fontsize=10)
     ax.legend(fontsize=7.5, loc="upper left")
 
-    d = deployment(accelerator, breakdown_model, weight_format=weight_format, kv_format=kf,
-                   hbm_fraction=hbm_fraction)
+    d = deployment(
+        accelerator, breakdown_model, weight_format=weight_format, kv_format=kf, hbm_fraction=hbm_fraction
+    )
     acc, m, wf = d.accelerator, d.model, d.weight_format
     st = roofline.decode_step(d, batch, ctx)
     # memory term at zero context = weight reads alone; the rest of the memory term is KV reads
@@ -160,13 +219,25 @@ def kv_cache_growth(models: Sequence[str | ModelSpec], accelerator: str | Accele
     ax2.loglog(ctx, comp * 1e3, color=COLORS[2], lw=1.5, ls=":", label="arithmetic")
     if not np.all(fits):
         first = float(ctx[np.argmin(fits)]) if fits[0] else float(ctx[0])
-        ax2.axvspan(first, float(ctx[-1]), color="0.88", zorder=0, gid="infeasible",
-                    label=f"batch {batch:.0f} does not fit in HBM")
+        ax2.axvspan(
+            first,
+            float(ctx[-1]),
+            color="0.88",
+            zorder=0,
+            gid="infeasible",
+            label=f"batch {batch:.0f} does not fit in HBM",
+        )
     parity = float(roofline.kv_weight_parity_batch(m, 1.0, weight_format=wf, kv_format=kf)) / batch
     if ctx[0] <= parity <= ctx[-1]:
         ax2.axvline(parity, color="grey", lw=0.8, ls=":")
-        ax2.annotate(f"KV = weights\nat {parity:,.0f} tokens", (parity, float(np.min(kv_t)) * 1e3),
-                     xytext=(4, 0), textcoords="offset points", fontsize=8, color="grey")
+        ax2.annotate(
+            f"KV = weights\nat {parity:,.0f} tokens",
+            (parity, float(np.min(kv_t)) * 1e3),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color="grey",
+        )
     ax2.set_xlabel("context ℓ (tokens)")
     ax2.set_ylabel("time per decode step (ms)")
     ax2.set_title(f"{m.name} ({wf.id} weights) on {acc.name}, batch {batch:.0f}", fontsize=10)
@@ -174,10 +245,14 @@ def kv_cache_growth(models: Sequence[str | ModelSpec], accelerator: str | Accele
     return fig
 
 
-def batch_limits_vs_context(accelerators: Sequence[str | Accelerator], model: str | ModelSpec,
-                            *, weight_format: str | NumberFormat = "bf16",
-                            kv_format: str | NumberFormat = "bf16",
-                            contexts: Sequence[float] | None = None) -> Figure:
+def batch_limits_vs_context(
+    accelerators: Sequence[str | Accelerator],
+    model: str | ModelSpec,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    contexts: Sequence[float] | None = None,
+) -> Figure:
     """:math:`b^*` (dashed, rises to infinity at the KV-bound context) and the capacity
     :math:`b_\\mathrm{max}` (solid) against context, per accelerator. Where the solid line is
     below the dashed one, memory capacity, not arithmetic, caps the batch.
@@ -190,23 +265,32 @@ def batch_limits_vs_context(accelerators: Sequence[str | Accelerator], model: st
         cap = roofline.max_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
         bs = roofline.optimal_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
         ax.loglog(ctx, np.where(cap >= 1, cap, np.nan), color=color, lw=2, label=f"{acc.name}: capacity")
-        ax.loglog(ctx, np.where(np.isfinite(bs), bs, np.nan), color=color, lw=1.2, ls="--",
-                  label=f"{acc.name}: b*")
+        ax.loglog(
+            ctx, np.where(np.isfinite(bs), bs, np.nan), color=color, lw=1.2, ls="--", label=f"{acc.name}: b*"
+        )
         lk = float(roofline.kv_bound_context(acc, m, weight_format=weight_format, kv_format=kv_format))
         if np.isfinite(lk) and ctx[0] <= lk <= ctx[-1]:
             ax.axvline(lk, color=color, lw=0.8, ls=":")
     ax.set_xlabel("context ℓ (tokens per sequence)")
     ax.set_ylabel("batch (sequences)")
-    ax.set_title(f"{m.name}, {get_format(weight_format).id} weights, {get_format(kv_format).id} KV: "
-                 "what caps the batch?\ndotted: context beyond which b* is infinite", fontsize=10)
+    ax.set_title(
+        f"{m.name}, {get_format(weight_format).id} weights, {get_format(kv_format).id} KV: "
+        "what caps the batch?\ndotted: context beyond which b* is infinite",
+        fontsize=10,
+    )
     ax.legend(fontsize=8, loc="lower left")
     return fig
 
 
-def prefill_vs_prompt(accelerator: str | Accelerator, model: str | ModelSpec,
-                      prompts: Sequence[float] | None = None, *,
-                      weight_format: str | NumberFormat = "bf16",
-                      flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0) -> Figure:
+def prefill_vs_prompt(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    prompts: Sequence[float] | None = None,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+) -> Figure:
     """Left: time to first token against prompt length (memory-bound floor, then linear and
     finally quadratic in the prompt). Right: prefill MFU against prompt length, with the
     batch-1 decode MFU for comparison.
@@ -217,8 +301,9 @@ def prefill_vs_prompt(accelerator: str | Accelerator, model: str | ModelSpec,
     t = roofline.prefill_seconds(acc, m, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
     mfu = roofline.prefill_mfu(acc, m, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
     dec = roofline.decode_mfu(acc, m, 1, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
-    dec64 = roofline.decode_mfu(acc, m, 64, p, weight_format=wf, flop_utilization=uc,
-                                bandwidth_utilization=ub)
+    dec64 = roofline.decode_mfu(
+        acc, m, 64, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub
+    )
     fig, (ax, ax2) = new_figure(ncols=2, width=10.0, height=4.0)
     ax.loglog(p, t * 1e3, color=COLORS[0])
     ax.set_xlabel("prompt tokens P")
@@ -235,49 +320,75 @@ def prefill_vs_prompt(accelerator: str | Accelerator, model: str | ModelSpec,
     return fig
 
 
-def quantization_effects(accelerator: str | Accelerator, model: str | ModelSpec,
-                         formats: Sequence[str], context_tokens: float, *,
-                         kv_format: str | NumberFormat = "bf16") -> Figure:
+def quantization_effects(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    formats: Sequence[str],
+    context_tokens: float,
+    *,
+    kv_format: str | NumberFormat = "bf16",
+) -> Figure:
     """Three panels per weight format: batch-1 tokens/s, short-context :math:`b^*`, and the
     largest batch that fits at ``context_tokens`` (0 bar with a note where weights don't fit).
     """
     acc, m = get_accelerator(accelerator), get_model(model)
     speed, bstar, cap = [], [], []
     for f in formats:
-        speed.append(float(costs.decode_economics(acc, m, 1, 0, weight_format=f,
-                                                  kv_format=kv_format).tokens_per_second))
+        speed.append(
+            float(
+                costs.decode_economics(acc, m, 1, 0, weight_format=f, kv_format=kv_format).tokens_per_second
+            )
+        )
         bstar.append(float(roofline.optimal_batch(acc, m, 0, weight_format=f, kv_format=kv_format)))
         try:
-            cap.append(float(roofline.max_batch(acc, m, context_tokens, weight_format=f,
-                                                kv_format=kv_format)))
+            cap.append(
+                float(roofline.max_batch(acc, m, context_tokens, weight_format=f, kv_format=kv_format))
+            )
         except ValueError:
             cap.append(0.0)
     fig, axes = new_figure(ncols=3, width=11.0, height=3.6)
     x = np.arange(len(formats))
     no_fit = [c == 0 for c in cap]
-    for ax, vals, title in zip(axes, (speed, bstar, cap),
-                               ("batch-1 tokens/s (memory-bound)", "b* (short context)",
-                                f"max batch at {context_tokens:,.0f} tokens"), strict=False):
+    for ax, vals, title in zip(
+        axes,
+        (speed, bstar, cap),
+        (
+            "batch-1 tokens/s (memory-bound)",
+            "b* (short context)",
+            f"max batch at {context_tokens:,.0f} tokens",
+        ),
+        strict=False,
+    ):
         bars = ax.bar(x, vals, color=[COLORS[i % len(COLORS)] for i in range(len(formats))])
         ax.set_xticks(x)
         ax.set_xticklabels(formats, rotation=20, fontsize=8)
         ax.set_title(title, fontsize=10)
         for xi, v, bar, nf in zip(x, vals, bars, no_fit, strict=False):
-            if nf and v > 0:      # a bound the chip cannot reach: the weights do not fit
+            if nf and v > 0:  # a bound the chip cannot reach: the weights do not fit
                 bar.set_alpha(0.35)
                 bar.set_hatch("//")
             text = "does not fit" if v == 0 else f"{v:,.0f}"
             ax.annotate(text, (xi, v), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
         ax.margins(y=0.15)
-    fig.suptitle(f"{m.name} on one {acc.name}, KV cache in {get_format(kv_format).id}"
-                 + (" (hatched: the weights do not fit)" if any(no_fit) else ""), fontsize=10, y=1.03)
+    fig.suptitle(
+        f"{m.name} on one {acc.name}, KV cache in {get_format(kv_format).id}"
+        + (" (hatched: the weights do not fit)" if any(no_fit) else ""),
+        fontsize=10,
+        y=1.03,
+    )
     return fig
 
 
-def explorer_static(accelerator: str | Accelerator, model: str | ModelSpec,
-                    contexts: Sequence[float], *, weight_format: str | NumberFormat = "bf16",
-                    kv_format: str | NumberFormat = "bf16", mark: tuple[float, float] | None = None,
-                    max_batch: float = 4096) -> Figure:
+def explorer_static(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    contexts: Sequence[float],
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    mark: tuple[float, float] | None = None,
+    max_batch: float = 4096,
+) -> Figure:
     """Static companion of the roofline explorer: step time and $/M against batch for several
     contexts, with the explorer's default (batch, context) starred. Batches beyond the
     memory capacity are drawn thin.
@@ -301,6 +412,9 @@ def explorer_static(accelerator: str | Accelerator, model: str | ModelSpec,
     ax2.set_xlabel("batch b")
     ax2.set_ylabel(f"\\$ per million output tokens (\\${acc.price_usd_per_hour:.2f}/h)")
     ax.legend(fontsize=8, loc="upper left")
-    fig.suptitle(f"{m.name} on {acc.name}, {get_format(weight_format).id} weights, "
-                 f"{get_format(kv_format).id} KV (dashed: does not fit in memory)", fontsize=10)
+    fig.suptitle(
+        f"{m.name} on {acc.name}, {get_format(weight_format).id} weights, "
+        f"{get_format(kv_format).id} KV (dashed: does not fit in memory)",
+        fontsize=10,
+    )
     return fig

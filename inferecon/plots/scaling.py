@@ -35,10 +35,12 @@ def _short(f: sc.ScalingFit) -> str:
     return f.short_name
 
 
-def iso_loss_contours(fit: str | sc.ScalingFit = "besiroglu2024",
-                      flop_lines: Sequence[float] = (1e20, 1e22, 5.76e23, 1e26),
-                      params_range: tuple[float, float] = (1e8, 1e13),
-                      tokens_range: tuple[float, float] = (1e9, 1e15)) -> Figure:
+def iso_loss_contours(
+    fit: str | sc.ScalingFit = "besiroglu2024",
+    flop_lines: Sequence[float] = (1e20, 1e22, 5.76e23, 1e26),
+    params_range: tuple[float, float] = (1e8, 1e13),
+    tokens_range: tuple[float, float] = (1e9, 1e15),
+) -> Figure:
     """Iso-loss contours of :math:`L(N, D)` with iso-FLOP lines and the compute-optimal frontier.
 
     The frontier :math:`(N^*(C), D^*(C))` passes through the points where each iso-FLOP line
@@ -56,11 +58,17 @@ def iso_loss_contours(fit: str | sc.ScalingFit = "besiroglu2024",
     for c in flop_lines:
         ax.plot(n, c / (6 * n), color="grey", lw=0.8, ls="--")
         x = float(np.clip(np.sqrt(c / 6 / 20) * 0.15, params_range[0] * 1.3, params_range[1] / 5))
-        ax.text(x, c / (6 * x), f"C = {c:.2g}", fontsize=7, color="grey", rotation=-35,
-                ha="center", va="bottom")
+        ax.text(
+            x, c / (6 * x), f"C = {c:.2g}", fontsize=7, color="grey", rotation=-35, ha="center", va="bottom"
+        )
     cfr = np.geomspace(1e18, 1e28, 100)
-    ax.plot(sc.compute_optimal_params(f, cfr), sc.compute_optimal_tokens(f, cfr), color=COLORS[1],
-            lw=2.2, label=r"compute-optimal frontier $(N^*(C), D^*(C))$")
+    ax.plot(
+        sc.compute_optimal_params(f, cfr),
+        sc.compute_optimal_tokens(f, cfr),
+        color=COLORS[1],
+        lw=2.2,
+        label=r"compute-optimal frontier $(N^*(C), D^*(C))$",
+    )
     ax.plot(n, 20 * n, color="black", lw=1.0, ls=":", label="20 tokens per parameter")
     ax.plot([70e9], [1.4e12], "*", color=COLORS[0], ms=13, label="Chinchilla 70B / 1.4T", zorder=5)
     ax.plot([280e9], [300e9], "s", color=COLORS[3], ms=7, label="Gopher 280B / 300B", zorder=5)
@@ -75,9 +83,15 @@ def iso_loss_contours(fit: str | sc.ScalingFit = "besiroglu2024",
     return fig
 
 
-def optimal_params_vs_compute(fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "hoffmann2022-tex",
-                                                                        "sardana2024", "besiroglu2024"),
-                              flop_range: tuple[float, float] = (1e19, 1e28)) -> Figure:
+def optimal_params_vs_compute(
+    fits: Sequence[str | sc.ScalingFit] = (
+        "hoffmann2022",
+        "hoffmann2022-tex",
+        "sardana2024",
+        "besiroglu2024",
+    ),
+    flop_range: tuple[float, float] = (1e19, 1e28),
+) -> Figure:
     """Compute-optimal size :math:`N^*(C)` under each fit, with Hoffmann's Table 3 (Approach 1)
     projections and Chinchilla itself (70B at :math:`6 \\cdot 70\\mathrm{e}9 \\cdot 1.4\\mathrm{e}12`)."""
     c = np.geomspace(*flop_range, 200)
@@ -86,8 +100,14 @@ def optimal_params_vs_compute(fits: Sequence[str | sc.ScalingFit] = ("hoffmann20
         axes[0].loglog(c, sc.compute_optimal_params(f, c), color=color, label=_short(f))
         axes[1].semilogx(c, sc.compute_optimal_tokens_per_param(f, c), color=color, label=_short(f))
     t3 = sc.HOFFMANN_2022_TABLE3
-    axes[0].plot([r.flop for r in t3], [r.params for r in t3], "ko", ms=5, mfc="none",
-                 label="Hoffmann Table 3 (Approach 1)")
+    axes[0].plot(
+        [r.flop for r in t3],
+        [r.params for r in t3],
+        "ko",
+        ms=5,
+        mfc="none",
+        label="Hoffmann Table 3 (Approach 1)",
+    )
     axes[1].plot([r.flop for r in t3], [r.tokens / r.params for r in t3], "ko", ms=5, mfc="none")
     chin = float(training_flop(70e9, 1.4e12))
     axes[0].plot([chin], [70e9], "*", color="black", ms=12, label="Chinchilla 70B / 1.4T")
@@ -107,8 +127,10 @@ def optimal_params_vs_compute(fits: Sequence[str | sc.ScalingFit] = ("hoffmann20
     return fig
 
 
-def loss_vs_compute(fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "besiroglu2024"),
-                    flop_range: tuple[float, float] = (1e18, 1e27)) -> Figure:
+def loss_vs_compute(
+    fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "besiroglu2024"),
+    flop_range: tuple[float, float] = (1e18, 1e27),
+) -> Figure:
     """Left: lowest reachable loss :math:`L(N^*(C), D^*(C))` against compute, for each fit.
     Right: the compute efficiency (:func:`inferecon.training.scaling.compute_efficiency`) of splitting
     the same compute at 20 tokens per parameter, judged by each fit."""
@@ -134,9 +156,13 @@ def loss_vs_compute(fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "besi
     return fig
 
 
-def fit_recovery(truth: str | sc.ScalingFit, estimate: sc.ScalingFit, boot: np.ndarray,
-                 flop_range: tuple[float, float] = (1e18, 1e26),
-                 max_data_flop: float | None = None) -> Figure:
+def fit_recovery(
+    truth: str | sc.ScalingFit,
+    estimate: sc.ScalingFit,
+    boot: np.ndarray,
+    flop_range: tuple[float, float] = (1e18, 1e26),
+    max_data_flop: float | None = None,
+) -> Figure:
     """Recovering a known law from noisy synthetic runs.
 
     Left: the exponents :math:`(\\alpha, \\beta)` of each bootstrap refit, the full-data fit and
@@ -159,12 +185,14 @@ def fit_recovery(truth: str | sc.ScalingFit, estimate: sc.ScalingFit, boot: np.n
     for row in b:  # one curve per refit (a loop over fits, not over points)
         refit = sc.ScalingFit.from_tuple(row, id="boot", name="bootstrap", citation=estimate.citation)
         axes[1].semilogx(c, sc.compute_optimal_params(refit, c) / truth_n, color=COLORS[5], lw=0.7, alpha=0.6)
-    axes[1].semilogx(c, sc.compute_optimal_params(estimate, c) / truth_n, color=COLORS[1], lw=2,
-                     label="fit to all runs")
+    axes[1].semilogx(
+        c, sc.compute_optimal_params(estimate, c) / truth_n, color=COLORS[1], lw=2, label="fit to all runs"
+    )
     axes[1].axhline(1.0, color="black", lw=1.5, ls="--", label="truth")
     if max_data_flop is not None:
-        axes[1].axvspan(c[0], max_data_flop, color="grey", alpha=0.12, lw=0,
-                        label="compute covered by the runs")
+        axes[1].axvspan(
+            c[0], max_data_flop, color="grey", alpha=0.12, lw=0, label="compute covered by the runs"
+        )
     axes[1].set_xlabel("training compute C (FLOP)")
     axes[1].set_ylabel(r"$N^*(C)$ of the fit / true $N^*(C)$")
     axes[1].set_title("Compute-optimal size, each refit vs truth")
@@ -173,8 +201,9 @@ def fit_recovery(truth: str | sc.ScalingFit, estimate: sc.ScalingFit, boot: np.n
     return fig
 
 
-def overtraining_bars(models: Sequence[sc.TrainedModel] = sc.TRAINED_MODELS,
-                      fit: str | sc.ScalingFit = "besiroglu2024") -> Figure:
+def overtraining_bars(
+    models: Sequence[sc.TrainedModel] = sc.TRAINED_MODELS, fit: str | sc.ScalingFit = "besiroglu2024"
+) -> Figure:
     """Tokens per parameter of published models relative to 20/param and to ``fit``'s optimum.
 
     Models with an undisclosed token count are listed with a note instead of a bar.
@@ -190,8 +219,13 @@ def overtraining_bars(models: Sequence[sc.TrainedModel] = sc.TRAINED_MODELS,
         r20 = float(sc.overtraining_ratio(m.params, m.tokens))
         rfit = float(sc.overtraining_ratio_vs_fit(f, m.params, m.tokens))
         ax.barh(yi + 0.18, r20, height=0.35, color=COLORS[0], label="D / (20 N)" if yi == y[0] else None)
-        ax.barh(yi - 0.18, rfit, height=0.35, color=COLORS[1],
-                label=f"vs optimum of {_short(f)}" if yi == y[0] else None)
+        ax.barh(
+            yi - 0.18,
+            rfit,
+            height=0.35,
+            color=COLORS[1],
+            label=f"vs optimum of {_short(f)}" if yi == y[0] else None,
+        )
         ax.text(r20 * 1.05, yi + 0.18, f"{m.tokens / m.params:,.0f} tok/param", va="center", fontsize=7)
     ax.set_yticks(y, names)
     ax.set_xscale("log")
@@ -203,10 +237,12 @@ def overtraining_bars(models: Sequence[sc.TrainedModel] = sc.TRAINED_MODELS,
     return fig
 
 
-def loss_floor_curves(fit: str | sc.ScalingFit = "besiroglu2024",
-                      sizes: Sequence[float] = (7e9, 13e9, 35e9, 70e9),
-                      target: tuple[float, float] | None = (70e9, 1.4e12),
-                      tokens_range: tuple[float, float] = (1e11, 1e15)) -> Figure:
+def loss_floor_curves(
+    fit: str | sc.ScalingFit = "besiroglu2024",
+    sizes: Sequence[float] = (7e9, 13e9, 35e9, 70e9),
+    target: tuple[float, float] | None = (70e9, 1.4e12),
+    tokens_range: tuple[float, float] = (1e11, 1e15),
+) -> Figure:
     """Loss against training tokens for several sizes, each flattening to its floor
     :math:`E + A/N^\\alpha`; the target line is the loss of ``target = (N, D)``."""
     f = sc.get_fit(fit)
@@ -217,8 +253,13 @@ def loss_floor_curves(fit: str | sc.ScalingFit = "besiroglu2024",
         ax.axhline(float(sc.loss_floor(f, n)), color=color, lw=0.8, ls=":")
     if target is not None:
         lt = float(sc.loss(f, *target))
-        ax.axhline(lt, color="black", lw=1.2, ls="--",
-                   label=f"loss of {target[0] / 1e9:g}B / {target[1] / 1e12:g}T = {lt:.3f}")
+        ax.axhline(
+            lt,
+            color="black",
+            lw=1.2,
+            ls="--",
+            label=f"loss of {target[0] / 1e9:g}B / {target[1] / 1e12:g}T = {lt:.3f}",
+        )
     ax.axhline(f.E, color="grey", lw=0.8)
     ax.set_xlabel("training tokens D")
     ax.set_ylabel("predicted loss (nats/token)")
@@ -227,23 +268,37 @@ def loss_floor_curves(fit: str | sc.ScalingFit = "besiroglu2024",
     return fig
 
 
-def break_even_lifetime_flop(params_large: float, tokens_large: float, params_small: float,
-                             tokens_small: float,
-                             inference_range: tuple[float, float] = (1e10, 1e15)) -> Figure:
+def break_even_lifetime_flop(
+    params_large: float,
+    tokens_large: float,
+    params_small: float,
+    tokens_small: float,
+    inference_range: tuple[float, float] = (1e10, 1e15),
+) -> Figure:
     """Lifetime compute :math:`6ND + 2NT` of two options against inference tokens, with the
     break-even volume :math:`T^*` marked (if there is one)."""
     t = np.geomspace(*inference_range, 300)
     fig, ax = new_figure(width=6.4, height=4.0)
     options = ((params_large, tokens_large), (params_small, tokens_small))
     for color, (n, d) in zip(COLORS, options, strict=False):
-        ax.loglog(t, lifetime.lifetime_flop(n, d, t), color=color, lw=2,
-                  label=f"{n / 1e9:.3g}B on {d / 1e12:.3g}T tokens")
+        ax.loglog(
+            t,
+            lifetime.lifetime_flop(n, d, t),
+            color=color,
+            lw=2,
+            label=f"{n / 1e9:.3g}B on {d / 1e12:.3g}T tokens",
+        )
     be = lifetime.compare_break_even(params_large, tokens_large, params_small, tokens_small)
     if be.case == "break-even" and inference_range[0] < be.inference_tokens < inference_range[1]:
         y = float(lifetime.lifetime_flop(params_small, tokens_small, be.inference_tokens))
         ax.plot([be.inference_tokens], [y], "ko", ms=7)
-        ax.annotate(f"T* = {be.inference_tokens:.3g} tokens", (be.inference_tokens, y), xytext=(8, -14),
-                    textcoords="offset points", fontsize=9)
+        ax.annotate(
+            f"T* = {be.inference_tokens:.3g} tokens",
+            (be.inference_tokens, y),
+            xytext=(8, -14),
+            textcoords="offset points",
+            fontsize=9,
+        )
     ax.set_xlabel(r"lifetime inference tokens $T_\mathrm{inf}$")
     ax.set_ylabel("training + inference FLOP")
     ax.set_title("Break-even: the over-trained small model pays back")
@@ -251,9 +306,12 @@ def break_even_lifetime_flop(params_large: float, tokens_large: float, params_sm
     return fig
 
 
-def break_even_vs_size(params_large: float = 70e9, tokens_large: float = 1.4e12,
-                       fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "besiroglu2024"),
-                       size_range: tuple[float, float] = (3e9, 6.9e10)) -> Figure:
+def break_even_vs_size(
+    params_large: float = 70e9,
+    tokens_large: float = 1.4e12,
+    fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "besiroglu2024"),
+    size_range: tuple[float, float] = (3e9, 6.9e10),
+) -> Figure:
     """Break-even volume of a smaller model trained to the *same loss* as
     (``params_large``, ``tokens_large``), against its size, under each fit.
 
@@ -272,17 +330,31 @@ def break_even_vs_size(params_large: float = 70e9, tokens_large: float = 1.4e12,
         if (t == 0).any():  # the smaller model is also cheaper to train: no break-even needed
             lo = float(n[t == 0].min())
             axes[1].axvspan(lo, size_range[1], color=color, alpha=0.12, lw=0)
-            axes[1].text(lo * 1.05, 0.5, f"{_short(f)}:\nalso cheaper to train,\nno break-even (T* = 0)",
-                         color=color, fontsize=7, transform=axes[1].get_xaxis_transform())
+            axes[1].text(
+                lo * 1.05,
+                0.5,
+                f"{_short(f)}:\nalso cheaper to train,\nno break-even (T* = 0)",
+                color=color,
+                fontsize=7,
+                transform=axes[1].get_xaxis_transform(),
+            )
         for ax in axes:
             ax.axvline(n_min, color=color, lw=0.8, ls=":")
-        axes[1].text(n_min * 1.03, 0.03, f"min size\n{n_min / 1e9:.3g}B", color=color, fontsize=7,
-                     va="bottom", transform=axes[1].get_xaxis_transform())
+        axes[1].text(
+            n_min * 1.03,
+            0.03,
+            f"min size\n{n_min / 1e9:.3g}B",
+            color=color,
+            fontsize=7,
+            va="bottom",
+            transform=axes[1].get_xaxis_transform(),
+        )
     axes[0].axhline(tokens_large, color="grey", lw=0.8, ls="--")
     axes[0].set_ylabel("tokens to match the loss")
     axes[1].set_ylabel(r"break-even inference tokens $T^*$")
-    ticks = [t for t in (3e9, 5e9, 1e10, 2e10, 3e10, 5e10, 7e10)
-             if size_range[0] <= t <= size_range[1] * 1.02]
+    ticks = [
+        t for t in (3e9, 5e9, 1e10, 2e10, 3e10, 5e10, 7e10) if size_range[0] <= t <= size_range[1] * 1.02
+    ]
     for ax in axes:
         ax.set_xlabel("parameters of the smaller model")
         ax.set_xticks(ticks, [f"{t / 1e9:g}B" for t in ticks])
@@ -294,16 +366,22 @@ def break_even_vs_size(params_large: float = 70e9, tokens_large: float = 1.4e12,
     return fig
 
 
-def lifetime_optimal_vs_demand(fit: str | sc.ScalingFit = "besiroglu2024", baseline_params: float = 70e9,
-                               baseline_tokens: float | None = None,
-                               inference_range: tuple[float, float] = (1e7, 1e16),
-                               scenarios: Sequence[Scenario] = ()) -> Figure:
+def lifetime_optimal_vs_demand(
+    fit: str | sc.ScalingFit = "besiroglu2024",
+    baseline_params: float = 70e9,
+    baseline_tokens: float | None = None,
+    inference_range: tuple[float, float] = (1e7, 1e16),
+    scenarios: Sequence[Scenario] = (),
+) -> Figure:
     """Lifetime-optimal :math:`N^*` and :math:`D^*` against lifetime inference tokens, for the
     loss of a baseline model (trained compute-optimally under ``fit`` unless tokens are given),
     and the share of lifetime FLOPs saved relative to serving the baseline."""
     f = sc.get_fit(fit)
-    d0 = (float(sc.compute_optimal_tokens_for_params(f, baseline_params)) if baseline_tokens is None
-          else float(baseline_tokens))
+    d0 = (
+        float(sc.compute_optimal_tokens_for_params(f, baseline_params))
+        if baseline_tokens is None
+        else float(baseline_tokens)
+    )
     target = float(sc.loss(f, baseline_params, d0))
     t = np.geomspace(*inference_range, 200)
     n, d = lifetime.lifetime_optimal(f, target, t)

@@ -41,8 +41,9 @@ def _rate(value: float, higher_is_better: bool) -> float:
     return value if higher_is_better else 1.0 / value
 
 
-def predicted_vs_measured(predictions: Sequence[validation.Prediction],
-                          label_ids: Sequence[str] = ()) -> Figure:
+def predicted_vs_measured(
+    predictions: Sequence[validation.Prediction], label_ids: Sequence[str] = ()
+) -> Figure:
     """Measured against predicted, on log axes, with the line y = x (the bound).
 
     Each row is drawn as a *rate* in its own unit (tokens/s, or 1/time for latencies), so
@@ -65,8 +66,16 @@ def predicted_vs_measured(predictions: Sequence[validation.Prediction],
             ax.scatter(xs[sel], ys[sel], color=color, marker=marker, s=46, zorder=4, label=label)
     out = [i for i, p in enumerate(rows) if not p.within_bound]
     if out:
-        ax.scatter(xs[out], ys[out], facecolors="none", edgecolors="black", s=170, lw=1.3, zorder=5,
-                   label="beyond the bound (named reason)")
+        ax.scatter(
+            xs[out],
+            ys[out],
+            facecolors="none",
+            edgecolors="black",
+            s=170,
+            lw=1.3,
+            zorder=5,
+            label="beyond the bound (named reason)",
+        )
     for i, p in enumerate(rows):
         if p.id in label_ids:
             ax.annotate(p.id, (xs[i], ys[i]), textcoords="offset points", xytext=(6, -10), fontsize=7)
@@ -79,8 +88,9 @@ def predicted_vs_measured(predictions: Sequence[validation.Prediction],
     return fig
 
 
-def efficiency_by_regime(predictions: Sequence[validation.Prediction],
-                         fits: Sequence[validation.EfficiencyFit]) -> Figure:
+def efficiency_by_regime(
+    predictions: Sequence[validation.Prediction], fits: Sequence[validation.EfficiencyFit]
+) -> Figure:
     """Efficiency :math:`\\eta` of every independent row, one strip per regime, with each
     regime's fitted geometric mean (bar) and :math:`\\times/\\div` one geometric SD (band)."""
     fig, ax = new_figure(width=7.0, height=3.6)
@@ -94,12 +104,24 @@ def efficiency_by_regime(predictions: Sequence[validation.Prediction],
         ax.scatter(eff, k + jitter, color=color, marker=marker, s=40, zorder=4)
         beyond = eff > 1
         if beyond.any():
-            ax.scatter(eff[beyond], (k + jitter)[beyond], facecolors="none", edgecolors="black",
-                       s=150, lw=1.2, zorder=5)
+            ax.scatter(
+                eff[beyond],
+                (k + jitter)[beyond],
+                facecolors="none",
+                edgecolors="black",
+                s=150,
+                lw=1.2,
+                zorder=5,
+            )
         f = by.get(regime)
         if f is not None:
-            ax.fill_betweenx([k - 0.3, k + 0.3], f.geometric_mean / f.geometric_sd,
-                             min(f.geometric_mean * f.geometric_sd, 1.0), color=color, alpha=0.15)
+            ax.fill_betweenx(
+                [k - 0.3, k + 0.3],
+                f.geometric_mean / f.geometric_sd,
+                min(f.geometric_mean * f.geometric_sd, 1.0),
+                color=color,
+                alpha=0.15,
+            )
             ax.plot([f.geometric_mean] * 2, [k - 0.3, k + 0.3], color=color, lw=2.2)
     ax.axvline(1.0, color="black", lw=1.3)
     ax.text(1.02, len(regimes) - 0.6, "the bound", fontsize=8)
@@ -131,23 +153,47 @@ def sqrt_law(predictions: Sequence[validation.Prediction], reference_id: str) ->
     grid = np.geomspace(n.min() / 1.5, n.max() * 1.5, 50)
     law = sqrt_law_latency_seconds(ref.measurement.value, n_ref, grid)
     fig, ax = new_figure(width=6.2, height=4.2)
-    ax.loglog(grid, law, color="0.4", ls="--", lw=1.2,
-              label=f"√N law through {get_model(ref.measurement.model).name} (exponent 0.5)")
-    ax.loglog(n, meas, "o", color=COLORS[1], ms=8,
-              label=f"measured, Pope et al. (fitted exponent {validation.power_law_exponent(n, meas):.2f})")
-    ax.loglog(n, pred, "s", color=COLORS[0], ms=7, mfc="none", mew=1.6,
-              label=f"bound on TPU v4 (fitted exponent {validation.power_law_exponent(n, pred):.2f})")
+    ax.loglog(
+        grid,
+        law,
+        color="0.4",
+        ls="--",
+        lw=1.2,
+        label=f"√N law through {get_model(ref.measurement.model).name} (exponent 0.5)",
+    )
+    ax.loglog(
+        n,
+        meas,
+        "o",
+        color=COLORS[1],
+        ms=8,
+        label=f"measured, Pope et al. (fitted exponent {validation.power_law_exponent(n, meas):.2f})",
+    )
+    ax.loglog(
+        n,
+        pred,
+        "s",
+        color=COLORS[0],
+        ms=7,
+        mfc="none",
+        mew=1.6,
+        label=f"bound on TPU v4 (fitted exponent {validation.power_law_exponent(n, pred):.2f})",
+    )
     for x, y, p in zip(n, meas, rows, strict=False):
-        ax.annotate(get_model(p.measurement.model).name, (x, y), textcoords="offset points",
-                    xytext=(6, 4), fontsize=8)
+        ax.annotate(
+            get_model(p.measurement.model).name, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8
+        )
     ax.set_xlabel("parameters N")
     ax.set_ylabel("best latency per token (ms)")
     ax.legend(loc="upper left", fontsize=8)
     return fig
 
 
-def derated_frontier(frontiers: Sequence[tuple[str, Frontier]], fit: validation.EfficiencyFit,
-                     providers: Sequence[validation.Prediction] = ()) -> Figure:
+def derated_frontier(
+    frontiers: Sequence[tuple[str, Frontier]],
+    fit: validation.EfficiencyFit,
+    providers: Sequence[validation.Prediction] = (),
+) -> Figure:
     """Speed-cost frontiers of the bound and as derated by a fitted efficiency, side by side.
 
     For each ``(title, frontier)`` panel: the bound's frontier (solid), the frontier derated
@@ -157,26 +203,51 @@ def derated_frontier(frontiers: Sequence[tuple[str, Frontier]], fit: validation.
     """
     fig, axes = new_figure(ncols=len(frontiers), width=5.0 * len(frontiers), height=4.3)
     axes = np.atleast_1d(axes)
-    eta = np.array([fit.geometric_mean / fit.geometric_sd, fit.geometric_mean,
-                    min(fit.geometric_mean * fit.geometric_sd, 1.0)])
+    eta = np.array(
+        [
+            fit.geometric_mean / fit.geometric_sd,
+            fit.geometric_mean,
+            min(fit.geometric_mean * fit.geometric_sd, 1.0),
+        ]
+    )
     for ax, (title, front) in zip(axes, frontiers, strict=False):
         d = validation.derate_frontier(front, eta)
-        ax.loglog(front.tokens_per_s_per_request, front.usd_per_million_tokens, color=COLORS[0], lw=2,
-                  label="bound (package frontier)")
-        ax.loglog(d.tokens_per_s_per_request[1], d.usd_per_million_tokens[1], color=COLORS[1],
-                  ls="--", lw=1.8, label=f"derated, η = {fit.geometric_mean:.2f}")
+        ax.loglog(
+            front.tokens_per_s_per_request,
+            front.usd_per_million_tokens,
+            color=COLORS[0],
+            lw=2,
+            label="bound (package frontier)",
+        )
+        ax.loglog(
+            d.tokens_per_s_per_request[1],
+            d.usd_per_million_tokens[1],
+            color=COLORS[1],
+            ls="--",
+            lw=1.8,
+            label=f"derated, η = {fit.geometric_mean:.2f}",
+        )
         for k in (0, 2):
-            ax.loglog(d.tokens_per_s_per_request[k], d.usd_per_million_tokens[k], color=COLORS[1],
-                      lw=0.8, alpha=0.6)
+            ax.loglog(
+                d.tokens_per_s_per_request[k], d.usd_per_million_tokens[k], color=COLORS[1], lw=0.8, alpha=0.6
+            )
         poly_x = np.concatenate([d.tokens_per_s_per_request[0], d.tokens_per_s_per_request[2][::-1]])
         poly_y = np.concatenate([d.usd_per_million_tokens[0], d.usd_per_million_tokens[2][::-1]])
-        ax.fill(poly_x, poly_y, color=COLORS[1], alpha=0.12, lw=0,
-                label=f"η from {eta[0]:.2f} to {eta[2]:.2f}")
+        ax.fill(
+            poly_x, poly_y, color=COLORS[1], alpha=0.12, lw=0, label=f"η from {eta[0]:.2f} to {eta[2]:.2f}"
+        )
         for j, p in enumerate(providers):
             m = p.measurement
-            ax.plot([m.value], [m.price_usd_per_mtok], marker="D", ls="none", ms=8,
-                    color=COLORS[3 + j % 3], mec="black",
-                    label=f"{m.id}: {m.value:.0f} tok/s at ${m.price_usd_per_mtok:.2f}/M")
+            ax.plot(
+                [m.value],
+                [m.price_usd_per_mtok],
+                marker="D",
+                ls="none",
+                ms=8,
+                color=COLORS[3 + j % 3],
+                mec="black",
+                label=f"{m.id}: {m.value:.0f} tok/s at ${m.price_usd_per_mtok:.2f}/M",
+            )
         ax.set_title(title, fontsize=10)
         ax.set_xlim(2.0, 2.0 * float(front.tokens_per_s_per_request[-1]))
         ax.set_xlabel("serial speed (tokens/s per request)")

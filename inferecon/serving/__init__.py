@@ -7,7 +7,17 @@ import importlib
 from typing import Any
 
 #: The modules of this subpackage, imported on first attribute access.
-__all__ = ["closed_forms", "constants", "costs", "frontier", "moe", "moe_batching", "network", "parallelism", "roofline"]
+__all__ = [
+    "closed_forms",
+    "constants",
+    "costs",
+    "frontier",
+    "moe",
+    "moe_batching",
+    "network",
+    "parallelism",
+    "roofline",
+]
 
 
 def __getattr__(name: str) -> Any:

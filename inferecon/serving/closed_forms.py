@@ -27,10 +27,17 @@ __all__ = [
 ]
 
 
-def simple_token_latency_seconds(n_gpu: ArrayLike, params: ArrayLike, bytes_per_param: ArrayLike,
-                                 n_layers: ArrayLike, n_reduce: ArrayLike, hbm_bytes_per_s: ArrayLike,
-                                 hop_seconds: ArrayLike = 1e-6, batch: ArrayLike = 1.0,
-                                 flop_per_s: ArrayLike = math.inf) -> NDArray[np.float64]:
+def simple_token_latency_seconds(
+    n_gpu: ArrayLike,
+    params: ArrayLike,
+    bytes_per_param: ArrayLike,
+    n_layers: ArrayLike,
+    n_reduce: ArrayLike,
+    hbm_bytes_per_s: ArrayLike,
+    hop_seconds: ArrayLike = 1e-6,
+    batch: ArrayLike = 1.0,
+    flop_per_s: ArrayLike = math.inf,
+) -> NDArray[np.float64]:
     """Erdil §2.2's token latency with tensor parallelism and network latency only (eq. 3, 5).
 
     .. math:: T = L\\,n_r\\,2 t_\\mathrm{hop}(\\sqrt{N_\\mathrm{GPU}} - 1)
@@ -52,18 +59,31 @@ def simple_token_latency_seconds(n_gpu: ArrayLike, params: ArrayLike, bytes_per_
     return lay * nr * ring_allreduce_latency_seconds(ng, hop_seconds) + np.maximum(mem, comp)
 
 
-def _k_and_m(params: ArrayLike, bytes_per_param: ArrayLike, n_layers: ArrayLike, n_reduce: ArrayLike,
-             hbm_bytes_per_s: ArrayLike, hop_seconds: ArrayLike) -> tuple[NDArray[np.float64],
-                                                                          NDArray[np.float64]]:
+def _k_and_m(
+    params: ArrayLike,
+    bytes_per_param: ArrayLike,
+    n_layers: ArrayLike,
+    n_reduce: ArrayLike,
+    hbm_bytes_per_s: ArrayLike,
+    hop_seconds: ArrayLike,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     k = positive("n_layers", n_layers) * positive("n_reduce", n_reduce) * positive("hop_seconds", hop_seconds)
-    mm = (positive("params", params) * positive("bytes_per_param", bytes_per_param)
-          / positive("hbm_bytes_per_s", hbm_bytes_per_s))
+    mm = (
+        positive("params", params)
+        * positive("bytes_per_param", bytes_per_param)
+        / positive("hbm_bytes_per_s", hbm_bytes_per_s)
+    )
     return k, mm
 
 
-def min_latency_gpu_count(params: ArrayLike, bytes_per_param: ArrayLike, n_layers: ArrayLike,
-                          n_reduce: ArrayLike, hbm_bytes_per_s: ArrayLike,
-                          hop_seconds: ArrayLike = 1e-6) -> NDArray[np.float64]:
+def min_latency_gpu_count(
+    params: ArrayLike,
+    bytes_per_param: ArrayLike,
+    n_layers: ArrayLike,
+    n_reduce: ArrayLike,
+    hbm_bytes_per_s: ArrayLike,
+    hop_seconds: ArrayLike = 1e-6,
+) -> NDArray[np.float64]:
     """GPU count minimizing eq. 9's latency, Erdil eq. 13.
 
     .. math:: N_\\mathrm{GPU}^* = \\max\\Bigl(\\frac{p N}{L\\,n_r\\,t_\\mathrm{hop}\\,B}, 1\\Bigr)^{2/3}
@@ -72,9 +92,14 @@ def min_latency_gpu_count(params: ArrayLike, bytes_per_param: ArrayLike, n_layer
     return np.maximum(mm / k, 1.0) ** (2.0 / 3.0)
 
 
-def min_token_latency_seconds(params: ArrayLike, bytes_per_param: ArrayLike, n_layers: ArrayLike,
-                              n_reduce: ArrayLike, hbm_bytes_per_s: ArrayLike,
-                              hop_seconds: ArrayLike = 1e-6) -> NDArray[np.float64]:
+def min_token_latency_seconds(
+    params: ArrayLike,
+    bytes_per_param: ArrayLike,
+    n_layers: ArrayLike,
+    n_reduce: ArrayLike,
+    hbm_bytes_per_s: ArrayLike,
+    hop_seconds: ArrayLike = 1e-6,
+) -> NDArray[np.float64]:
     """Minimum token latency of eq. 9 over the GPU count, Erdil eq. 14.
 
     .. math:: T_\\min = 3\\,(L n_r t_\\mathrm{hop})^{2/3}\\,(pN/B)^{1/3} - 2\\,L n_r t_\\mathrm{hop}
@@ -88,9 +113,15 @@ def min_token_latency_seconds(params: ArrayLike, bytes_per_param: ArrayLike, n_l
     return np.where(mm / k > 1.0, interior, mm)
 
 
-def min_latency_gpu_seconds_per_token(params: ArrayLike, flop_per_s: ArrayLike, bytes_per_param: ArrayLike,
-                                      n_layers: ArrayLike, n_reduce: ArrayLike, hbm_bytes_per_s: ArrayLike,
-                                      hop_seconds: ArrayLike = 1e-6) -> NDArray[np.float64]:
+def min_latency_gpu_seconds_per_token(
+    params: ArrayLike,
+    flop_per_s: ArrayLike,
+    bytes_per_param: ArrayLike,
+    n_layers: ArrayLike,
+    n_reduce: ArrayLike,
+    hbm_bytes_per_s: ArrayLike,
+    hop_seconds: ArrayLike = 1e-6,
+) -> NDArray[np.float64]:
     """GPU-seconds per token at the minimum-latency point with :math:`b = b^* = pC/(2B)` (eq. 15-17).
 
     .. math::
@@ -102,16 +133,21 @@ def min_latency_gpu_seconds_per_token(params: ArrayLike, flop_per_s: ArrayLike, 
     """
     n_gpu = min_latency_gpu_count(params, bytes_per_param, n_layers, n_reduce, hbm_bytes_per_s, hop_seconds)
     t = min_token_latency_seconds(params, bytes_per_param, n_layers, n_reduce, hbm_bytes_per_s, hop_seconds)
-    b_star = positive("bytes_per_param", bytes_per_param) * positive("flop_per_s", flop_per_s) \
+    b_star = (
+        positive("bytes_per_param", bytes_per_param)
+        * positive("flop_per_s", flop_per_s)
         / (2.0 * positive("hbm_bytes_per_s", hbm_bytes_per_s))
+    )
     return n_gpu * t / b_star
 
 
-def model_min_token_latency_seconds(accelerator: str | Accelerator | Deployment = "h100-sxm",
-                                    model: str | ModelSpec | None = None,
-                                    weight_format: str | NumberFormat = "bf16",
-                                    constants: str | ConstantSet = "erdil-paper",
-                                    hop_seconds: float = 1e-6) -> float:
+def model_min_token_latency_seconds(
+    accelerator: str | Accelerator | Deployment = "h100-sxm",
+    model: str | ModelSpec | None = None,
+    weight_format: str | NumberFormat = "bf16",
+    constants: str | ConstantSet = "erdil-paper",
+    hop_seconds: float = 1e-6,
+) -> float:
     """Erdil's closed-form minimum latency (eq. 14) for a model on an accelerator.
 
     Uses the model's matmul parameters (the weights a step reads), its layers and
@@ -129,12 +165,16 @@ def model_min_token_latency_seconds(accelerator: str | Accelerator | Deployment 
     dep, _, _ = resolve(accelerator, model, constants=constants, weight_format=weight_format)
     m = dep.model
     bw = dep.bandwidth_utilization * dep.accelerator.hbm_bytes_per_s
-    return float(min_token_latency_seconds(m.matmul_params, dep.weight_format.bytes_per_element,
-                                           m.n_layers, m.n_allreduce_per_layer, bw, hop))
+    return float(
+        min_token_latency_seconds(
+            m.matmul_params, dep.weight_format.bytes_per_element, m.n_layers, m.n_allreduce_per_layer, bw, hop
+        )
+    )
 
 
-def sqrt_law_latency_seconds(reference_seconds: ArrayLike, reference_params: ArrayLike,
-                             params: ArrayLike) -> NDArray[np.float64]:
+def sqrt_law_latency_seconds(
+    reference_seconds: ArrayLike, reference_params: ArrayLike, params: ArrayLike
+) -> NDArray[np.float64]:
     """Best achievable token latency scaled by the square-root law (Erdil eq. 19).
 
     .. math:: T(N) = T_\\mathrm{ref}\\sqrt{N / N_\\mathrm{ref}}
@@ -147,15 +187,18 @@ def sqrt_law_latency_seconds(reference_seconds: ArrayLike, reference_params: Arr
     11.14
     """
     return positive("reference_seconds", reference_seconds) * np.sqrt(
-        positive("params", params) / positive("reference_params", reference_params))
+        positive("params", params) / positive("reference_params", reference_params)
+    )
 
 
-def sqrt_law_tokens_per_second(reference_tokens_per_s: ArrayLike, reference_params: ArrayLike,
-                               params: ArrayLike) -> NDArray[np.float64]:
+def sqrt_law_tokens_per_second(
+    reference_tokens_per_s: ArrayLike, reference_params: ArrayLike, params: ArrayLike
+) -> NDArray[np.float64]:
     """Best serial speed scaled by the square-root law,
     :math:`v(N) = v_\\mathrm{ref}\\sqrt{N_\\mathrm{ref}/N}`.
 
     Erdil: Llama 3 8B at 400 tok/s predicts about 135 tok/s for 70B and 56 tok/s for 405B.
     """
     return positive("reference_tokens_per_s", reference_tokens_per_s) * np.sqrt(
-        positive("reference_params", reference_params) / positive("params", params))
+        positive("reference_params", reference_params) / positive("params", params)
+    )

@@ -44,11 +44,13 @@ class Protocol:
 
 
 #: NCCL protocols (Erdil 2025 notebook, cell 2; paper eq. 23 uses LL only).
-NCCL_PROTOCOLS: Mapping[str, Protocol] = MappingProxyType({
-    "LL": Protocol("LL", 6.8e-6, 0.6e-6, 5e-6, 0.5),
-    "LL128": Protocol("LL128", 14e-6, 1.25e-6, 8.5e-6, 0.95),
-    "Simple": Protocol("Simple", 0.0, 28e-6, 28e-6, 1.0),
-})
+NCCL_PROTOCOLS: Mapping[str, Protocol] = MappingProxyType(
+    {
+        "LL": Protocol("LL", 6.8e-6, 0.6e-6, 5e-6, 0.5),
+        "LL128": Protocol("LL128", 14e-6, 1.25e-6, 8.5e-6, 0.95),
+        "Simple": Protocol("Simple", 0.0, 28e-6, 28e-6, 1.0),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,10 +95,15 @@ class ConstantSet:
                 raise ValueError(f"{self.id}: {name} must lie in (0, 1], got {v!r}")
         bad = [p for p in self.protocols if p not in NCCL_PROTOCOLS]
         if not self.protocols or bad:
-            raise ValueError(f"{self.id}: protocols must be a non-empty subset of {list(NCCL_PROTOCOLS)}, "
-                             f"got {self.protocols!r}")
-        object.__setattr__(self, "accelerator_overrides", MappingProxyType(
-            {k: MappingProxyType(dict(v)) for k, v in self.accelerator_overrides.items()}))
+            raise ValueError(
+                f"{self.id}: protocols must be a non-empty subset of {list(NCCL_PROTOCOLS)}, "
+                f"got {self.protocols!r}"
+            )
+        object.__setattr__(
+            self,
+            "accelerator_overrides",
+            MappingProxyType({k: MappingProxyType(dict(v)) for k, v in self.accelerator_overrides.items()}),
+        )
 
     def accelerator(self, accelerator: str | Accelerator) -> Accelerator:
         """The accelerator a model of this set runs on.
@@ -114,32 +121,56 @@ class ConstantSet:
         return replace(acc, **dict(over)) if over else acc
 
 
-_H100_ROUND = {"flop_per_s": {"bf16": 1e15, "fp16": 1e15, "fp8": 2e15, "int8": 2e15},
-               "hbm_bytes_per_s": 3.3e12, "hbm_bytes": 80e9}
+_H100_ROUND = {
+    "flop_per_s": {"bf16": 1e15, "fp16": 1e15, "fp8": 2e15, "int8": 2e15},
+    "hbm_bytes_per_s": 3.3e12,
+    "hbm_bytes": 80e9,
+}
 
 
-CONSTANT_SETS: dict[str, ConstantSet] = {c.id: c for c in [
-    ConstantSet(
-        id="erdil-paper", name="Erdil 2025, paper text",
-        flop_utilization=ERDIL_FLOP_UTILIZATION, bandwidth_utilization=ERDIL_BANDWIDTH_UTILIZATION,
-        accelerator_overrides={"h100-sxm": {**_H100_ROUND, "price_usd_per_hour": 2.00}},
-        protocols=("LL",), preference_alpha=3.0, activation_traffic=True,
-        notes="§4: H100 at 1e15 FLOP/s (16-bit), 3.3 TB/s, capped at 70% and 75%; $2/h; NCCL LL; "
-              "customers' preference exponent about 3. Other accelerators: catalogue values, same caps."),
-    ConstantSet(
-        id="erdil-code", name="Erdil 2025, official notebook",
-        flop_utilization=1.0, bandwidth_utilization=1.0,
-        accelerator_overrides={
-            "h100-sxm": {**_H100_ROUND, "price_usd_per_hour": 3.15 * 2 / 3},
-            "h200-sxm": {"flop_per_s": _H100_ROUND["flop_per_s"], "hbm_bytes_per_s": 4.8e12,
-                         "hbm_bytes": 141e9, "price_usd_per_hour": 3.15 * 2 / 3},
-            "a100-80gb-sxm": {"flop_per_s": {"bf16": 3.12e14, "fp16": 3.12e14, "int8": 6.24e14},
-                              "hbm_bytes_per_s": 2e12, "hbm_bytes": 80e9, "price_usd_per_hour": 2.26 * 2 / 3},
-        },
-        protocols=("LL", "LL128", "Simple"), preference_alpha=4.0, activation_traffic=True,
-        notes="Cell 2 at commit 589a102: no utilization caps, H100 $2.10/h, best of the three NCCL "
-              "protocols per collective, preference exponent 4."),
-]}
+CONSTANT_SETS: dict[str, ConstantSet] = {
+    c.id: c
+    for c in [
+        ConstantSet(
+            id="erdil-paper",
+            name="Erdil 2025, paper text",
+            flop_utilization=ERDIL_FLOP_UTILIZATION,
+            bandwidth_utilization=ERDIL_BANDWIDTH_UTILIZATION,
+            accelerator_overrides={"h100-sxm": {**_H100_ROUND, "price_usd_per_hour": 2.00}},
+            protocols=("LL",),
+            preference_alpha=3.0,
+            activation_traffic=True,
+            notes="§4: H100 at 1e15 FLOP/s (16-bit), 3.3 TB/s, capped at 70% and 75%; $2/h; NCCL LL; "
+            "customers' preference exponent about 3. Other accelerators: catalogue values, same caps.",
+        ),
+        ConstantSet(
+            id="erdil-code",
+            name="Erdil 2025, official notebook",
+            flop_utilization=1.0,
+            bandwidth_utilization=1.0,
+            accelerator_overrides={
+                "h100-sxm": {**_H100_ROUND, "price_usd_per_hour": 3.15 * 2 / 3},
+                "h200-sxm": {
+                    "flop_per_s": _H100_ROUND["flop_per_s"],
+                    "hbm_bytes_per_s": 4.8e12,
+                    "hbm_bytes": 141e9,
+                    "price_usd_per_hour": 3.15 * 2 / 3,
+                },
+                "a100-80gb-sxm": {
+                    "flop_per_s": {"bf16": 3.12e14, "fp16": 3.12e14, "int8": 6.24e14},
+                    "hbm_bytes_per_s": 2e12,
+                    "hbm_bytes": 80e9,
+                    "price_usd_per_hour": 2.26 * 2 / 3,
+                },
+            },
+            protocols=("LL", "LL128", "Simple"),
+            preference_alpha=4.0,
+            activation_traffic=True,
+            notes="Cell 2 at commit 589a102: no utilization caps, H100 $2.10/h, best of the three NCCL "
+            "protocols per collective, preference exponent 4.",
+        ),
+    ]
+}
 
 
 def get_constants(constants: str | ConstantSet) -> ConstantSet:
@@ -151,24 +182,31 @@ def get_constants(constants: str | ConstantSet) -> ConstantSet:
 
 
 #: Bit flags of the ``reason`` array: why a configuration is infeasible (0 = feasible).
-INFEASIBLE_REASONS: Mapping[int, str] = MappingProxyType({
-    1: "tp_heads does not divide the number of query heads",
-    2: "tp_heads does not divide tp",
-    4: "ep does not divide tp and the routed experts (a dense model needs ep = 1)",
-    8: "more pipeline stages than layers",
-    16: "more pipeline stages than sequences in the batch",
-    32: "weights and KV cache do not fit in HBM",
-    64: "one replica's throughput exceeds the demand cap",
-    128: "tp / tp_heads does not divide d_model",
-})
+INFEASIBLE_REASONS: Mapping[int, str] = MappingProxyType(
+    {
+        1: "tp_heads does not divide the number of query heads",
+        2: "tp_heads does not divide tp",
+        4: "ep does not divide tp and the routed experts (a dense model needs ep = 1)",
+        8: "more pipeline stages than layers",
+        16: "more pipeline stages than sequences in the batch",
+        32: "weights and KV cache do not fit in HBM",
+        64: "one replica's throughput exceeds the demand cap",
+        128: "tp / tp_heads does not divide d_model",
+    }
+)
 
 
 def describe_infeasible(reason: int) -> list[str]:
     """The messages of the bits set in a ``reason`` code (empty list: feasible)."""
-    if (isinstance(reason, (str, bool)) or not hasattr(reason, "__int__") or int(reason) != reason
-            or reason < 0):
-        raise ValueError("reason must be a whole number >= 0 (a sum of INFEASIBLE_REASONS bits), "
-                         f"got {reason!r}")
+    if (
+        isinstance(reason, (str, bool))
+        or not hasattr(reason, "__int__")
+        or int(reason) != reason
+        or reason < 0
+    ):
+        raise ValueError(
+            f"reason must be a whole number >= 0 (a sum of INFEASIBLE_REASONS bits), got {reason!r}"
+        )
     return [msg for bit, msg in INFEASIBLE_REASONS.items() if int(reason) & bit]
 
 

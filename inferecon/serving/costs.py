@@ -16,17 +16,25 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from inferecon.serving import roofline
 from inferecon._validate import at_least_one, non_negative, positive
+from inferecon.serving import roofline
 from inferecon.specs.deployment import USABLE_HBM_FRACTION, Deployment, deployment
 from inferecon.specs.hardware import Accelerator
 from inferecon.specs.models import ModelSpec
 from inferecon.specs.precision import NumberFormat
 from inferecon.units import HOUR_S, MONTH_S, TOKENS_PER_MILLION
 
-__all__ = ["usd_per_million_tokens", "tokens_per_second", "model_flop_utilization", "monthly_usd",
-           "decode_usd_per_million_tokens", "prefill_usd_per_million_tokens",
-           "decode_floor_usd_per_million_tokens", "DecodeEconomics", "decode_economics"]
+__all__ = [
+    "DecodeEconomics",
+    "decode_economics",
+    "decode_floor_usd_per_million_tokens",
+    "decode_usd_per_million_tokens",
+    "model_flop_utilization",
+    "monthly_usd",
+    "prefill_usd_per_million_tokens",
+    "tokens_per_second",
+    "usd_per_million_tokens",
+]
 
 
 def tokens_per_second(step_seconds: ArrayLike, batch: ArrayLike) -> NDArray[np.float64]:
@@ -34,8 +42,9 @@ def tokens_per_second(step_seconds: ArrayLike, batch: ArrayLike) -> NDArray[np.f
     return at_least_one("batch", batch) / positive("step_seconds", step_seconds)
 
 
-def usd_per_million_tokens(step_seconds: ArrayLike, batch: ArrayLike,
-                           price_usd_per_hour: ArrayLike, n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+def usd_per_million_tokens(
+    step_seconds: ArrayLike, batch: ArrayLike, price_usd_per_hour: ArrayLike, n_devices: ArrayLike = 1
+) -> NDArray[np.float64]:
     """Cost of a million generated tokens.
 
     .. math:: \\$/\\mathrm{M} = 10^6 \\cdot \\frac{n_\\mathrm{dev}\\, t_\\mathrm{step}}{b}
@@ -55,8 +64,12 @@ def usd_per_million_tokens(step_seconds: ArrayLike, batch: ArrayLike,
     return TOKENS_PER_MILLION * n * t / b * price / HOUR_S
 
 
-def model_flop_utilization(tokens_per_second: ArrayLike, flop_per_token: ArrayLike,
-                           peak_flop_per_s: ArrayLike, n_devices: ArrayLike = 1) -> NDArray[np.float64]:
+def model_flop_utilization(
+    tokens_per_second: ArrayLike,
+    flop_per_token: ArrayLike,
+    peak_flop_per_s: ArrayLike,
+    n_devices: ArrayLike = 1,
+) -> NDArray[np.float64]:
     """Model FLOP utilization (MFU) of a measured throughput.
 
     .. math:: \\mathrm{MFU} = \\frac{\\text{tokens/s} \\cdot F_\\mathrm{token}}{n\\,C_\\mathrm{peak}}
@@ -73,9 +86,11 @@ def model_flop_utilization(tokens_per_second: ArrayLike, flop_per_token: ArrayLi
     mfu = r * f / (n * c)
     if np.any(mfu > 1.0):
         worst = float(np.max(mfu))
-        raise ValueError(f"tokens_per_second is impossible: it needs {worst:,.4g} times the devices' peak "
-                         f"FLOP/s (model FLOP utilization must lie in [0, 1]); check tokens_per_second, "
-                         f"flop_per_token, peak_flop_per_s and n_devices")
+        raise ValueError(
+            f"tokens_per_second is impossible: it needs {worst:,.4g} times the devices' peak "
+            f"FLOP/s (model FLOP utilization must lie in [0, 1]); check tokens_per_second, "
+            f"flop_per_token, peak_flop_per_s and n_devices"
+        )
     return mfu
 
 
@@ -86,28 +101,53 @@ def monthly_usd(price_usd_per_hour: ArrayLike, n_devices: ArrayLike = 1) -> NDAr
     return n * price * MONTH_S / HOUR_S
 
 
-def _boundary(accelerator: str | Accelerator, model: str | ModelSpec, *, weight_format: str | NumberFormat,
-              kv_format: str | NumberFormat, flop_utilization: float, bandwidth_utilization: float,
-              n_devices: int, price_usd_per_hour: float | None,
-              hbm_fraction: float = USABLE_HBM_FRACTION) -> Deployment:
-    for name, value in (("flop_utilization", flop_utilization), ("bandwidth_utilization", bandwidth_utilization),
-                        ("n_devices", n_devices), ("hbm_fraction", hbm_fraction)):
+def _boundary(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    *,
+    weight_format: str | NumberFormat,
+    kv_format: str | NumberFormat,
+    flop_utilization: float,
+    bandwidth_utilization: float,
+    n_devices: int,
+    price_usd_per_hour: float | None,
+    hbm_fraction: float = USABLE_HBM_FRACTION,
+) -> Deployment:
+    for name, value in (
+        ("flop_utilization", flop_utilization),
+        ("bandwidth_utilization", bandwidth_utilization),
+        ("n_devices", n_devices),
+        ("hbm_fraction", hbm_fraction),
+    ):
         if value is None:
             raise ValueError(f"{name} must be given (a number), got None")
-    return deployment(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                      flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
-                      n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
+    return deployment(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=n_devices,
+        price_usd_per_hour=price_usd_per_hour,
+        hbm_fraction=hbm_fraction,
+    )
 
 
-def decode_usd_per_million_tokens(accelerator: str | Accelerator, model: str | ModelSpec,
-                                  batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                                  weight_format: str | NumberFormat = "bf16",
-                                  kv_format: str | NumberFormat = "bf16",
-                                  flop_utilization: float = 1.0,
-                                  bandwidth_utilization: float = 1.0,
-                                  n_devices: int = 1,
-                                  price_usd_per_hour: float | None = None,
-                                  hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
+def decode_usd_per_million_tokens(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+    n_devices: int = 1,
+    price_usd_per_hour: float | None = None,
+    hbm_fraction: float = USABLE_HBM_FRACTION,
+) -> NDArray[np.float64]:
     """$ per million output tokens at the decode roofline (price defaults to the accelerator's).
 
     While memory-bound with negligible KV reads, :math:`t` does not depend on :math:`b`, so
@@ -115,48 +155,83 @@ def decode_usd_per_million_tokens(accelerator: str | Accelerator, model: str | M
     :math:`10^6 (2N/u_C C) P/3600`. Raises ValueError (what does not fit, by how much) if the
     weights and KV cache exceed the usable HBM: a configuration that does not fit has no price.
     """
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
-                  n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
-    return roofline.decode_step(d, batch, roofline._context(context_tokens)).require_fit().usd_per_million_tokens
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=n_devices,
+        price_usd_per_hour=price_usd_per_hour,
+        hbm_fraction=hbm_fraction,
+    )
+    return (
+        roofline.decode_step(d, batch, roofline._context(context_tokens)).require_fit().usd_per_million_tokens
+    )
 
 
-def prefill_usd_per_million_tokens(accelerator: str | Accelerator, model: str | ModelSpec,
-                                   prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                                   weight_format: str | NumberFormat = "bf16",
-                                   kv_format: str | NumberFormat = "bf16",
-                                   flop_utilization: float = 1.0,
-                                   bandwidth_utilization: float = 1.0,
-                                   n_devices: int = 1,
-                                   price_usd_per_hour: float | None = None,
-                                   hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
+def prefill_usd_per_million_tokens(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    prompt_tokens: ArrayLike,
+    batch: ArrayLike = 1,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+    n_devices: int = 1,
+    price_usd_per_hour: float | None = None,
+    hbm_fraction: float = USABLE_HBM_FRACTION,
+) -> NDArray[np.float64]:
     """$ per million input (prompt) tokens: a prefill pass processes :math:`bP` tokens."""
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
-                  n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=n_devices,
+        price_usd_per_hour=price_usd_per_hour,
+        hbm_fraction=hbm_fraction,
+    )
     return roofline.prefill_step(d, prompt_tokens, batch).require_fit().usd_per_million_tokens
 
 
-def decode_floor_usd_per_million_tokens(accelerator: str | Accelerator, model: str | ModelSpec,
-                                        context_tokens: ArrayLike = 0.0, *,
-                                        weight_format: str | NumberFormat = "bf16",
-                                        kv_format: str | NumberFormat = "bf16",
-                                        flop_utilization: float = 1.0,
-                                        bandwidth_utilization: float = 1.0,
-                                        price_usd_per_hour: float | None = None) -> NDArray[np.float64]:
+def decode_floor_usd_per_million_tokens(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+    price_usd_per_hour: float | None = None,
+) -> NDArray[np.float64]:
     """Cost per million output tokens as the batch grows without bound (weights amortized away).
 
     .. math:: \\lim_{b\\to\\infty} \\$/\\mathrm{M} = 10^6 \\cdot \\frac{P}{3600}\\cdot
-              \\max\\left(\\frac{\\ell k_\\mathrm{kv}}{u_B B},\\; \\frac{2N_\\mathrm{active} + a\\ell}{u_C C}\\right)
+              \\max\\left(\\frac{\\ell k_\\mathrm{kv}}{u_B B},\\;
+              \\frac{2N_\\mathrm{active} + a\\ell}{u_C C}\\right)
 
     The first term is Erdil's KV-read floor (§4): Mistral Large 2 at 100K tokens reads 36 GB
     of KV per token, :math:`36\\,\\mathrm{PB}/3.3\\,\\mathrm{TB/s}\\times \\$2/\\mathrm{h}
     \\approx \\$6.06` per million tokens. Capacity is ignored (no real batch is infinite); the
     floor is a bound no batch size can beat.
     """
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
-                  n_devices=1, price_usd_per_hour=price_usd_per_hour)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=1,
+        price_usd_per_hour=price_usd_per_hour,
+    )
     ctx = non_negative("context_tokens", context_tokens)
     kv = ctx * d.kv_bytes_per_token / d.hbm_bytes_per_s
     comp = d.model.flop_per_token(ctx) / d.flop_per_s
@@ -193,25 +268,43 @@ class DecodeEconomics:
     shortfall_bytes: NDArray[np.float64]
 
 
-def decode_economics(accelerator: str | Accelerator, model: str | ModelSpec,
-                     batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                     weight_format: str | NumberFormat = "bf16",
-                     kv_format: str | NumberFormat = "bf16",
-                     flop_utilization: float = 1.0,
-                     bandwidth_utilization: float = 1.0,
-                     n_devices: int = 1,
-                     price_usd_per_hour: float | None = None,
-                     hbm_fraction: float = USABLE_HBM_FRACTION) -> DecodeEconomics:
+def decode_economics(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+    n_devices: int = 1,
+    price_usd_per_hour: float | None = None,
+    hbm_fraction: float = USABLE_HBM_FRACTION,
+) -> DecodeEconomics:
     """Step time, throughput, speed per user, $/M, MFU, bound and fit of a decode operating point."""
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
-                  n_devices=n_devices, price_usd_per_hour=price_usd_per_hour, hbm_fraction=hbm_fraction)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=n_devices,
+        price_usd_per_hour=price_usd_per_hour,
+        hbm_fraction=hbm_fraction,
+    )
     st = roofline.decode_step(d, batch, roofline._context(context_tokens))
     step = st.seconds
     return DecodeEconomics(
-        step_seconds=step, memory_seconds=st.memory_seconds, compute_seconds=st.compute_seconds,
+        step_seconds=step,
+        memory_seconds=st.memory_seconds,
+        compute_seconds=st.compute_seconds,
         tokens_per_second=st.tokens_per_s,
         tokens_per_second_per_sequence=np.where(st.fits, 1.0 / np.where(st.fits, step, 1.0), 0.0),
-        usd_per_million_tokens=st.usd_per_million_tokens, mfu=st.mfu, bound=st.bound,
-        fits=st.fits, shortfall_bytes=st.shortfall_bytes,
+        usd_per_million_tokens=st.usd_per_million_tokens,
+        mfu=st.mfu,
+        bound=st.bound,
+        fits=st.fits,
+        shortfall_bytes=st.shortfall_bytes,
     )

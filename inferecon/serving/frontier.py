@@ -94,8 +94,15 @@ def _divisors(n: int) -> NDArray[np.int64]:
 
 
 @lru_cache(maxsize=64)
-def _structural(device_counts: tuple[int, ...], n_heads: int, n_layers: int, n_routed: int, d_model: int,
-                max_pp: int, allow_ep: bool) -> tuple[NDArray[np.int64], ...]:
+def _structural(
+    device_counts: tuple[int, ...],
+    n_heads: int,
+    n_layers: int,
+    n_routed: int,
+    d_model: int,
+    max_pp: int,
+    allow_ep: bool,
+) -> tuple[NDArray[np.int64], ...]:
     n = np.asarray(device_counts, dtype=np.int64)
     pp = np.arange(1, max_pp + 1, dtype=np.int64)
     ok = (n[:, None] % pp[None, :] == 0) & (pp[None, :] <= n_layers)
@@ -104,9 +111,11 @@ def _structural(device_counts: tuple[int, ...], n_heads: int, n_layers: int, n_r
     t1 = n1 // pp1
     heads = _divisors(n_heads)
     eps = _divisors(n_routed) if (n_routed and allow_ep) else np.array([1], dtype=np.int64)
-    ok2 = ((t1[:, None, None] % heads[None, :, None] == 0)
-           & (d_model % np.maximum(t1[:, None, None] // heads[None, :, None], 1) == 0)
-           & (t1[:, None, None] % eps[None, None, :] == 0))
+    ok2 = (
+        (t1[:, None, None] % heads[None, :, None] == 0)
+        & (d_model % np.maximum(t1[:, None, None] // heads[None, :, None], 1) == 0)
+        & (t1[:, None, None] % eps[None, None, :] == 0)
+    )
     a, h, e = np.nonzero(ok2)
     return n1[a], pp1[a], t1[a], heads[h], eps[e]
 
@@ -138,13 +147,20 @@ def _device_counts(acc: Accelerator, device_counts: ArrayLike | None, max_device
     if device_counts is None:
         return tuple(int(c) for c in default_device_counts(max_devices, acc.scaleup_domain))
     _no_strings("device_counts", device_counts)
-    return tuple(int(c) for c in at_least_one("device_counts", np.asarray(device_counts),
-                                              integer=True).ravel())
+    return tuple(
+        int(c) for c in at_least_one("device_counts", np.asarray(device_counts), integer=True).ravel()
+    )
 
 
-def structural_configurations(accelerator: str | Accelerator, model: str | ModelSpec,
-                              device_counts: ArrayLike | None = None, *, max_devices: int = 512,
-                              max_pp: int = 64, allow_ep: bool = True) -> Configurations:
+def structural_configurations(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    device_counts: ArrayLike | None = None,
+    *,
+    max_devices: int = 512,
+    max_pp: int = 64,
+    allow_ep: bool = True,
+) -> Configurations:
     """Every valid split of each device count: ``n = tp * pp``, ``tp_heads | gcd(tp, n_heads)``,
     ``(tp / tp_heads) | d_model``, ``ep | gcd(tp, n_routed_experts)``, ``pp <= min(max_pp, n_layers)``.
 
@@ -157,8 +173,9 @@ def structural_configurations(accelerator: str | Accelerator, model: str | Model
     counts = _device_counts(acc, device_counts, max_devices)
     _no_strings("max_pp", max_pp)
     at_least_one("max_pp", max_pp, integer=True)
-    n, pp, tp, h, e = _structural(counts, m.n_heads, m.n_layers, m.n_routed_experts, m.d_model, int(max_pp),
-                                  bool(allow_ep))
+    n, pp, tp, h, e = _structural(
+        counts, m.n_heads, m.n_layers, m.n_routed_experts, m.d_model, int(max_pp), bool(allow_ep)
+    )
     return Configurations(n_devices=n, pp=pp, tp=tp, tp_heads=h, ep=e)
 
 
@@ -217,13 +234,21 @@ class Sweep(SpeedsMixin):
     def row(self, i: int) -> dict[str, Any]:
         """Configuration ``i`` as a plain dict (with its ``bound`` and, if infeasible, ``reason_text``)."""
         i = self._index(i)
-        return {"n_devices": int(self.n_devices[i]), "tp": int(self.tp[i]), "tp_heads": int(self.tp_heads[i]),
-                "pp": int(self.pp[i]), "ep": int(self.ep[i]), "batch": int(self.batch[i]),
-                "tokens_per_s_per_request": float(self.tokens_per_s_per_request[i]),
-                "usd_per_million_tokens": float(self.usd_per_million_tokens[i]),
-                "utilization": float(self.utilization[i]), "feasible": bool(self.feasible[i]),
-                "reason": int(self.reason[i]), "bound": BOUNDS[int(self.bound_code[i])],
-                "reason_text": self.reason_text(i)}
+        return {
+            "n_devices": int(self.n_devices[i]),
+            "tp": int(self.tp[i]),
+            "tp_heads": int(self.tp_heads[i]),
+            "pp": int(self.pp[i]),
+            "ep": int(self.ep[i]),
+            "batch": int(self.batch[i]),
+            "tokens_per_s_per_request": float(self.tokens_per_s_per_request[i]),
+            "usd_per_million_tokens": float(self.usd_per_million_tokens[i]),
+            "utilization": float(self.utilization[i]),
+            "feasible": bool(self.feasible[i]),
+            "reason": int(self.reason[i]),
+            "bound": BOUNDS[int(self.bound_code[i])],
+            "reason_text": self.reason_text(i),
+        }
 
     def reason_counts(self) -> dict[str, int]:
         """How many configurations each infeasibility reason excludes (they can overlap)."""
@@ -318,13 +343,13 @@ def _pareto_sorted(v: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np
     order = np.argsort(-v, kind="stable")
     vs, cs = v[order], c[order]
     starts = np.flatnonzero(np.concatenate([[True], vs[1:] != vs[:-1]]))
-    gmin = np.minimum.reduceat(cs, starts)                     # cheapest of each equal-speed group
+    gmin = np.minimum.reduceat(cs, starts)  # cheapest of each equal-speed group
     faster_min = np.concatenate([[np.inf], np.minimum.accumulate(gmin)[:-1]])
     keep_group = gmin < faster_min
     sizes = np.diff(np.concatenate([starts, [vs.size]]))
     group = np.repeat(np.arange(starts.size), sizes)
     cand = np.flatnonzero(keep_group[group] & (cs == gmin[group]))
-    _, first = np.unique(group[cand], return_index=True)      # one point per kept group
+    _, first = np.unique(group[cand], return_index=True)  # one point per kept group
     mask = np.zeros(v.size, dtype=bool)
     mask[order[cand[first]]] = True
     return mask
@@ -355,9 +380,9 @@ def pareto_mask(speed: ArrayLike, cost: ArrayLike) -> NDArray[np.bool_]:
     step = v.size // 4096
     sample = np.arange(0, v.size, step)
     piv = sample[_pareto_sorted(v[sample], c[sample])]
-    piv = piv[np.argsort(v[piv], kind="stable")]               # speeds and costs both rise
+    piv = piv[np.argsort(v[piv], kind="stable")]  # speeds and costs both rise
     pv, pc = v[piv], c[piv]
-    j = np.searchsorted(pv, v, side="left")                    # first pivot at least as fast
+    j = np.searchsorted(pv, v, side="left")  # first pivot at least as fast
     jj = np.minimum(j, pv.size - 1)
     dominated = (j < pv.size) & ((pc[jj] < c) | ((pc[jj] == c) & (pv[jj] > v)))
     keep = np.flatnonzero(~dominated)
@@ -382,27 +407,47 @@ def preferred_point(frontier: Frontier, alpha: float | None = None) -> int:
     return int(np.argmax(score))
 
 
-def implied_batch(tokens_per_s_per_request: ArrayLike, utilization: ArrayLike, n_devices: ArrayLike,
-                  peak_flop_per_s: ArrayLike, flop_per_token: ArrayLike) -> NDArray[np.float64]:
+def implied_batch(
+    tokens_per_s_per_request: ArrayLike,
+    utilization: ArrayLike,
+    n_devices: ArrayLike,
+    peak_flop_per_s: ArrayLike,
+    flop_per_token: ArrayLike,
+) -> NDArray[np.float64]:
     """The batch that a reported (speed, utilization) pair implies, whatever the step model.
 
     Utilization is :math:`u = b\\,v\\,F/(N\\,C)`, so :math:`b = u N C/(v F)`. Erdil's opening
     example (70 tok/s at 15% on 8 H100s at :math:`10^{15}` FLOP/s, Llama 3 70B) implies
     :math:`b \\approx 120`.
     """
-    for name, x in (("tokens_per_s_per_request", tokens_per_s_per_request), ("utilization", utilization),
-                    ("n_devices", n_devices), ("peak_flop_per_s", peak_flop_per_s), ("flop_per_token",
-                                                                                     flop_per_token)):
+    for name, x in (
+        ("tokens_per_s_per_request", tokens_per_s_per_request),
+        ("utilization", utilization),
+        ("n_devices", n_devices),
+        ("peak_flop_per_s", peak_flop_per_s),
+        ("flop_per_token", flop_per_token),
+    ):
         _no_strings(name, x)
     v = positive("tokens_per_s_per_request", tokens_per_s_per_request)
     u = fraction("utilization", utilization)
     n = at_least_one("n_devices", n_devices)
-    return u * n * positive("peak_flop_per_s", peak_flop_per_s) / (v * positive("flop_per_token",
-                                                                                flop_per_token))
+    return (
+        u
+        * n
+        * positive("peak_flop_per_s", peak_flop_per_s)
+        / (v * positive("flop_per_token", flop_per_token))
+    )
 
 
-def _sweep_core(dep: Deployment, net: Interconnect, cs: ConstantSet, conf: Configurations,
-                batches: NDArray[np.int64], demand: float, chunk: int) -> Sweep:
+def _sweep_core(
+    dep: Deployment,
+    net: Interconnect,
+    cs: ConstantSet,
+    conf: Configurations,
+    batches: NDArray[np.int64],
+    demand: float,
+    chunk: int,
+) -> Sweep:
     """Every split of ``conf`` at every batch, on the deployment as given (no look-ups)."""
     k = conf.size
     nb = batches.size
@@ -416,7 +461,7 @@ def _sweep_core(dep: Deployment, net: Interconnect, cs: ConstantSet, conf: Confi
     rows_per_chunk = max(1, chunk // nb)
     bcol = batches.astype(float)[None, :]
     ctx = np.asarray(dep.context_tokens, dtype=float)
-    for s in range(0, k, rows_per_chunk):   # chunks bound memory; each chunk is fully vectorized
+    for s in range(0, k, rows_per_chunk):  # chunks bound memory; each chunk is fully vectorized
         sl = slice(s, min(k, s + rows_per_chunk))
         col = {key: conf.column(key)[sl].astype(float)[:, None] for key in ("tp", "tp_heads", "pp", "ep")}
         res = _evaluate(dep, net, cs, col["tp"], col["tp_heads"], col["pp"], col["ep"], bcol, ctx, demand)
@@ -427,29 +472,64 @@ def _sweep_core(dep: Deployment, net: Interconnect, cs: ConstantSet, conf: Confi
         out_h[a:b] = res.hbm_bytes_per_device.ravel()
         out_r[a:b] = res.reason.ravel()
         out_b[a:b] = res.bound_code.ravel()
+
     def rep(x: NDArray[np.int64]) -> NDArray[np.int64]:
         return np.repeat(x, nb)
 
     acc, m = dep.accelerator, dep.model
-    meta = MappingProxyType(dict(
-        model=m.id, model_name=m.name, accelerator=acc.id, accelerator_name=acc.name, constants=cs.id,
-        preference_alpha=cs.preference_alpha, context_tokens=dep.context_tokens,
-        weight_format=dep.weight_format.id,
-        kv_format=dep.kv_format.id, demand_tokens_per_s=demand, price_usd_per_hour=dep.price_usd_per_hour))
-    return Sweep(n_devices=rep(conf.n_devices), tp=rep(conf.tp), tp_heads=rep(conf.tp_heads),
-                 pp=rep(conf.pp), ep=rep(conf.ep), batch=np.tile(batches, k),
-                 token_seconds=out_t, usd_per_million_tokens=out_usd, utilization=out_u,
-                 feasible=out_r == 0, reason=out_r, bound_code=out_b, hbm_bytes_per_device=out_h,
-                 deployment=dep, meta=meta)
+    meta = MappingProxyType(
+        dict(
+            model=m.id,
+            model_name=m.name,
+            accelerator=acc.id,
+            accelerator_name=acc.name,
+            constants=cs.id,
+            preference_alpha=cs.preference_alpha,
+            context_tokens=dep.context_tokens,
+            weight_format=dep.weight_format.id,
+            kv_format=dep.kv_format.id,
+            demand_tokens_per_s=demand,
+            price_usd_per_hour=dep.price_usd_per_hour,
+        )
+    )
+    return Sweep(
+        n_devices=rep(conf.n_devices),
+        tp=rep(conf.tp),
+        tp_heads=rep(conf.tp_heads),
+        pp=rep(conf.pp),
+        ep=rep(conf.ep),
+        batch=np.tile(batches, k),
+        token_seconds=out_t,
+        usd_per_million_tokens=out_usd,
+        utilization=out_u,
+        feasible=out_r == 0,
+        reason=out_r,
+        bound_code=out_b,
+        hbm_bytes_per_device=out_h,
+        deployment=dep,
+        meta=meta,
+    )
 
 
-def sweep(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None, *,
-          constants: str | ConstantSet = "erdil-paper", context_tokens: float | None = None,
-          weight_format: str | NumberFormat = "bf16", kv_format: str | NumberFormat = "bf16",
-          activation_bytes: float = 2.0, device_counts: ArrayLike | None = None,
-          max_devices: int = 512, batches: ArrayLike | None = None, max_batch: float | None = None,
-          n_batches: int = 64, max_pp: int = 64, allow_ep: bool = True,
-          demand_tokens_per_s: float = math.inf, chunk: int = 1_000_000) -> Sweep:
+def sweep(
+    accelerator: str | Accelerator | Deployment,
+    model: str | ModelSpec | None = None,
+    *,
+    constants: str | ConstantSet = "erdil-paper",
+    context_tokens: float | None = None,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    activation_bytes: float = 2.0,
+    device_counts: ArrayLike | None = None,
+    max_devices: int = 512,
+    batches: ArrayLike | None = None,
+    max_batch: float | None = None,
+    n_batches: int = 64,
+    max_pp: int = 64,
+    allow_ep: bool = True,
+    demand_tokens_per_s: float = math.inf,
+    chunk: int = 1_000_000,
+) -> Sweep:
     """Evaluate every valid configuration (devices x split x batch) of one model on one accelerator.
 
     Parameters
@@ -480,21 +560,36 @@ def sweep(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | 
         ctx = accelerator.context_tokens if isinstance(accelerator, Deployment) else 0.0
     else:
         ctx = _number("context_tokens", context_tokens)
-    dep, net, cs = resolve(accelerator, model, constants=constants, weight_format=weight_format,
-                           kv_format=kv_format, context_tokens=ctx, activation_bytes=activation_bytes)
+    dep, net, cs = resolve(
+        accelerator,
+        model,
+        constants=constants,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        context_tokens=ctx,
+        activation_bytes=activation_bytes,
+    )
     if dep.context_tokens != ctx:
         dep = replace(dep, context_tokens=ctx)
     dem = _number("demand_tokens_per_s", demand_tokens_per_s, low_open=True, allow_inf=True)
-    for name, v in (("max_devices", max_devices), ("n_batches", n_batches), ("max_pp", max_pp), ("chunk",
-                                                                                                 chunk)):
+    for name, v in (
+        ("max_devices", max_devices),
+        ("n_batches", n_batches),
+        ("max_pp", max_pp),
+        ("chunk", chunk),
+    ):
         _number(name, v, low=1)
         at_least_one(name, v, integer=True)
-    conf = structural_configurations(dep.accelerator, dep.model, device_counts, max_devices=max_devices,
-                                     max_pp=max_pp, allow_ep=allow_ep)
+    conf = structural_configurations(
+        dep.accelerator, dep.model, device_counts, max_devices=max_devices, max_pp=max_pp, allow_ep=allow_ep
+    )
     m = dep.model
     if batches is None:
-        mb = _number("max_batch", max_batch, low=1) if max_batch is not None \
+        mb = (
+            _number("max_batch", max_batch, low=1)
+            if max_batch is not None
             else 16384 * m.matmul_params / m.active_matmul_params
+        )
         b = default_batches(mb, n_batches)
     else:
         _no_strings("batches", batches)
@@ -502,8 +597,13 @@ def sweep(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | 
     return _sweep_core(dep, net, cs, conf, b, dem, int(chunk))
 
 
-def best_split(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None, n_devices: int,
-               batch: ArrayLike, **kwargs: Any) -> Sweep:
+def best_split(
+    accelerator: str | Accelerator | Deployment,
+    model: str | ModelSpec | None,
+    n_devices: int,
+    batch: ArrayLike,
+    **kwargs: Any,
+) -> Sweep:
     """For a fixed device count, the fastest feasible split at each batch size.
 
     Returns a :class:`Sweep` with one entry per batch (infeasible where no split fits, with
@@ -517,10 +617,25 @@ def best_split(accelerator: str | Accelerator | Deployment, model: str | ModelSp
     sw = sweep(accelerator, model, device_counts=[n], batches=b, **kwargs)
     nb = b.size
     if sw.size == 0:
-        raise ValueError(f"no valid split of {n} devices for {sw.deployment.model.name} "
-                         f"(tp_heads must divide the heads and tp, pp at most the layers)")
+        raise ValueError(
+            f"no valid split of {n} devices for {sw.deployment.model.name} "
+            f"(tp_heads must divide the heads and tp, pp at most the layers)"
+        )
     t = sw.token_seconds.reshape(-1, nb)
     pick = np.argmin(t, axis=0) * nb + np.arange(nb)
-    keys = ("n_devices", "tp", "tp_heads", "pp", "ep", "batch", "token_seconds", "usd_per_million_tokens",
-            "utilization", "feasible", "reason", "bound_code", "hbm_bytes_per_device")
+    keys = (
+        "n_devices",
+        "tp",
+        "tp_heads",
+        "pp",
+        "ep",
+        "batch",
+        "token_seconds",
+        "usd_per_million_tokens",
+        "utilization",
+        "feasible",
+        "reason",
+        "bound_code",
+        "hbm_bytes_per_device",
+    )
     return replace(sw, **{k: getattr(sw, k)[pick] for k in keys})

@@ -39,13 +39,13 @@ from inferecon._validate import at_least_one
 from inferecon.specs.models import ModelSpec, get_model
 
 __all__ = [
-    "expert_read_fraction",
-    "params_read_per_step",
-    "expected_experts_read",
     "ParamSplit",
+    "expected_experts_read",
+    "expert_read_fraction",
     "param_split",
-    "total_to_active_ratio",
+    "params_read_per_step",
     "tokens_per_expert",
+    "total_to_active_ratio",
 ]
 
 
@@ -54,7 +54,9 @@ def _experts(n_experts: ArrayLike, n_active: ArrayLike) -> tuple[NDArray[np.floa
     n = at_least_one("n_experts", n_experts)
     k = at_least_one("n_active", n_active)
     if np.any(k > n):
-        raise ValueError(f"n_active must be <= n_experts, got n_active={k.tolist()} and n_experts={n.tolist()}")
+        raise ValueError(
+            f"n_active must be <= n_experts, got n_active={k.tolist()} and n_experts={n.tolist()}"
+        )
     return n, k
 
 
@@ -72,16 +74,19 @@ def expert_read_fraction(sparsity: ArrayLike, batch_tokens: ArrayLike) -> NDArra
     """
     s0 = np.asarray(sparsity, dtype=float) if not isinstance(sparsity, str) else None
     if s0 is not None and s0.size and np.all((s0 > 0) & (s0 < 1)):
-        raise ValueError(f"sparsity must be >= 1 (s = n_experts / n_active), got {sparsity!r}; "
-                         f"an active fraction k/n = {float(np.ravel(s0)[0]):g} is sparsity "
-                         f"{1 / float(np.ravel(s0)[0]):g}")
+        raise ValueError(
+            f"sparsity must be >= 1 (s = n_experts / n_active), got {sparsity!r}; "
+            f"an active fraction k/n = {float(np.ravel(s0)[0]):g} is sparsity "
+            f"{1 / float(np.ravel(s0)[0]):g}"
+        )
     s = at_least_one("sparsity", sparsity)
     b = at_least_one("batch_tokens", batch_tokens)
     return -np.expm1(b * np.log1p(-1.0 / s)) if np.all(s > 1) else 1.0 - (1.0 - 1.0 / s) ** b
 
 
-def expected_experts_read(n_experts: ArrayLike, n_active: ArrayLike,
-                          batch_tokens: ArrayLike) -> NDArray[np.float64]:
+def expected_experts_read(
+    n_experts: ArrayLike, n_active: ArrayLike, batch_tokens: ArrayLike
+) -> NDArray[np.float64]:
     """Expected number of distinct routed experts one MoE layer reads for a batch.
 
     .. math:: E[\\#\\text{experts}] = n\\,\\bigl(1 - (1 - k/n)^b\\bigr)
@@ -101,7 +106,7 @@ def expected_experts_read(n_experts: ArrayLike, n_active: ArrayLike,
     return n * expert_read_fraction(n / k, batch_tokens)
 
 
-def params_read_per_step(model: "str | ModelSpec", batch_tokens: ArrayLike) -> NDArray[np.float64]:
+def params_read_per_step(model: str | ModelSpec, batch_tokens: ArrayLike) -> NDArray[np.float64]:
     """Expected matmul parameters read from memory in one decode step.
 
     .. math:: N_\\mathrm{read}(b) = N_\\mathrm{always} + f(s, b)\\,N_\\mathrm{routed}
@@ -154,7 +159,7 @@ class ParamSplit:
         return self.always_read + self.routed
 
 
-def param_split(model: "str | ModelSpec") -> ParamSplit:
+def param_split(model: str | ModelSpec) -> ParamSplit:
     """Split a model's matmul parameters into always-read and routed parts (eq. 21).
 
     The parts add up to ``model.matmul_params`` (total) and ``model.active_matmul_params``
@@ -167,13 +172,21 @@ def param_split(model: "str | ModelSpec") -> ParamSplit:
     routers = m.n_moe_layers * m.router_params_per_layer
     routed = m.routed_expert_params
     routed_active = m.n_moe_layers * m.n_active_experts * m.expert_params
-    return ParamSplit(attention=float(layers_attn), dense_ffn=float(dense), shared_experts=float(shared),
-                      routers=float(routers), unembedding=float(m.vocab_size * m.d_model),
-                      routed=float(routed), routed_active=float(routed_active))
+    return ParamSplit(
+        attention=float(layers_attn),
+        dense_ffn=float(dense),
+        shared_experts=float(shared),
+        routers=float(routers),
+        unembedding=float(m.vocab_size * m.d_model),
+        routed=float(routed),
+        routed_active=float(routed_active),
+    )
 
 
-def total_to_active_ratio(model: "str | ModelSpec") -> float:
-    """Matmul parameters read at large batch over those a token uses, :math:`N_\\mathrm{total}/N_\\mathrm{active}`.
+def total_to_active_ratio(model: str | ModelSpec) -> float:
+    """Matmul parameters read at large batch over those a token uses.
+
+    :math:`N_\\mathrm{total}/N_\\mathrm{active}`.
 
     This, not the routed sparsity :math:`s`, is the factor by which an MoE's optimal batch
     exceeds a dense model's (see :func:`sparsity_rule_optimal_batch`). DeepSeek-V3: about 18
@@ -183,8 +196,9 @@ def total_to_active_ratio(model: "str | ModelSpec") -> float:
     return float(m.matmul_params / m.active_matmul_params)
 
 
-def tokens_per_expert(n_experts: ArrayLike, n_active: ArrayLike,
-                      batch_tokens: ArrayLike) -> NDArray[np.float64]:
+def tokens_per_expert(
+    n_experts: ArrayLike, n_active: ArrayLike, batch_tokens: ArrayLike
+) -> NDArray[np.float64]:
     """Expected tokens one routed expert receives in a step of ``batch_tokens`` tokens.
 
     .. math:: E[t_e] = b\\,k/n = b/s
@@ -198,5 +212,3 @@ def tokens_per_expert(n_experts: ArrayLike, n_active: ArrayLike,
     """
     n, k = _experts(n_experts, n_active)
     return at_least_one("batch_tokens", batch_tokens) * k / n
-
-

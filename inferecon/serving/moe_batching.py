@@ -3,34 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import replace
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
 from inferecon._validate import at_least_one, fraction
+from inferecon.serving.moe import total_to_active_ratio
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
-from inferecon.serving.moe import total_to_active_ratio
 
 __all__ = [
-    "moe_optimal_batch",
-    "sparsity_rule_optimal_batch",
-    "naive_sparsity_optimal_batch",
     "dense_counterpart",
+    "moe_optimal_batch",
+    "naive_sparsity_optimal_batch",
     "per_expert_optimal_batch",
+    "sparsity_rule_optimal_batch",
 ]
 
 
-def _roofline_rates(acc: Accelerator, fmt: NumberFormat, flop_utilization: ArrayLike,
-                    bandwidth_utilization: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _roofline_rates(
+    acc: Accelerator, fmt: NumberFormat, flop_utilization: ArrayLike, bandwidth_utilization: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     uc = fraction("flop_utilization", flop_utilization)
     ub = fraction("bandwidth_utilization", bandwidth_utilization)
     return uc * acc.peak_flop_per_s(fmt.compute_precision), ub * acc.hbm_bytes_per_s
 
 
-def moe_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
-                      weight_format: "str | NumberFormat" = "bf16", *,
-                      flop_utilization: ArrayLike = 1.0,
-                      bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+def moe_optimal_batch(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    weight_format: str | NumberFormat = "bf16",
+    *,
+    flop_utilization: ArrayLike = 1.0,
+    bandwidth_utilization: ArrayLike = 1.0,
+) -> NDArray[np.float64]:
     """Batch at which a short-context decode step turns compute-bound, MoE reads included.
 
     Solves memory time = arithmetic time with the expected reads of eq. 22:
@@ -44,15 +51,24 @@ def moe_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec"
     """
     from inferecon.serving import roofline
 
-    return roofline.optimal_batch(accelerator, model, 0.0, weight_format=weight_format,
-                                  flop_utilization=flop_utilization,
-                                  bandwidth_utilization=bandwidth_utilization)
+    return roofline.optimal_batch(
+        accelerator,
+        model,
+        0.0,
+        weight_format=weight_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+    )
 
 
-def per_expert_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
-                             weight_format: "str | NumberFormat" = "bf16", *,
-                             flop_utilization: ArrayLike = 1.0,
-                             bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+def per_expert_optimal_batch(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    weight_format: str | NumberFormat = "bf16",
+    *,
+    flop_utilization: ArrayLike = 1.0,
+    bandwidth_utilization: ArrayLike = 1.0,
+) -> NDArray[np.float64]:
     """Batch at which each routed expert's *own* matmuls turn compute-bound (uniform routing).
 
     An expert of :math:`N_e` weights that receives :math:`t_e` tokens reads
@@ -78,13 +94,18 @@ def per_expert_optimal_batch(accelerator: "str | Accelerator", model: "str | Mod
     return np.asarray(m.sparsity * fmt.bytes_per_element * c / (2.0 * bw))
 
 
-def sparsity_rule_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
-                                weight_format: "str | NumberFormat" = "bf16", *,
-                                flop_utilization: ArrayLike = 1.0,
-                                bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+def sparsity_rule_optimal_batch(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    weight_format: str | NumberFormat = "bf16",
+    *,
+    flop_utilization: ArrayLike = 1.0,
+    bandwidth_utilization: ArrayLike = 1.0,
+) -> NDArray[np.float64]:
     """Large-batch rule of thumb: dense :math:`b^*` times total-over-active parameters.
 
-    .. math:: b^*_\\mathrm{MoE} \\approx b^*_\\mathrm{dense}\\cdot\\frac{N_\\mathrm{total}}{N_\\mathrm{active}}
+    .. math::
+        b^*_\\mathrm{MoE} \\approx b^*_\\mathrm{dense}\\cdot\\frac{N_\\mathrm{total}}{N_\\mathrm{active}}
 
     Exact when every expert is read at :math:`b^*` (:math:`b^* \\gg s`); it over-estimates
     :math:`b^*` slightly otherwise. The often-quoted "300 x sparsity" uses the routed
@@ -96,10 +117,14 @@ def sparsity_rule_optimal_batch(accelerator: "str | Accelerator", model: "str | 
     return np.asarray(fmt.bytes_per_element * c / (2.0 * bw) * total_to_active_ratio(model))
 
 
-def naive_sparsity_optimal_batch(accelerator: "str | Accelerator", sparsity: ArrayLike,
-                                 weight_format: "str | NumberFormat" = "bf16", *,
-                                 flop_utilization: ArrayLike = 1.0,
-                                 bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+def naive_sparsity_optimal_batch(
+    accelerator: str | Accelerator,
+    sparsity: ArrayLike,
+    weight_format: str | NumberFormat = "bf16",
+    *,
+    flop_utilization: ArrayLike = 1.0,
+    bandwidth_utilization: ArrayLike = 1.0,
+) -> NDArray[np.float64]:
     """The folk rule :math:`b^* \\approx b^*_\\mathrm{dense}\\times s` (for comparison only).
 
     It treats the whole model as routed experts. With DeepSeek-V3's wrong "sparsity 8"
@@ -111,7 +136,7 @@ def naive_sparsity_optimal_batch(accelerator: "str | Accelerator", sparsity: Arr
     return np.asarray(fmt.bytes_per_element * c / (2.0 * bw) * at_least_one("sparsity", sparsity))
 
 
-def dense_counterpart(model: "str | ModelSpec", match: str = "active") -> ModelSpec:
+def dense_counterpart(model: str | ModelSpec, match: str = "active") -> ModelSpec:
     """A dense model with the same attention and depth and as many matmul weights as the MoE's
     active (``match="active"``) or total (``match="total"``) ones.
 
@@ -128,8 +153,18 @@ def dense_counterpart(model: "str | ModelSpec", match: str = "active") -> ModelS
     target = m.active_matmul_params if match == "active" else m.matmul_params
     fixed = m.n_layers * (m.attention_params_per_layer + m.extra_params_per_layer) + m.vocab_size * m.d_model
     per_column = m.n_layers * m.ffn_matrices * m.d_model
-    d_ff = int(round((target - fixed) / per_column))
-    return replace(m, id=f"{m.id}-dense-{match}", name=f"dense {m.name} ({match} size)", d_ff=d_ff,
-                   n_routed_experts=0, n_active_experts=0, n_shared_experts=0, d_ff_expert=0,
-                   n_dense_layers=m.n_layers, training_tokens=None, sources=m.sources,
-                   notes=f"Hypothetical dense model matching the {match} matmul parameters of {m.name}.")
+    d_ff = round((target - fixed) / per_column)
+    return replace(
+        m,
+        id=f"{m.id}-dense-{match}",
+        name=f"dense {m.name} ({match} size)",
+        d_ff=d_ff,
+        n_routed_experts=0,
+        n_active_experts=0,
+        n_shared_experts=0,
+        d_ff_expert=0,
+        n_dense_layers=m.n_layers,
+        training_tokens=None,
+        sources=m.sources,
+        notes=f"Hypothetical dense model matching the {match} matmul parameters of {m.name}.",
+    )

@@ -46,31 +46,69 @@ class Interconnect:
 
     def __post_init__(self) -> None:
         if self.collective not in ("nccl", "ring"):
-            raise ValueError(f"{self.accelerator_id}: collective must be 'nccl' or 'ring', "
-                             f"got {self.collective!r}")
+            raise ValueError(
+                f"{self.accelerator_id}: collective must be 'nccl' or 'ring', got {self.collective!r}"
+            )
         if not self.scaleout_bytes_per_s > 0 or not self.hop_seconds > 0:
             raise ValueError(f"{self.accelerator_id}: bandwidth and hop latency must be > 0")
 
 
-INTERCONNECTS: dict[str, Interconnect] = {i.accelerator_id: i for i in [
-    Interconnect(accelerator_id="h100-sxm", scaleout_bytes_per_s=50e9, sources=("erdil2025inference",),
-                 notes="DGX H100: one ConnectX-7 (400 Gb/s) per GPU (Erdil §4)."),
-    Interconnect(accelerator_id="h200-sxm", scaleout_bytes_per_s=50e9, sources=("erdil2025inference",),
-                 notes="As H100 (Erdil's notebook)."),
-    Interconnect(accelerator_id="a100-80gb-sxm", scaleout_bytes_per_s=25e9, sources=("erdil2025inference",),
-                 notes="One 200 Gb/s HDR NIC per GPU (Erdil's notebook: 2.5e10/2 all-reduce bandwidth)."),
-    Interconnect(accelerator_id="b200", scaleout_bytes_per_s=50e9, sources=("nvidia2024blackwell",),
-                 notes="Assumed one 400 Gb/s NIC per GPU as in DGX B200 (course assumption)."),
-    Interconnect(accelerator_id="mi300x", scaleout_bytes_per_s=50e9, sources=("amd2023mi300x",),
-                 notes="Assumed one 400 Gb/s NIC per GPU; RCCL latencies assumed equal to NCCL's."),
-    Interconnect(accelerator_id="tpu-v4", scaleout_bytes_per_s=270e9, collective="ring",
-                 sources=("pope2022efficiently", "erdil2025inference"),
-                 notes="The whole slice is one ICI torus; 1 µs per hop as in Erdil's notebook."),
-    Interconnect(accelerator_id="tpu-v5e", scaleout_bytes_per_s=180e9, collective="ring",
-                 sources=("austin2025scaling",), notes="ICI torus; 1 µs per hop assumed."),
-    Interconnect(accelerator_id="tpu-v5p", scaleout_bytes_per_s=540e9, collective="ring",
-                 sources=("austin2025scaling",), notes="ICI torus; 1 µs per hop assumed."),
-]}
+INTERCONNECTS: dict[str, Interconnect] = {
+    i.accelerator_id: i
+    for i in [
+        Interconnect(
+            accelerator_id="h100-sxm",
+            scaleout_bytes_per_s=50e9,
+            sources=("erdil2025inference",),
+            notes="DGX H100: one ConnectX-7 (400 Gb/s) per GPU (Erdil §4).",
+        ),
+        Interconnect(
+            accelerator_id="h200-sxm",
+            scaleout_bytes_per_s=50e9,
+            sources=("erdil2025inference",),
+            notes="As H100 (Erdil's notebook).",
+        ),
+        Interconnect(
+            accelerator_id="a100-80gb-sxm",
+            scaleout_bytes_per_s=25e9,
+            sources=("erdil2025inference",),
+            notes="One 200 Gb/s HDR NIC per GPU (Erdil's notebook: 2.5e10/2 all-reduce bandwidth).",
+        ),
+        Interconnect(
+            accelerator_id="b200",
+            scaleout_bytes_per_s=50e9,
+            sources=("nvidia2024blackwell",),
+            notes="Assumed one 400 Gb/s NIC per GPU as in DGX B200 (course assumption).",
+        ),
+        Interconnect(
+            accelerator_id="mi300x",
+            scaleout_bytes_per_s=50e9,
+            sources=("amd2023mi300x",),
+            notes="Assumed one 400 Gb/s NIC per GPU; RCCL latencies assumed equal to NCCL's.",
+        ),
+        Interconnect(
+            accelerator_id="tpu-v4",
+            scaleout_bytes_per_s=270e9,
+            collective="ring",
+            sources=("pope2022efficiently", "erdil2025inference"),
+            notes="The whole slice is one ICI torus; 1 µs per hop as in Erdil's notebook.",
+        ),
+        Interconnect(
+            accelerator_id="tpu-v5e",
+            scaleout_bytes_per_s=180e9,
+            collective="ring",
+            sources=("austin2025scaling",),
+            notes="ICI torus; 1 µs per hop assumed.",
+        ),
+        Interconnect(
+            accelerator_id="tpu-v5p",
+            scaleout_bytes_per_s=540e9,
+            collective="ring",
+            sources=("austin2025scaling",),
+            notes="ICI torus; 1 µs per hop assumed.",
+        ),
+    ]
+}
 
 
 def get_interconnect(accelerator: str | Accelerator) -> Interconnect:
@@ -84,9 +122,15 @@ def _log2(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.log2(np.maximum(x, 1.0))
 
 
-def _coll_terms(kind: str, ranks: NDArray[np.float64], nodes: NDArray[np.float64] | None, up_bps: float,
-                out_bps: float, protocols: tuple[str, ...], ring_hop: float | None = None
-                ) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+def _coll_terms(
+    kind: str,
+    ranks: NDArray[np.float64],
+    nodes: NDArray[np.float64] | None,
+    up_bps: float,
+    out_bps: float,
+    protocols: tuple[str, ...],
+    ring_hop: float | None = None,
+) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
     """Per protocol, (latency, seconds per byte): the collective takes ``lat + coef * S``.
 
     Depends only on the ranks and nodes, so it is computed once per split and applied to
@@ -94,7 +138,7 @@ def _coll_terms(kind: str, ranks: NDArray[np.float64], nodes: NDArray[np.float64
     """
     one = ranks > 1
     mult = 2.0 if kind == "allreduce" else 1.0
-    if ring_hop is not None:   # ring on a torus
+    if ring_hop is not None:  # ring on a torus
         lat = np.where(one, mult * (ranks - 1.0) * ring_hop, 0.0)
         coef = (ranks - 1.0) / ranks / up_bps * (1.0 if kind == "allreduce" else 0.5)
         return [(lat, coef)]
@@ -107,14 +151,16 @@ def _coll_terms(kind: str, ranks: NDArray[np.float64], nodes: NDArray[np.float64
     out = []
     for name in protocols:
         pr = NCCL_PROTOCOLS[name]
-        lat = pr.base_seconds + mult * (pr.per_rank_seconds * (q - 1.0)
-                                        + pr.per_log2_node_seconds * _log2(nodes))
+        lat = pr.base_seconds + mult * (
+            pr.per_rank_seconds * (q - 1.0) + pr.per_log2_node_seconds * _log2(nodes)
+        )
         out.append((np.where(one, lat, 0.0), coef / pr.bandwidth_factor))
     return out
 
 
-def _apply(terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]],
-           size: ArrayLike) -> NDArray[np.float64]:
+def _apply(
+    terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]], size: ArrayLike
+) -> NDArray[np.float64]:
     """Time of a collective of ``size`` bytes per rank: the fastest protocol."""
     best = None
     s = np.asarray(size, dtype=float)
@@ -125,16 +171,28 @@ def _apply(terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]],
     return np.asarray(best, dtype=float)
 
 
-def _nccl_seconds(kind: str, ranks: NDArray[np.float64], nodes: NDArray[np.float64],
-                  size_bytes: NDArray[np.float64],
-                  up_bps: float, out_bps: float, protocols: tuple[str, ...]) -> NDArray[np.float64]:
+def _nccl_seconds(
+    kind: str,
+    ranks: NDArray[np.float64],
+    nodes: NDArray[np.float64],
+    size_bytes: NDArray[np.float64],
+    up_bps: float,
+    out_bps: float,
+    protocols: tuple[str, ...],
+) -> NDArray[np.float64]:
     return _apply(_coll_terms(kind, ranks, nodes, up_bps, out_bps, protocols), size_bytes)
 
 
-def _ring_seconds(kind: str, ranks: NDArray[np.float64], size_bytes: NDArray[np.float64], link_bps: float,
-                  hop_seconds: float) -> NDArray[np.float64]:
-    return _apply(_coll_terms(kind, ranks, None, link_bps, link_bps, ("LL",), ring_hop=hop_seconds),
-                  size_bytes)
+def _ring_seconds(
+    kind: str,
+    ranks: NDArray[np.float64],
+    size_bytes: NDArray[np.float64],
+    link_bps: float,
+    hop_seconds: float,
+) -> NDArray[np.float64]:
+    return _apply(
+        _coll_terms(kind, ranks, None, link_bps, link_bps, ("LL",), ring_hop=hop_seconds), size_bytes
+    )
 
 
 class _CollectiveSum:
@@ -148,8 +206,9 @@ class _CollectiveSum:
     def __init__(self) -> None:
         self.items: list[tuple[Any, list[tuple[NDArray[np.float64], NDArray[np.float64]]], Any]] = []
 
-    def add(self, weight: Any, terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]],
-            words: Any) -> None:
+    def add(
+        self, weight: Any, terms: list[tuple[NDArray[np.float64], NDArray[np.float64]]], words: Any
+    ) -> None:
         self.items.append((weight, terms, words))
 
     def total(self, unit_bytes: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -160,9 +219,14 @@ class _CollectiveSum:
         return np.asarray(sum(w * _apply(t, words * unit_bytes) for w, t, words in self.items), dtype=float)
 
 
-def collective_seconds(kind: str, ranks: ArrayLike, nodes: ArrayLike, size_bytes: ArrayLike,
-                       accelerator: str | Accelerator = "h100-sxm",
-                       constants: str | ConstantSet = "erdil-paper") -> NDArray[np.float64]:
+def collective_seconds(
+    kind: str,
+    ranks: ArrayLike,
+    nodes: ArrayLike,
+    size_bytes: ArrayLike,
+    accelerator: str | Accelerator = "h100-sxm",
+    constants: str | ConstantSet = "erdil-paper",
+) -> NDArray[np.float64]:
     """Time of one collective (module docstring): latency plus bandwidth term.
 
     Parameters
@@ -197,8 +261,9 @@ def collective_seconds(kind: str, ranks: ArrayLike, nodes: ArrayLike, size_bytes
     k = "allreduce" if kind == "allreduce" else "alltoall"
     if net.collective == "ring":
         return _ring_seconds(k, r, s, acc.scaleup_bytes_per_s, net.hop_seconds)
-    return _nccl_seconds(k, r, n, s, acc.scaleup_bytes_per_s, net.scaleout_bytes_per_s,
-                         get_constants(constants).protocols)
+    return _nccl_seconds(
+        k, r, n, s, acc.scaleup_bytes_per_s, net.scaleout_bytes_per_s, get_constants(constants).protocols
+    )
 
 
 def ring_allreduce_latency_seconds(n_gpu: ArrayLike, hop_seconds: ArrayLike = 1e-6) -> NDArray[np.float64]:

@@ -179,8 +179,10 @@ class StepBreakdown(SpeedsMixin):
     def reason_text(self) -> NDArray[np.str_]:
         """Why each configuration is infeasible, in words (``""`` where it is feasible)."""
         need = np.broadcast_to(self.hbm_bytes_per_device, self.reason.shape).ravel()
-        flat = [_reason_words(int(r), float(h), self.hbm_capacity_bytes)
-                for r, h in zip(self.reason.ravel(), need, strict=True)]
+        flat = [
+            _reason_words(int(r), float(h), self.hbm_capacity_bytes)
+            for r, h in zip(self.reason.ravel(), need, strict=True)
+        ]
         return np.asarray(flat, dtype=str).reshape(self.reason.shape)
 
 
@@ -188,8 +190,12 @@ def _reason_words(reason: int, need_bytes: float, capacity_bytes: float) -> str:
     """The messages of a reason code, with the shortfall when the weights and KV do not fit."""
     msgs = describe_infeasible(reason)
     if reason & 32:
-        msgs = [m + f" (needs {need_bytes / 1e9:.1f} GB per device, may use {capacity_bytes / 1e9:.1f} GB)"
-                if "HBM" in m else m for m in msgs]
+        msgs = [
+            m + f" (needs {need_bytes / 1e9:.1f} GB per device, may use {capacity_bytes / 1e9:.1f} GB)"
+            if "HBM" in m
+            else m
+            for m in msgs
+        ]
     return "; ".join(msgs)
 
 
@@ -206,8 +212,9 @@ def _arch(m: ModelSpec) -> dict[str, float]:
     return dict(qkv=float(qkv), n_kv_eff=float(n_kv_eff), up_dense=float(up_dense), up_moe=float(up_moe))
 
 
-def activation_words_per_device(model: str | ModelSpec, tp: ArrayLike,
-                                tp_heads: ArrayLike) -> NDArray[np.float64]:
+def activation_words_per_device(
+    model: str | ModelSpec, tp: ArrayLike, tp_heads: ArrayLike
+) -> NDArray[np.float64]:
     """Activation elements one device reads and writes per token in one step, all layers.
 
     A matmul split on the :math:`r_a \\times r_b` grid reads its input slice and writes its
@@ -242,10 +249,18 @@ def activation_words_per_device(model: str | ModelSpec, tp: ArrayLike,
     return np.asarray((m.n_layers - n_moe) * dense + n_moe * moe_layer, dtype=float)
 
 
-def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
-              tp: NDArray[np.float64], tp_heads: NDArray[np.float64], pp: NDArray[np.float64],
-              ep: NDArray[np.float64], batch: NDArray[np.float64], ctx: NDArray[np.float64],
-              demand: float = math.inf) -> StepBreakdown:
+def _evaluate(
+    dep: Deployment,
+    net: Interconnect,
+    cs: ConstantSet,
+    tp: NDArray[np.float64],
+    tp_heads: NDArray[np.float64],
+    pp: NDArray[np.float64],
+    ep: NDArray[np.float64],
+    batch: NDArray[np.float64],
+    ctx: NDArray[np.float64],
+    demand: float = math.inf,
+) -> StepBreakdown:
     """Vectorized step model (no argument validation, no look-ups).
 
     Everything about the hardware, the model, the formats, the utilizations, the usable HBM
@@ -275,16 +290,22 @@ def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
         ep_bad = (np.mod(tp, ep) != 0) | (np.mod(m.n_routed_experts, ep) != 0)
     else:
         ep_bad = ep != 1
-    reason = (reason | np.where(ep_bad, 4, 0) | np.where(pp > L, 8, 0) | np.where(pp > batch, 16, 0)
-              | np.where(np.mod(m.d_model, r_a) != 0, 128, 0))
+    reason = (
+        reason
+        | np.where(ep_bad, 4, 0)
+        | np.where(pp > L, 8, 0)
+        | np.where(pp > batch, 16, 0)
+        | np.where(np.mod(m.d_model, r_a) != 0, 128, 0)
+    )
 
     # KV-cache replication: a KV head split over several devices is stored on each of them
     rep = r_b / np.gcd(r_b.astype(np.int64), int(a["n_kv_eff"])).astype(float)
     kv_per_token = float(m.kv_bytes_per_token(kvfmt.bytes_per_element))
     # sequences on the busiest device: the r_a axis splits the batch, the r_b axis the heads
     seq_dev = np.ceil(batch / r_a)
-    hbm_need = (wfmt.bytes_per_element * m.total_params / tp + seq_dev * ctx * kv_per_token * rep / r_b) \
-        * (stage_layers / L)
+    hbm_need = (wfmt.bytes_per_element * m.total_params / tp + seq_dev * ctx * kv_per_token * rep / r_b) * (
+        stage_layers / L
+    )
     reason = reason | np.where(hbm_need > dep.hbm_fraction * acc.hbm_bytes, 32, 0)
 
     # ---- memory and arithmetic, slowest stage, all micro-batches of one step
@@ -295,35 +316,38 @@ def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
         weights_read = wfmt.bytes_per_element * params_read_per_step(m, np.maximum(micro, 1.0))
     else:
         weights_read = wfmt.bytes_per_element * float(m.matmul_params)
-    micro_dev = np.ceil(micro / r_a)                  # a micro-batch's sequences on one device
+    micro_dev = np.ceil(micro / r_a)  # a micro-batch's sequences on one device
     mem_s = (kappa / b_eff) * (weights_read / tp + micro_dev * ctx * (kv_per_token * rep) / r_b)
     if cs.activation_traffic:
         mem_s = mem_s + (kappa / b_eff) * micro * act_bytes * activation_words_per_device(m, tp, r_b)
     flop_per_token = m.flop_per_token(ctx)
-    comp_s = (kappa / c_eff) * (micro * (2.0 * m.active_matmul_params / tp)
-                                + micro_dev * ctx * (m.attention_flop_per_context_token / r_b))
+    comp_s = (kappa / c_eff) * (
+        micro * (2.0 * m.active_matmul_params / tp)
+        + micro_dev * ctx * (m.attention_flop_per_context_token / r_b)
+    )
 
     # ---- collectives per layer (on one micro-batch); sizes are words x micro x activation bytes
     up_bps, out_bps = acc.scaleup_bytes_per_s, net.scaleout_bytes_per_s
     ring = net.hop_seconds if net.collective == "ring" else None
     nodes_stage = np.ceil(tp / node)
 
-    def terms(kind: str, ranks: NDArray[np.float64], contiguous: bool = True
-              ) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    def terms(
+        kind: str, ranks: NDArray[np.float64], contiguous: bool = True
+    ) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]]:
         nodes = np.ceil(ranks / node) if contiguous else np.minimum(ranks, nodes_stage)
         return _coll_terms(kind, ranks, np.minimum(nodes, ranks), up_bps, out_bps, cs.protocols, ring)
 
     d = float(m.d_model)
     n_moe = float(m.n_moe_layers)
-    w_dense, w_moe = (L - n_moe) / L, n_moe / L       # share of layers of each kind
+    w_dense, w_moe = (L - n_moe) / L, n_moe / L  # share of layers of each kind
     layer = _CollectiveSum()
     red_a, red_b = terms("allreduce", r_a, False), terms("allreduce", r_b)
-    if m.parallel_layers:   # PaLM: QKV and FFN-up fused, one reduce each way
+    if m.parallel_layers:  # PaLM: QKV and FFN-up fused, one reduce each way
         layer.add(1.0, red_a, (a["qkv"] + a["up_dense"]) / r_b)
         layer.add(1.0, red_b, d / r_a)
     else:
-        layer.add(1.0, red_a, a["qkv"] / r_b)          # QKV
-        layer.add(1.0, red_b, d / r_a)                 # attention output
+        layer.add(1.0, red_a, a["qkv"] / r_b)  # QKV
+        layer.add(1.0, red_b, d / r_a)  # attention output
         if w_dense:
             layer.add(w_dense, red_a, a["up_dense"] / r_b)
             layer.add(w_dense, red_b, d / r_a)
@@ -332,8 +356,8 @@ def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
             layer.add(w_moe * (1.0 - use_ep), red_a, a["up_moe"] / r_b)
             layer.add(w_moe * (1.0 - use_ep), red_b, d / r_a)
             kk = np.minimum(float(m.n_active_experts), ep)
-            layer.add(w_moe * use_ep * 2.0, terms("alltoall", ep, False), kk * d / tp)   # dispatch + combine
-            layer.add(w_moe * use_ep, terms("allreduce", tp / ep), kk / ep * d)          # inside a group
+            layer.add(w_moe * use_ep * 2.0, terms("alltoall", ep, False), kk * d / tp)  # dispatch + combine
+            layer.add(w_moe * use_ep, terms("allreduce", tp / ep), kk / ep * d)  # inside a group
     tok_bytes = micro * act_bytes
     coll_s = (kappa * L) * layer.total(tok_bytes)
     kernel_s = kappa * (L * m.n_allreduce_per_layer * cs.kernel_launch_seconds)
@@ -341,14 +365,17 @@ def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
     # ---- pipeline: p - 1 point-to-point sends of the micro-batch's activations per token
     two = np.full(np.shape(tp), 2.0)
     pipe = _CollectiveSum()
-    p2p_words = 2.0 * d / tp   # a send moves all of S (see collective_seconds)
+    p2p_words = 2.0 * d / tp  # a send moves all of S (see collective_seconds)
     if ring is not None:
         pipe.add(pp - 1.0, _coll_terms("alltoall", two, None, up_bps, up_bps, ("LL",), ring), p2p_words)
     else:
         stages_per_node = np.maximum(1.0, np.floor(node / tp))
         cross = np.maximum(np.ceil(pp / stages_per_node) - 1.0, 0.0)
-        pipe.add(pp - 1.0 - cross, _coll_terms("alltoall", two, np.ones(np.shape(tp)), up_bps, out_bps,
-                                               cs.protocols), p2p_words)
+        pipe.add(
+            pp - 1.0 - cross,
+            _coll_terms("alltoall", two, np.ones(np.shape(tp)), up_bps, out_bps, cs.protocols),
+            p2p_words,
+        )
         pipe.add(cross, _coll_terms("alltoall", two, two, up_bps, out_bps, cs.protocols), p2p_words)
     pipe_s = pipe.total(tok_bytes)
 
@@ -360,26 +387,39 @@ def _evaluate(dep: Deployment, net: Interconnect, cs: ConstantSet,
     safe_t = np.where(feasible, token_s, 1.0)
     token_s = np.where(feasible, token_s, np.inf)
     util = np.where(feasible, (batch * flop_per_token / dep.peak_flop_per_s) / (n_dev * safe_t), 0.0)
-    usd = np.where(feasible, (TOKENS_PER_MILLION * dep.price_usd_per_hour / HOUR_S) * n_dev * safe_t / batch,
-                   np.inf)
+    usd = np.where(
+        feasible, (TOKENS_PER_MILLION * dep.price_usd_per_hour / HOUR_S) * n_dev * safe_t / batch, np.inf
+    )
+
     def bc(x: ArrayLike) -> NDArray[np.float64]:
         return np.broadcast_to(np.asarray(x, dtype=float), shape)
 
     terms_stack = np.stack([bc(mem_s), bc(comp_s), bc(coll_s), bc(pipe_s), bc(kernel_s)])
     bound = np.where(feasible, np.argmax(terms_stack, axis=0), len(BOUNDS) - 1).astype(np.int64)
-    return StepBreakdown(deployment=dep, n_devices=bc(n_dev), batch=bc(batch), kernel_seconds=bc(kernel_s),
-                         collective_seconds=bc(coll_s), pipeline_seconds=bc(pipe_s), memory_seconds=bc(mem_s),
-                         compute_seconds=bc(comp_s), token_seconds=bc(token_s),
-                         hbm_bytes_per_device=bc(hbm_need),
-                         utilization=bc(util), usd_per_million_tokens=bc(usd), feasible=feasible,
-                         reason=reason.astype(np.int64), bound_code=bound,
-                         hbm_capacity_bytes=dep.hbm_fraction * dep.accelerator.hbm_bytes,
-                         extras=MappingProxyType({"kv_replication": bc(rep),
-                                                  "pipeline_imbalance": bc(kappa)}))
+    return StepBreakdown(
+        deployment=dep,
+        n_devices=bc(n_dev),
+        batch=bc(batch),
+        kernel_seconds=bc(kernel_s),
+        collective_seconds=bc(coll_s),
+        pipeline_seconds=bc(pipe_s),
+        memory_seconds=bc(mem_s),
+        compute_seconds=bc(comp_s),
+        token_seconds=bc(token_s),
+        hbm_bytes_per_device=bc(hbm_need),
+        utilization=bc(util),
+        usd_per_million_tokens=bc(usd),
+        feasible=feasible,
+        reason=reason.astype(np.int64),
+        bound_code=bound,
+        hbm_capacity_bytes=dep.hbm_fraction * dep.accelerator.hbm_bytes,
+        extras=MappingProxyType({"kv_replication": bc(rep), "pipeline_imbalance": bc(kappa)}),
+    )
 
 
-def _number(name: str, value: object, *, low: float = 0.0, low_open: bool = False,
-            allow_inf: bool = False) -> float:
+def _number(
+    name: str, value: object, *, low: float = 0.0, low_open: bool = False, allow_inf: bool = False
+) -> float:
     """A scalar argument as a float: no strings, no booleans, no NaN; ``> low`` or ``>= low``."""
     if isinstance(value, (str, bytes, bool)) or not hasattr(value, "__float__"):
         raise ValueError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
@@ -399,11 +439,17 @@ def _no_strings(name: str, value: object) -> None:
         raise ValueError(f"{name} must not be empty, got {value!r}")
 
 
-def resolve(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None, *,
-            constants: str | ConstantSet = "erdil-paper", weight_format: str | NumberFormat = "bf16",
-            kv_format: str | NumberFormat = "bf16", context_tokens: float = 0.0,
-            activation_bytes: float = 2.0, layout: Layout | None = None
-            ) -> tuple[Deployment, Interconnect, ConstantSet]:
+def resolve(
+    accelerator: str | Accelerator | Deployment,
+    model: str | ModelSpec | None = None,
+    *,
+    constants: str | ConstantSet = "erdil-paper",
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    context_tokens: float = 0.0,
+    activation_bytes: float = 2.0,
+    layout: Layout | None = None,
+) -> tuple[Deployment, Interconnect, ConstantSet]:
     """The public boundary of the network model: one :class:`~inferecon.specs.deployment.Deployment`.
 
     - ``accelerator`` a catalogue id: the constant set's overrides apply (under ``"erdil-paper"``,
@@ -428,19 +474,34 @@ def resolve(accelerator: str | Accelerator | Deployment, model: str | ModelSpec 
     else:
         if model is None:
             raise ValueError("model is required (pass a catalogue id or a ModelSpec)")
-        if isinstance(accelerator, str) and accelerator.strip().lower() not in ACCELERATORS \
-                and isinstance(model, str) and model.strip().lower() in ACCELERATORS:
-            raise ValueError(f"arguments are (accelerator, model), got accelerator={accelerator!r}, "
-                             f"model={model!r}: swap them")
-        dep = deployment(cs.accelerator(accelerator), model, weight_format=weight_format, kv_format=kv_format,
-                         context_tokens=context_tokens, layout=layout, flop_utilization=cs.flop_utilization,
-                         bandwidth_utilization=cs.bandwidth_utilization, hbm_fraction=cs.hbm_usable_fraction,
-                         activation_bytes=_number("activation_bytes", activation_bytes, low_open=True))
+        if (
+            isinstance(accelerator, str)
+            and accelerator.strip().lower() not in ACCELERATORS
+            and isinstance(model, str)
+            and model.strip().lower() in ACCELERATORS
+        ):
+            raise ValueError(
+                f"arguments are (accelerator, model), got accelerator={accelerator!r}, "
+                f"model={model!r}: swap them"
+            )
+        dep = deployment(
+            cs.accelerator(accelerator),
+            model,
+            weight_format=weight_format,
+            kv_format=kv_format,
+            context_tokens=context_tokens,
+            layout=layout,
+            flop_utilization=cs.flop_utilization,
+            bandwidth_utilization=cs.bandwidth_utilization,
+            hbm_fraction=cs.hbm_usable_fraction,
+            activation_bytes=_number("activation_bytes", activation_bytes, low_open=True),
+        )
     return dep, get_interconnect(dep.accelerator), cs
 
 
-def _split_arrays(tp: ArrayLike, tp_heads: ArrayLike, pp: ArrayLike, ep: ArrayLike,
-                  batch: ArrayLike) -> list[NDArray[np.float64]]:
+def _split_arrays(
+    tp: ArrayLike, tp_heads: ArrayLike, pp: ArrayLike, ep: ArrayLike, batch: ArrayLike
+) -> list[NDArray[np.float64]]:
     out = []
     for name, v in (("tp", tp), ("tp_heads", tp_heads), ("pp", pp), ("ep", ep), ("batch", batch)):
         _no_strings(name, v)
@@ -448,13 +509,22 @@ def _split_arrays(tp: ArrayLike, tp_heads: ArrayLike, pp: ArrayLike, ep: ArrayLi
     return out
 
 
-def evaluate_configurations(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None,
-                            *, tp: ArrayLike, tp_heads: ArrayLike, pp: ArrayLike, ep: ArrayLike,
-                            batch: ArrayLike, context_tokens: ArrayLike | None = None,
-                            weight_format: str | NumberFormat = "bf16",
-                            kv_format: str | NumberFormat = "bf16", activation_bytes: float = 2.0,
-                            constants: str | ConstantSet = "erdil-paper",
-                            demand_tokens_per_s: float = math.inf) -> StepBreakdown:
+def evaluate_configurations(
+    accelerator: str | Accelerator | Deployment,
+    model: str | ModelSpec | None = None,
+    *,
+    tp: ArrayLike,
+    tp_heads: ArrayLike,
+    pp: ArrayLike,
+    ep: ArrayLike,
+    batch: ArrayLike,
+    context_tokens: ArrayLike | None = None,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    activation_bytes: float = 2.0,
+    constants: str | ConstantSet = "erdil-paper",
+    demand_tokens_per_s: float = math.inf,
+) -> StepBreakdown:
     """Evaluate many configurations at once; infeasible ones are *masked*, not raised.
 
     The inputs broadcast against each other; ``context_tokens`` defaults to the
@@ -468,9 +538,15 @@ def evaluate_configurations(accelerator: str | Accelerator | Deployment, model: 
     else:
         _no_strings("context_tokens", context_tokens)
         ctx = non_negative("context_tokens", context_tokens)
-    dep, net, cs = resolve(accelerator, model, constants=constants, weight_format=weight_format,
-                           kv_format=kv_format, context_tokens=float(ctx) if ctx.ndim == 0 else 0.0,
-                           activation_bytes=activation_bytes)
+    dep, net, cs = resolve(
+        accelerator,
+        model,
+        constants=constants,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        context_tokens=float(ctx) if ctx.ndim == 0 else 0.0,
+        activation_bytes=activation_bytes,
+    )
     if isinstance(accelerator, Deployment) and ctx.ndim == 0:
         dep = replace(dep, context_tokens=float(ctx))
     arrs = _split_arrays(tp, tp_heads, pp, ep, batch)
@@ -479,13 +555,21 @@ def evaluate_configurations(accelerator: str | Accelerator | Deployment, model: 
     return _evaluate(dep, net, cs, tp_a, heads_a, pp_a, ep_a, batch_a, ctx, dem)
 
 
-def decode_step_breakdown(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None,
-                          batch: ArrayLike = 1, context_tokens: ArrayLike | None = None, *,
-                          tp: int | None = None,
-                          tp_heads: int | None = None, pp: int | None = None, ep: int | None = None,
-                          weight_format: str | NumberFormat = "bf16",
-                          kv_format: str | NumberFormat = "bf16", activation_bytes: float = 2.0,
-                          constants: str | ConstantSet = "erdil-paper") -> StepBreakdown:
+def decode_step_breakdown(
+    accelerator: str | Accelerator | Deployment,
+    model: str | ModelSpec | None = None,
+    batch: ArrayLike = 1,
+    context_tokens: ArrayLike | None = None,
+    *,
+    tp: int | None = None,
+    tp_heads: int | None = None,
+    pp: int | None = None,
+    ep: int | None = None,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    activation_bytes: float = 2.0,
+    constants: str | ConstantSet = "erdil-paper",
+) -> StepBreakdown:
     """Decode step of one replica with ``tp x pp`` devices, term by term; raises if infeasible.
 
     Parameters
@@ -514,29 +598,46 @@ def decode_step_breakdown(accelerator: str | Accelerator | Deployment, model: st
     t = lay.tp if tp is None else tp
     h = (lay.tp_heads if tp is None else t) if tp_heads is None else tp_heads
     split = dict(tp=t, tp_heads=h, pp=lay.pp if pp is None else pp, ep=lay.ep if ep is None else ep)
-    out = evaluate_configurations(accelerator, model, **split, batch=batch, context_tokens=context_tokens,
-                                  weight_format=weight_format, kv_format=kv_format,
-                                  activation_bytes=activation_bytes, constants=constants)
+    out = evaluate_configurations(
+        accelerator,
+        model,
+        **split,
+        batch=batch,
+        context_tokens=context_tokens,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        activation_bytes=activation_bytes,
+        constants=constants,
+    )
     if np.all(out.feasible):
-        if all(np.ndim(v) == 0 for v in split.values()):   # one split: the deployment carries it
-            out = replace(out, deployment=replace(out.deployment, layout=Layout(**{k: int(v) for k,
-                                                                                   v in split.items()})))
+        if all(np.ndim(v) == 0 for v in split.values()):  # one split: the deployment carries it
+            out = replace(
+                out,
+                deployment=replace(out.deployment, layout=Layout(**{k: int(v) for k, v in split.items()})),
+            )
         return out
     texts = sorted({str(x) for x in np.unique(out.reason_text[~out.feasible])})
     where = ", ".join(f"{k}={v}" for k, v in split.items())
-    raise ValueError(f"infeasible configuration {where} of {out.deployment.model.name} on "
-                     f"{out.deployment.accelerator.name}: " + " | ".join(texts))
+    raise ValueError(
+        f"infeasible configuration {where} of {out.deployment.model.name} on "
+        f"{out.deployment.accelerator.name}: " + " | ".join(texts)
+    )
 
 
-def token_latency_seconds(accelerator: str | Accelerator | Deployment, model: str | ModelSpec | None = None,
-                          batch: ArrayLike = 1, context_tokens: ArrayLike | None = None,
-                          **kwargs: Any) -> NDArray[np.float64]:
+def token_latency_seconds(
+    accelerator: str | Accelerator | Deployment,
+    model: str | ModelSpec | None = None,
+    batch: ArrayLike = 1,
+    context_tokens: ArrayLike | None = None,
+    **kwargs: Any,
+) -> NDArray[np.float64]:
     """Seconds per generated token of one sequence; see :func:`decode_step_breakdown`."""
     return decode_step_breakdown(accelerator, model, batch, context_tokens, **kwargs).token_seconds
 
 
-def erdil_activation_bytes(model: str | ModelSpec, batch: ArrayLike,
-                           activation_bytes: float = 2.0) -> NDArray[np.float64]:
+def erdil_activation_bytes(
+    model: str | ModelSpec, batch: ArrayLike, activation_bytes: float = 2.0
+) -> NDArray[np.float64]:
     """Matmul input/output activation bytes of one decode step, Erdil eq. 43's extra memory term.
 
     .. math::
@@ -551,11 +652,10 @@ def erdil_activation_bytes(model: str | ModelSpec, batch: ArrayLike,
     b = at_least_one("batch", batch)
     a = float(positive("activation_bytes", activation_bytes))
     g = m.gqa_group
-    widths = (2 * m.d_model + (1 + 2 / g) * m.n_heads * m.d_head + m.n_heads * m.d_head
-              + 2 * m.d_model + 2 * m.d_ff)
+    widths = (
+        2 * m.d_model + (1 + 2 / g) * m.n_heads * m.d_head + m.n_heads * m.d_head + 2 * m.d_model + 2 * m.d_ff
+    )
     return m.n_layers * b * widths * a
 
 
 # --------------------------------------------------------------------------- Erdil §2.2 closed form
-
-

@@ -22,29 +22,55 @@ HBM at a context length, and the prefill (prompt-processing) time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dataclasses import dataclass
-
 from inferecon._validate import at_least_one, fraction, non_negative
+from inferecon.serving.moe import params_read_per_step
 from inferecon.specs.deployment import USABLE_HBM_FRACTION, Deployment, deployment
 from inferecon.specs.hardware import ACCELERATORS, Accelerator, get_accelerator
 from inferecon.specs.models import MODELS, ModelSpec, get_model
-from inferecon.serving.moe import params_read_per_step
 from inferecon.specs.precision import FORMATS, NumberFormat, get_format
 from inferecon.units import TOKENS_PER_MILLION, format_bytes, format_count
 
-__all__ = ["BOUNDS", "RooflineStep", "decode_step", "prefill_step",
-           "decode_memory_seconds", "decode_compute_seconds", "decode_step_seconds",
-           "dense_optimal_batch", "optimal_batch", "decode_bound", "decode_mfu",
-           "weight_bytes", "kv_cache_bytes", "max_batch", "min_devices", "cost_optimal_batch",
-           "kv_arithmetic_intensity", "kv_weight_parity_batch", "kv_bound_context",
-           "prefill_flop", "prefill_memory_seconds", "prefill_compute_seconds", "prefill_seconds",
-           "prefill_mfu", "optimal_batch_table",
-           "ERDIL_FLOP_UTILIZATION", "ERDIL_BANDWIDTH_UTILIZATION", "USABLE_HBM_FRACTION",
-           "MISTRAL_LARGE_2", "LLAMA_2_7B", "LLAMA_2_13B", "CODE_LLAMA_34B", "LLAMA_2_70B",
-           "BRENNDOERFER_TABLE_MODELS"]
+__all__ = [
+    "BOUNDS",
+    "BRENNDOERFER_TABLE_MODELS",
+    "CODE_LLAMA_34B",
+    "ERDIL_BANDWIDTH_UTILIZATION",
+    "ERDIL_FLOP_UTILIZATION",
+    "LLAMA_2_7B",
+    "LLAMA_2_13B",
+    "LLAMA_2_70B",
+    "MISTRAL_LARGE_2",
+    "USABLE_HBM_FRACTION",
+    "RooflineStep",
+    "cost_optimal_batch",
+    "decode_bound",
+    "decode_compute_seconds",
+    "decode_memory_seconds",
+    "decode_mfu",
+    "decode_step",
+    "decode_step_seconds",
+    "dense_optimal_batch",
+    "kv_arithmetic_intensity",
+    "kv_bound_context",
+    "kv_cache_bytes",
+    "kv_weight_parity_batch",
+    "max_batch",
+    "min_devices",
+    "optimal_batch",
+    "optimal_batch_table",
+    "prefill_compute_seconds",
+    "prefill_flop",
+    "prefill_memory_seconds",
+    "prefill_mfu",
+    "prefill_seconds",
+    "prefill_step",
+    "weight_bytes",
+]
 
 #: Sustained fraction of peak FLOP/s that Erdil's paper assumes (§4; his notebook uses 1.0).
 ERDIL_FLOP_UTILIZATION = 0.70
@@ -68,6 +94,7 @@ BRENNDOERFER_TABLE_MODELS: tuple[ModelSpec, ...] = (LLAMA_2_7B, LLAMA_2_13B, COD
 # Decode step
 # ----------------------------------------------------------------------------------------
 
+
 def _peak(acc: Accelerator, fmt: NumberFormat) -> float:
     return acc.peak_flop_per_s(fmt.compute_precision)
 
@@ -86,7 +113,9 @@ def _boundary(accelerator: str | Accelerator, model: str | ModelSpec, **kw: obje
 
 def _context(context_tokens: ArrayLike) -> ArrayLike:
     if context_tokens is None:
-        raise ValueError("context_tokens must be a number >= 0 (tokens in each sequence's KV cache), got None")
+        raise ValueError(
+            "context_tokens must be a number >= 0 (tokens in each sequence's KV cache), got None"
+        )
     return context_tokens
 
 
@@ -133,7 +162,9 @@ class RooflineStep:
 
     @property
     def tokens_per_s(self) -> NDArray[np.float64]:
-        """Tokens per second of the replica (generated, or prompt tokens for a prefill); 0 where it does not fit."""
+        """Tokens per second of the replica (generated, or prompt tokens for a prefill).
+
+        0 where the step does not fit."""
         t = np.maximum(self.memory_seconds, self.compute_seconds)
         return np.where(self.fits, self.tokens / t, 0.0)
 
@@ -158,13 +189,15 @@ class RooflineStep:
         need = float(np.ravel(self.hbm_required_bytes)[i])
         b = float(np.ravel(np.broadcast_to(self.batch, self.fits.shape))[i])
         ctx = float(np.ravel(np.broadcast_to(self.context_tokens, self.fits.shape))[i])
-        return (f"{d.model.name} does not fit on {d.n_devices} x {d.accelerator.name}: weights in "
-                f"{d.weight_format.id} ({format_bytes(d.weight_bytes)}) and the KV cache of {b:,.0f} "
-                f"sequence(s) at {ctx:,.0f} tokens ({self.phase}) need {format_bytes(need)}, but "
-                f"{d.n_devices} x {d.hbm_fraction:g} x {format_bytes(d.accelerator.hbm_bytes)} = "
-                f"{format_bytes(self.hbm_available_bytes)} is usable; short by "
-                f"{format_bytes(need - self.hbm_available_bytes)}. Use more devices, a smaller format, "
-                f"a smaller batch or a shorter context.")
+        return (
+            f"{d.model.name} does not fit on {d.n_devices} x {d.accelerator.name}: weights in "
+            f"{d.weight_format.id} ({format_bytes(d.weight_bytes)}) and the KV cache of {b:,.0f} "
+            f"sequence(s) at {ctx:,.0f} tokens ({self.phase}) need {format_bytes(need)}, but "
+            f"{d.n_devices} x {d.hbm_fraction:g} x {format_bytes(d.accelerator.hbm_bytes)} = "
+            f"{format_bytes(self.hbm_available_bytes)} is usable; short by "
+            f"{format_bytes(need - self.hbm_available_bytes)}. Use more devices, a smaller format, "
+            f"a smaller batch or a shorter context."
+        )
 
     def require_fit(self) -> RooflineStep:
         """This step if every point fits; otherwise a ValueError saying what does not fit, by how much."""
@@ -173,8 +206,9 @@ class RooflineStep:
         return self
 
 
-def decode_step(deployment: Deployment, batch: ArrayLike,
-                context_tokens: ArrayLike | None = None) -> RooflineStep:
+def decode_step(
+    deployment: Deployment, batch: ArrayLike, context_tokens: ArrayLike | None = None
+) -> RooflineStep:
     """The roofline of one decode step of ``deployment`` at each ``batch`` (and context).
 
     .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(b) + b\\,\\ell\\,k_\\mathrm{kv}}{n\\,u_B B},
@@ -184,8 +218,10 @@ def decode_step(deployment: Deployment, batch: ArrayLike,
     ``context_tokens`` defaults to the deployment's; an array broadcasts against ``batch``.
     """
     if not isinstance(deployment, Deployment):
-        raise ValueError(f"deployment must be a Deployment (build one with inferecon.specs.deployment."
-                         f"deployment), got {deployment!r}")
+        raise ValueError(
+            f"deployment must be a Deployment (build one with inferecon.specs.deployment."
+            f"deployment), got {deployment!r}"
+        )
     d = deployment
     b = at_least_one("batch", batch)
     ctx = non_negative("context_tokens", d.context_tokens if context_tokens is None else context_tokens)
@@ -200,18 +236,30 @@ def decode_step(deployment: Deployment, batch: ArrayLike,
     def bc(x: ArrayLike) -> NDArray[np.float64]:
         return np.broadcast_to(np.asarray(x, dtype=np.float64), shape)
 
-    return RooflineStep(deployment=d, phase="decode", batch=bc(b), context_tokens=bc(ctx), tokens=bc(b),
-                        memory_seconds=bc(mem),
-                      compute_seconds=bc(comp), hbm_required_bytes=bc(need),
-                      hbm_available_bytes=d.usable_hbm_bytes)
+    return RooflineStep(
+        deployment=d,
+        phase="decode",
+        batch=bc(b),
+        context_tokens=bc(ctx),
+        tokens=bc(b),
+        memory_seconds=bc(mem),
+        compute_seconds=bc(comp),
+        hbm_required_bytes=bc(need),
+        hbm_available_bytes=d.usable_hbm_bytes,
+    )
 
 
-def decode_memory_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
-                          batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                          weight_format: str | NumberFormat = "bf16",
-                          kv_format: str | NumberFormat = "bf16",
-                          bandwidth_utilization: float = 1.0,
-                          n_devices: int = 1) -> NDArray[np.float64]:
+def decode_memory_seconds(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    bandwidth_utilization: float = 1.0,
+    n_devices: int = 1,
+) -> NDArray[np.float64]:
     """HBM time of one decode step (the memory roof; capacity is not checked, see :func:`decode_step`).
 
     .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(b) + b\\,\\ell\\,k_\\mathrm{kv}}{n\\,u_B B}
@@ -220,16 +268,27 @@ def decode_memory_seconds(accelerator: str | Accelerator, model: str | ModelSpec
     read for an MoE (:func:`inferecon.serving.moe.params_read_per_step`); :math:`\\ell` is the number
     of cached tokens each sequence attends to :cite:`erdil2025inference` (§2.1, §3.1).
     """
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=n_devices,
+    )
     return decode_step(d, batch, _context(context_tokens)).memory_seconds
 
 
-def decode_compute_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
-                           batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                           weight_format: str | NumberFormat = "bf16",
-                           flop_utilization: float = 1.0,
-                           n_devices: int = 1) -> NDArray[np.float64]:
+def decode_compute_seconds(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    n_devices: int = 1,
+) -> NDArray[np.float64]:
     """Arithmetic time of one decode step (the compute roof; capacity is not checked).
 
     .. math:: t_\\mathrm{comp} = \\frac{b\\,(2N_\\mathrm{active} + a\\ell)}{n\\,u_C C}
@@ -237,19 +296,29 @@ def decode_compute_seconds(accelerator: str | Accelerator, model: str | ModelSpe
     The FLOP/s used is the accelerator's dense rate at the weight format's compute precision
     (16-bit for weight-only formats such as ``int4-g128``).
     """
-    d = _boundary(accelerator, model, weight_format=weight_format, flop_utilization=flop_utilization,
-                  n_devices=n_devices)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        flop_utilization=flop_utilization,
+        n_devices=n_devices,
+    )
     return decode_step(d, batch, _context(context_tokens)).compute_seconds
 
 
-def decode_step_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
-                        batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                        weight_format: str | NumberFormat = "bf16",
-                        kv_format: str | NumberFormat = "bf16",
-                        flop_utilization: float = 1.0,
-                        bandwidth_utilization: float = 1.0,
-                        n_devices: int = 1,
-                        hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
+def decode_step_seconds(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+    n_devices: int = 1,
+    hbm_fraction: float = USABLE_HBM_FRACTION,
+) -> NDArray[np.float64]:
     """Roofline time of one decode step, :math:`\\max(t_\\mathrm{mem}, t_\\mathrm{comp})`.
 
     Broadcasts over ``batch`` and ``context_tokens``. Raises ValueError, saying what does not
@@ -257,34 +326,58 @@ def decode_step_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
     configuration that does not fit gets no time. :func:`decode_step` returns the same step
     with its bound and feasibility per point instead.
     """
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
-                  n_devices=n_devices, hbm_fraction=hbm_fraction)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=n_devices,
+        hbm_fraction=hbm_fraction,
+    )
     return decode_step(d, batch, _context(context_tokens)).require_fit().seconds
 
 
-def decode_bound(accelerator: str | Accelerator, model: str | ModelSpec,
-                 batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-                 weight_format: str | NumberFormat = "bf16",
-                 kv_format: str | NumberFormat = "bf16",
-                 flop_utilization: float = 1.0,
-                 bandwidth_utilization: float = 1.0,
-                 n_devices: int = 1,
-                 hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.str_]:
+def decode_bound(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+    n_devices: int = 1,
+    hbm_fraction: float = USABLE_HBM_FRACTION,
+) -> NDArray[np.str_]:
     """``"memory"`` where :math:`t_\\mathrm{mem} \\ge t_\\mathrm{comp}`, ``"compute"`` where not,
     ``"capacity"`` where the step does not fit in HBM."""
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
-                  n_devices=n_devices, hbm_fraction=hbm_fraction)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=n_devices,
+        hbm_fraction=hbm_fraction,
+    )
     return decode_step(d, batch, _context(context_tokens)).bound
 
 
-def decode_mfu(accelerator: str | Accelerator, model: str | ModelSpec,
-               batch: ArrayLike, context_tokens: ArrayLike = 0.0, *,
-               weight_format: str | NumberFormat = "bf16",
-               kv_format: str | NumberFormat = "bf16",
-               flop_utilization: float = 1.0,
-               bandwidth_utilization: float = 1.0) -> NDArray[np.float64]:
+def decode_mfu(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+) -> NDArray[np.float64]:
     """Model FLOP utilization of a decode step at the roofline bound (capacity not checked).
 
     .. math:: \\mathrm{MFU} = \\frac{b\\,(2N_\\mathrm{active} + a\\ell)}{t(b)\\,C}
@@ -294,8 +387,14 @@ def decode_mfu(accelerator: str | Accelerator, model: str | ModelSpec,
     It rises as :math:`b/b^*` while memory-bound and saturates at :math:`u_C`. Independent of
     the device count under ideal sharding.
     """
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+    )
     st = decode_step(d, batch, _context(context_tokens))
     return d.flop_utilization * st.compute_seconds / np.maximum(st.memory_seconds, st.compute_seconds)
 
@@ -304,10 +403,14 @@ def decode_mfu(accelerator: str | Accelerator, model: str | ModelSpec,
 # The batch at which decoding turns compute-bound
 # ----------------------------------------------------------------------------------------
 
-def dense_optimal_batch(accelerator: "str | Accelerator",
-                        weight_format: "str | NumberFormat" = "bf16", *,
-                        flop_utilization: ArrayLike = 1.0,
-                        bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+
+def dense_optimal_batch(
+    accelerator: str | Accelerator,
+    weight_format: str | NumberFormat = "bf16",
+    *,
+    flop_utilization: ArrayLike = 1.0,
+    bandwidth_utilization: ArrayLike = 1.0,
+) -> NDArray[np.float64]:
     """Batch at which a dense model's short-context decode turns compute-bound.
 
     .. math:: b^* = \\frac{p_w\\,u_C C}{2\\,u_B B}
@@ -325,12 +428,16 @@ def dense_optimal_batch(accelerator: "str | Accelerator",
     return np.asarray(fmt.bytes_per_element * uc * c / (2.0 * ub * acc.hbm_bytes_per_s))
 
 
-def optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
-                  context_tokens: ArrayLike = 0.0, *,
-                  weight_format: "str | NumberFormat" = "bf16",
-                  kv_format: "str | NumberFormat" = "bf16",
-                  flop_utilization: ArrayLike = 1.0,
-                  bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+def optimal_batch(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: ArrayLike = 1.0,
+    bandwidth_utilization: ArrayLike = 1.0,
+) -> NDArray[np.float64]:
     """The batch :math:`b^*` at which a decode step turns compute-bound, with context and MoE.
 
     Per-sequence KV time :math:`K = \\ell k_\\mathrm{kv}/(u_B B)`, per-sequence arithmetic time
@@ -364,11 +471,11 @@ def optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
     bw, c = ub * acc.hbm_bytes_per_s, uc * _peak(acc, wf)
     k_time = ctx * m.kv_bytes_per_token(kf.bytes_per_element) / bw
     f_time = m.flop_per_token(ctx) / c
-    slope = f_time - k_time                       # per-sequence arithmetic minus KV time
+    slope = f_time - k_time  # per-sequence arithmetic minus KV time
     ok = slope > 0
     safe = np.where(ok, slope, 1.0)
     w_max = wf.bytes_per_element * m.matmul_params / bw
-    closed = np.where(ok, w_max / safe, np.inf)   # exact for dense; upper bound for MoE
+    closed = np.where(ok, w_max / safe, np.inf)  # exact for dense; upper bound for MoE
     if not m.is_moe:
         return np.maximum(closed, 1.0)
     # MoE: g(b) = W(b) - b (F - K) is concave with g(b_hi) <= 0; bisect on log b in [0, log b_hi].
@@ -388,8 +495,7 @@ def optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
     return np.where(~ok, np.inf, np.where(compute_bound_at_1, 1.0, root))
 
 
-def kv_arithmetic_intensity(model: "str | ModelSpec",
-                            kv_format: "str | NumberFormat" = "bf16") -> float:
+def kv_arithmetic_intensity(model: str | ModelSpec, kv_format: str | NumberFormat = "bf16") -> float:
     """Attention FLOPs per byte of KV cache read, :math:`a / k_\\mathrm{kv}`.
 
     For standard attention :math:`a/k = 4 L h d / (2 L h_\\mathrm{kv} d\\,p) = 2g/p` with GQA
@@ -398,14 +504,20 @@ def kv_arithmetic_intensity(model: "str | ModelSpec",
     :math:`C/B`, long-context decoding stays memory-bound at every batch.
     """
     m = get_model(model)
-    return float(m.attention_flop_per_context_token / m.kv_bytes_per_token(get_format(kv_format).bytes_per_element))
+    return float(
+        m.attention_flop_per_context_token / m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
+    )
 
 
-def kv_bound_context(accelerator: "str | Accelerator", model: "str | ModelSpec", *,
-                     weight_format: "str | NumberFormat" = "bf16",
-                     kv_format: "str | NumberFormat" = "bf16",
-                     flop_utilization: ArrayLike = 1.0,
-                     bandwidth_utilization: ArrayLike = 1.0) -> NDArray[np.float64]:
+def kv_bound_context(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: ArrayLike = 1.0,
+    bandwidth_utilization: ArrayLike = 1.0,
+) -> NDArray[np.float64]:
     """Context length beyond which decoding is memory-bound at *every* batch size.
 
     :math:`b^*` is finite only while a sequence's arithmetic time exceeds its KV-read time,
@@ -424,15 +536,23 @@ def kv_bound_context(accelerator: "str | Accelerator", model: "str | ModelSpec",
     uc = fraction("flop_utilization", flop_utilization)
     ub = fraction("bandwidth_utilization", bandwidth_utilization)
     c, bw = uc * _peak(acc, wf), ub * acc.hbm_bytes_per_s
-    denom = m.kv_bytes_per_token(get_format(kv_format).bytes_per_element) / bw - m.attention_flop_per_context_token / c
+    denom = (
+        m.kv_bytes_per_token(get_format(kv_format).bytes_per_element) / bw
+        - m.attention_flop_per_context_token / c
+    )
     num = 2.0 * m.active_matmul_params / c
     denom = np.asarray(denom * np.ones(np.broadcast(uc, ub).shape))
-    return np.divide(num, denom, out=np.full(denom.shape, np.inf), where=denom > 0)
+    out: NDArray[np.float64] = np.divide(num, denom, out=np.full(denom.shape, np.inf), where=denom > 0)
+    return out
 
 
-def kv_weight_parity_batch(model: "str | ModelSpec", context_tokens: ArrayLike, *,
-                           weight_format: "str | NumberFormat" = "bf16",
-                           kv_format: "str | NumberFormat" = "bf16") -> NDArray[np.float64]:
+def kv_weight_parity_batch(
+    model: str | ModelSpec,
+    context_tokens: ArrayLike,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+) -> NDArray[np.float64]:
     """Batch above which a step reads more KV cache than weights (dense model).
 
     .. math:: b_\\mathrm{kv} = \\frac{p_w N_\\mathrm{matmul}}{\\ell\\,k_\\mathrm{kv}}
@@ -444,14 +564,16 @@ def kv_weight_parity_batch(model: "str | ModelSpec", context_tokens: ArrayLike, 
     ctx = non_negative("context_tokens", context_tokens)
     kv = ctx * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
     w = get_format(weight_format).bytes_per_element * m.matmul_params
-    return np.divide(w, kv, out=np.full(np.shape(kv), np.inf), where=kv > 0)
+    out: NDArray[np.float64] = np.divide(w, kv, out=np.full(np.shape(kv), np.inf), where=kv > 0)
+    return out
 
 
 # ----------------------------------------------------------------------------------------
 # Memory capacity
 # ----------------------------------------------------------------------------------------
 
-def weight_bytes(model: "str | ModelSpec", weight_format: "str | NumberFormat" = "bf16") -> float:
+
+def weight_bytes(model: str | ModelSpec, weight_format: str | NumberFormat = "bf16") -> float:
     """Bytes to hold every parameter (all experts, embeddings included): :math:`p_w N_\\mathrm{total}`.
 
     Simplification: every tensor is stored in ``weight_format`` (real INT4 checkpoints often
@@ -461,8 +583,12 @@ def weight_bytes(model: "str | ModelSpec", weight_format: "str | NumberFormat" =
     return float(get_format(weight_format).bytes_per_element * m.total_params)
 
 
-def kv_cache_bytes(model: "str | ModelSpec", context_tokens: ArrayLike, batch: ArrayLike = 1,
-                   kv_format: "str | NumberFormat" = "bf16") -> NDArray[np.float64]:
+def kv_cache_bytes(
+    model: str | ModelSpec,
+    context_tokens: ArrayLike,
+    batch: ArrayLike = 1,
+    kv_format: str | NumberFormat = "bf16",
+) -> NDArray[np.float64]:
     """KV cache of ``batch`` sequences of ``context_tokens`` tokens: :math:`b\\,\\ell\\,k_\\mathrm{kv}`."""
     m = get_model(model)
     ctx = non_negative("context_tokens", context_tokens)
@@ -470,12 +596,16 @@ def kv_cache_bytes(model: "str | ModelSpec", context_tokens: ArrayLike, batch: A
     return b * ctx * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
 
 
-def max_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
-              context_tokens: ArrayLike, *,
-              weight_format: "str | NumberFormat" = "bf16",
-              kv_format: "str | NumberFormat" = "bf16",
-              n_devices: ArrayLike = 1,
-              hbm_fraction: ArrayLike = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
+def max_batch(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    context_tokens: ArrayLike,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    n_devices: ArrayLike = 1,
+    hbm_fraction: ArrayLike = USABLE_HBM_FRACTION,
+) -> NDArray[np.float64]:
     """Largest batch whose weights and KV caches fit in the devices' HBM.
 
     .. math:: b_\\mathrm{max} = \\left\\lfloor \\frac{n\\,f\\,H - p_w N_\\mathrm{total}}
@@ -501,16 +631,20 @@ def max_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
     free = usable - w
     if np.any(free <= 0):
         i = np.argmax(np.ravel(free <= 0))
-        n_bad, f_bad = float(np.ravel(np.broadcast_to(n, free.shape))[i]), float(np.ravel(np.broadcast_to(f, free.shape))[i])
+        n_bad, f_bad = (
+            float(np.ravel(np.broadcast_to(n, free.shape))[i]),
+            float(np.ravel(np.broadcast_to(f, free.shape))[i]),
+        )
         hold = n_bad * f_bad * acc.hbm_bytes
         need_s, hold_s = format_bytes(w), format_bytes(hold)
-        if need_s == hold_s:   # e.g. 141.1 GB of weights against 0.936 x 150.8 GB: show the difference
+        if need_s == hold_s:  # e.g. 141.1 GB of weights against 0.936 x 150.8 GB: show the difference
             need_s, hold_s = format_bytes(w, digits=5), format_bytes(hold, digits=5)
         raise ValueError(
             f"{m.name} weights in {wf.id} need {need_s} ({format_count(m.total_params)} "
             f"parameters x {wf.bytes_per_element:g} B) but {n_bad:g} x {acc.name} hold "
             f"{hold_s} (hbm_fraction {f_bad:g}); "
-            f"use more devices or a smaller weight format")
+            f"use more devices or a smaller weight format"
+        )
     per_seq = ctx * m.kv_bytes_per_token(kf.bytes_per_element)
     free, per_seq = np.broadcast_arrays(free, per_seq)
     out = np.full(free.shape, np.inf)
@@ -518,10 +652,16 @@ def max_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
     return out
 
 
-def min_devices(accelerator: str | Accelerator, model: str | ModelSpec, batch: ArrayLike = 1,
-                context_tokens: ArrayLike = 0.0, *, weight_format: str | NumberFormat = "bf16",
-                kv_format: str | NumberFormat = "bf16",
-                hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.int64]:
+def min_devices(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    batch: ArrayLike = 1,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    hbm_fraction: float = USABLE_HBM_FRACTION,
+) -> NDArray[np.int64]:
     """Fewest ideally sharded devices whose usable HBM holds the weights and ``batch`` KV caches.
 
     .. math:: n_\\mathrm{min} = \\left\\lceil \\frac{p_w N_\\mathrm{total} + b\\,\\ell\\,k_\\mathrm{kv}}{f H}
@@ -531,21 +671,27 @@ def min_devices(accelerator: str | Accelerator, model: str | ModelSpec, batch: A
     count at which a roofline price exists at all (DeepSeek-V3 in bf16: 1.34 TB over
     0.9 x 85.5 GB per H100, 18 devices).
     """
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  hbm_fraction=hbm_fraction)
+    d = _boundary(
+        accelerator, model, weight_format=weight_format, kv_format=kv_format, hbm_fraction=hbm_fraction
+    )
     b = at_least_one("batch", batch)
     ctx = non_negative("context_tokens", context_tokens)
     need = d.weight_bytes + b * ctx * d.kv_bytes_per_token
     return np.asarray(np.ceil(need / (d.hbm_fraction * d.accelerator.hbm_bytes)), dtype=np.int64)
 
 
-def cost_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec",
-                       context_tokens: ArrayLike = 0.0, *,
-                       weight_format: "str | NumberFormat" = "bf16",
-                       kv_format: "str | NumberFormat" = "bf16",
-                       flop_utilization: ArrayLike = 1.0, bandwidth_utilization: ArrayLike = 1.0,
-                       n_devices: ArrayLike = 1,
-                       hbm_fraction: ArrayLike = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
+def cost_optimal_batch(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    context_tokens: ArrayLike = 0.0,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: ArrayLike = 1.0,
+    bandwidth_utilization: ArrayLike = 1.0,
+    n_devices: ArrayLike = 1,
+    hbm_fraction: ArrayLike = USABLE_HBM_FRACTION,
+) -> NDArray[np.float64]:
     """Smallest whole batch that reaches the minimum cost per token and fits in memory.
 
     .. math:: b_\\mathrm{serve} = \\min(\\lceil b^* \\rceil,\\; b_\\mathrm{max})
@@ -555,11 +701,24 @@ def cost_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec
     neither binds (zero context and a step that never turns compute-bound); ``0`` if not even
     one sequence fits.
     """
-    b_star = optimal_batch(accelerator, model, context_tokens, weight_format=weight_format,
-                           kv_format=kv_format, flop_utilization=flop_utilization,
-                           bandwidth_utilization=bandwidth_utilization)
-    cap = max_batch(accelerator, model, context_tokens, weight_format=weight_format,
-                    kv_format=kv_format, n_devices=n_devices, hbm_fraction=hbm_fraction)
+    b_star = optimal_batch(
+        accelerator,
+        model,
+        context_tokens,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+    )
+    cap = max_batch(
+        accelerator,
+        model,
+        context_tokens,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        n_devices=n_devices,
+        hbm_fraction=hbm_fraction,
+    )
     return np.minimum(np.ceil(b_star), cap)
 
 
@@ -567,7 +726,8 @@ def cost_optimal_batch(accelerator: "str | Accelerator", model: "str | ModelSpec
 # Prefill
 # ----------------------------------------------------------------------------------------
 
-def prefill_flop(model: "str | ModelSpec", prompt_tokens: ArrayLike) -> NDArray[np.float64]:
+
+def prefill_flop(model: str | ModelSpec, prompt_tokens: ArrayLike) -> NDArray[np.float64]:
     """Forward FLOPs to process a prompt of :math:`P` tokens (causal attention).
 
     .. math:: F_\\mathrm{prefill}(P) = \\sum_{i=0}^{P-1} (2N_\\mathrm{active} + a\\,i)
@@ -606,42 +766,78 @@ def prefill_step(deployment: Deployment, prompt_tokens: ArrayLike, batch: ArrayL
     def bc(x: ArrayLike) -> NDArray[np.float64]:
         return np.broadcast_to(np.asarray(x, dtype=np.float64), shape)
 
-    return RooflineStep(deployment=d, phase="prefill", batch=bc(b), context_tokens=bc(p), tokens=bc(b * p),
-                        memory_seconds=bc(mem), compute_seconds=bc(comp),
-                        hbm_required_bytes=bc(d.weight_bytes + kv), hbm_available_bytes=d.usable_hbm_bytes)
+    return RooflineStep(
+        deployment=d,
+        phase="prefill",
+        batch=bc(b),
+        context_tokens=bc(p),
+        tokens=bc(b * p),
+        memory_seconds=bc(mem),
+        compute_seconds=bc(comp),
+        hbm_required_bytes=bc(d.weight_bytes + kv),
+        hbm_available_bytes=d.usable_hbm_bytes,
+    )
 
 
-def prefill_memory_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
-                           prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                           weight_format: str | NumberFormat = "bf16",
-                           kv_format: str | NumberFormat = "bf16",
-                           bandwidth_utilization: float = 1.0,
-                           n_devices: int = 1) -> NDArray[np.float64]:
+def prefill_memory_seconds(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    prompt_tokens: ArrayLike,
+    batch: ArrayLike = 1,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    bandwidth_utilization: float = 1.0,
+    n_devices: int = 1,
+) -> NDArray[np.float64]:
     """HBM time of one prefill pass (the memory roof of :func:`prefill_step`; capacity not checked)."""
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  bandwidth_utilization=bandwidth_utilization, n_devices=n_devices)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=n_devices,
+    )
     return prefill_step(d, prompt_tokens, batch).memory_seconds
 
 
-def prefill_compute_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
-                            prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                            weight_format: str | NumberFormat = "bf16",
-                            flop_utilization: float = 1.0,
-                            n_devices: int = 1) -> NDArray[np.float64]:
-    """Arithmetic time of one prefill pass: :math:`b\\,F_\\mathrm{prefill}(P) / (n\\,u_C C)` (capacity not checked)."""
-    d = _boundary(accelerator, model, weight_format=weight_format, flop_utilization=flop_utilization,
-                  n_devices=n_devices)
+def prefill_compute_seconds(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    prompt_tokens: ArrayLike,
+    batch: ArrayLike = 1,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    n_devices: int = 1,
+) -> NDArray[np.float64]:
+    """Arithmetic time of one prefill pass, :math:`b\\,F_\\mathrm{prefill}(P) / (n\\,u_C C)`.
+
+    Capacity is not checked (see :func:`prefill_step`)."""
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        flop_utilization=flop_utilization,
+        n_devices=n_devices,
+    )
     return prefill_step(d, prompt_tokens, batch).compute_seconds
 
 
-def prefill_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
-                    prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                    weight_format: str | NumberFormat = "bf16",
-                    kv_format: str | NumberFormat = "bf16",
-                    flop_utilization: float = 1.0,
-                    bandwidth_utilization: float = 1.0,
-                    n_devices: int = 1,
-                    hbm_fraction: float = USABLE_HBM_FRACTION) -> NDArray[np.float64]:
+def prefill_seconds(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    prompt_tokens: ArrayLike,
+    batch: ArrayLike = 1,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+    n_devices: int = 1,
+    hbm_fraction: float = USABLE_HBM_FRACTION,
+) -> NDArray[np.float64]:
     """Roofline time of a prefill pass: the time to first token, ignoring queueing and network.
 
     :math:`\\max(t_\\mathrm{mem}, t_\\mathrm{comp})`. A prompt of :math:`P` tokens is a
@@ -649,21 +845,39 @@ def prefill_seconds(accelerator: str | Accelerator, model: str | ModelSpec,
     :math:`bP` exceeds roughly :math:`b^*` (about 300 tokens on an H100 in bf16). Raises
     ValueError, saying by how much, if the weights and the prompts' KV cache do not fit.
     """
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization,
-                  n_devices=n_devices, hbm_fraction=hbm_fraction)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+        n_devices=n_devices,
+        hbm_fraction=hbm_fraction,
+    )
     return prefill_step(d, prompt_tokens, batch).require_fit().seconds
 
 
-def prefill_mfu(accelerator: str | Accelerator, model: str | ModelSpec,
-                prompt_tokens: ArrayLike, batch: ArrayLike = 1, *,
-                weight_format: str | NumberFormat = "bf16",
-                kv_format: str | NumberFormat = "bf16",
-                flop_utilization: float = 1.0,
-                bandwidth_utilization: float = 1.0) -> NDArray[np.float64]:
+def prefill_mfu(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    prompt_tokens: ArrayLike,
+    batch: ArrayLike = 1,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+) -> NDArray[np.float64]:
     """Model FLOP utilization of a prefill pass at the roofline bound, :math:`u_C t_\\mathrm{comp}/t`."""
-    d = _boundary(accelerator, model, weight_format=weight_format, kv_format=kv_format,
-                  flop_utilization=flop_utilization, bandwidth_utilization=bandwidth_utilization)
+    d = _boundary(
+        accelerator,
+        model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+    )
     st = prefill_step(d, prompt_tokens, batch)
     return d.flop_utilization * st.compute_seconds / np.maximum(st.memory_seconds, st.compute_seconds)
 
@@ -672,9 +886,13 @@ def prefill_mfu(accelerator: str | Accelerator, model: str | ModelSpec,
 # Tables
 # ----------------------------------------------------------------------------------------
 
-def optimal_batch_table(weight_formats: "tuple[str, ...] | None" = None, *,
-                        flop_utilization: float = 1.0,
-                        bandwidth_utilization: float = 1.0) -> dict[str, dict[str, float | None]]:
+
+def optimal_batch_table(
+    weight_formats: tuple[str, ...] | None = None,
+    *,
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+) -> dict[str, dict[str, float | None]]:
     """Short-context dense :math:`b^*` for every catalogue accelerator and weight format.
 
     Returns ``{accelerator_id: {format_id: b_star or None}}``; ``None`` where the chip has no
@@ -686,8 +904,17 @@ def optimal_batch_table(weight_formats: "tuple[str, ...] | None" = None, *,
         row: dict[str, float | None] = {}
         for f in formats:
             fmt = get_format(f)
-            row[fmt.id] = (float(dense_optimal_batch(acc, fmt, flop_utilization=flop_utilization,
-                                                     bandwidth_utilization=bandwidth_utilization))
-                           if fmt.compute_precision in acc.flop_per_s else None)
+            row[fmt.id] = (
+                float(
+                    dense_optimal_batch(
+                        acc,
+                        fmt,
+                        flop_utilization=flop_utilization,
+                        bandwidth_utilization=bandwidth_utilization,
+                    )
+                )
+                if fmt.compute_precision in acc.flop_per_s
+                else None
+            )
         out[acc.id] = row
     return out

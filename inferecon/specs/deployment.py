@@ -22,7 +22,8 @@ flop_utilization, bandwidth_utilization : sustained fractions :math:`u_C, u_B \\
     peak FLOP/s and HBM bandwidth.
 hbm_fraction : fraction of each device's HBM that weights and KV cache may fill
     (:data:`USABLE_HBM_FRACTION` by default).
-price_usd_per_hour : price of one device-hour (the accelerator's own, unless given).
+price_usd_per_hour : price of one device-hour (:func:`deployment` takes the accelerator's own
+    unless one is given).
 activation_bytes : bytes per activation element sent over the network.
 """
 
@@ -48,8 +49,16 @@ __all__ = ["USABLE_HBM_FRACTION", "Deployment", "Layout", "deployment"]
 USABLE_HBM_FRACTION = 0.9
 
 
-def _real(name: str, value: object, *, low: float, high: float = math.inf, low_open: bool = False,
-          high_open: bool = False, integer: bool = False) -> float:
+def _real(
+    name: str,
+    value: object,
+    *,
+    low: float,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+) -> float:
     """``value`` as a float after checking type and range; ValueError naming argument, value and range."""
     lo_b, hi_b = "(" if low_open else "[", ")" if high_open or math.isinf(high) else "]"
     rng = f"{lo_b}{low:g}, {high:g}{hi_b}"
@@ -123,25 +132,36 @@ class Deployment:
     flop_utilization: float = 1.0
     bandwidth_utilization: float = 1.0
     hbm_fraction: float = USABLE_HBM_FRACTION
-    price_usd_per_hour: float | None = None
+    price_usd_per_hour: float
     activation_bytes: float = 2.0
 
     def __post_init__(self) -> None:
-        for name, kind in (("accelerator", Accelerator), ("model", ModelSpec), ("weight_format", NumberFormat),
-                           ("kv_format", NumberFormat), ("layout", Layout)):
+        for name, kind in (
+            ("accelerator", Accelerator),
+            ("model", ModelSpec),
+            ("weight_format", NumberFormat),
+            ("kv_format", NumberFormat),
+            ("layout", Layout),
+        ):
             if not isinstance(getattr(self, name), kind):
-                raise ValueError(f"{name} must be a {kind.__name__} (use inferecon.specs.deployment.deployment "
-                                 f"to pass catalogue ids), got {getattr(self, name)!r}")
+                raise ValueError(
+                    f"{name} must be a {kind.__name__} (use inferecon.specs.deployment.deployment "
+                    f"to pass catalogue ids), got {getattr(self, name)!r}"
+                )
+
         def set_(name: str, value: float) -> None:
             object.__setattr__(self, name, value)
 
         set_("context_tokens", _real("context_tokens", self.context_tokens, low=0))
-        set_("flop_utilization", _real("flop_utilization", self.flop_utilization, low=0, high=1, low_open=True))
-        set_("bandwidth_utilization",
-             _real("bandwidth_utilization", self.bandwidth_utilization, low=0, high=1, low_open=True))
+        set_(
+            "flop_utilization", _real("flop_utilization", self.flop_utilization, low=0, high=1, low_open=True)
+        )
+        set_(
+            "bandwidth_utilization",
+            _real("bandwidth_utilization", self.bandwidth_utilization, low=0, high=1, low_open=True),
+        )
         set_("hbm_fraction", _real("hbm_fraction", self.hbm_fraction, low=0, high=1, low_open=True))
-        price = self.accelerator.price_usd_per_hour if self.price_usd_per_hour is None else self.price_usd_per_hour
-        set_("price_usd_per_hour", _real("price_usd_per_hour", price, low=0, low_open=True))
+        set_("price_usd_per_hour", _real("price_usd_per_hour", self.price_usd_per_hour, low=0, low_open=True))
         set_("activation_bytes", _real("activation_bytes", self.activation_bytes, low=0, low_open=True))
         self.accelerator.peak_flop_per_s(self.weight_format.compute_precision)  # raises if unsupported
 
@@ -194,11 +214,17 @@ class Deployment:
     def describe(self) -> str:
         """One line: model, accelerator, formats, layout, price."""
         lay = self.layout
-        split = f"tp={lay.tp}" + (f" (heads {lay.tp_heads})" if lay.tp_heads != lay.tp else "") \
-            + (f" pp={lay.pp}" if lay.pp > 1 else "") + (f" ep={lay.ep}" if lay.ep > 1 else "")
-        return (f"{self.model.name} on {self.n_devices} x {self.accelerator.name} ({split}), weights "
-                f"{self.weight_format.id}, KV {self.kv_format.id}, context {self.context_tokens:,.0f}, "
-                f"${self.price_usd_per_hour:.2f}/h per device")
+        split = (
+            f"tp={lay.tp}"
+            + (f" (heads {lay.tp_heads})" if lay.tp_heads != lay.tp else "")
+            + (f" pp={lay.pp}" if lay.pp > 1 else "")
+            + (f" ep={lay.ep}" if lay.ep > 1 else "")
+        )
+        return (
+            f"{self.model.name} on {self.n_devices} x {self.accelerator.name} ({split}), weights "
+            f"{self.weight_format.id}, KV {self.kv_format.id}, context {self.context_tokens:,.0f}, "
+            f"${self.price_usd_per_hour:.2f}/h per device"
+        )
 
 
 _FIELDS = {f for f in Deployment.__dataclass_fields__}
@@ -227,13 +253,25 @@ def _resolve_fields(changes: dict[str, object]) -> dict[str, object]:
     return changes
 
 
-def deployment(accelerator: str | Accelerator, model: str | ModelSpec, *,
-               weight_format: str | NumberFormat = "bf16", kv_format: str | NumberFormat = "bf16",
-               context_tokens: float = 0.0, layout: Layout | None = None, n_devices: int | None = None,
-               tp: int | None = None, tp_heads: int | None = None, pp: int | None = None, ep: int | None = None,
-               flop_utilization: float = 1.0, bandwidth_utilization: float = 1.0,
-               hbm_fraction: float = USABLE_HBM_FRACTION, price_usd_per_hour: float | None = None,
-               activation_bytes: float = 2.0) -> Deployment:
+def deployment(
+    accelerator: str | Accelerator,
+    model: str | ModelSpec,
+    *,
+    weight_format: str | NumberFormat = "bf16",
+    kv_format: str | NumberFormat = "bf16",
+    context_tokens: float = 0.0,
+    layout: Layout | None = None,
+    n_devices: int | None = None,
+    tp: int | None = None,
+    tp_heads: int | None = None,
+    pp: int | None = None,
+    ep: int | None = None,
+    flop_utilization: float = 1.0,
+    bandwidth_utilization: float = 1.0,
+    hbm_fraction: float = USABLE_HBM_FRACTION,
+    price_usd_per_hour: float | None = None,
+    activation_bytes: float = 2.0,
+) -> Deployment:
     """Build a :class:`Deployment`, resolving catalogue ids once.
 
     ``deployment("h100-sxm", "llama-3-70b", weight_format="fp8", n_devices=2)`` is Llama 3 70B
@@ -243,15 +281,26 @@ def deployment(accelerator: str | Accelerator, model: str | ModelSpec, *,
     or a :class:`Layout` for other splits.
     """
     changes: dict[str, object] = dict(
-        accelerator=accelerator, model=model, weight_format=weight_format, kv_format=kv_format,
-        context_tokens=context_tokens, flop_utilization=flop_utilization,
-        bandwidth_utilization=bandwidth_utilization, hbm_fraction=hbm_fraction,
-        activation_bytes=activation_bytes)
-    if price_usd_per_hour is not None:
-        changes["price_usd_per_hour"] = price_usd_per_hour
+        accelerator=accelerator,
+        model=model,
+        weight_format=weight_format,
+        kv_format=kv_format,
+        context_tokens=context_tokens,
+        flop_utilization=flop_utilization,
+        bandwidth_utilization=bandwidth_utilization,
+        hbm_fraction=hbm_fraction,
+        activation_bytes=activation_bytes,
+    )
+    # the accelerator's own price unless one is given (resolved after the accelerator is)
+    changes["price_usd_per_hour"] = price_usd_per_hour
     if layout is not None:
         changes["layout"] = layout
     for k, v in (("n_devices", n_devices), ("tp", tp), ("tp_heads", tp_heads), ("pp", pp), ("ep", ep)):
         if v is not None:
             changes[k] = v
-    return Deployment(**_resolve_fields(changes))  # type: ignore[arg-type]
+    resolved = _resolve_fields(changes)
+    if resolved["price_usd_per_hour"] is None:
+        acc = resolved["accelerator"]
+        assert isinstance(acc, Accelerator)
+        resolved["price_usd_per_hour"] = acc.price_usd_per_hour
+    return Deployment(**resolved)  # type: ignore[arg-type]

@@ -82,34 +82,50 @@ class ModelSpec:
         for name in ("n_layers", "d_model", "n_heads", "n_kv_heads", "d_head", "vocab_size"):
             v = real(f"{self.id}.{name}", getattr(self, name), low=1, integer=True)
             object.__setattr__(self, name, int(v))
-        for name in ("d_ff", "learned_positions", "extra_params_per_layer", "n_routed_experts",
-                     "n_active_experts", "n_shared_experts", "d_ff_expert", "q_lora_rank",
-                     "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"):
+        for name in (
+            "d_ff",
+            "learned_positions",
+            "extra_params_per_layer",
+            "n_routed_experts",
+            "n_active_experts",
+            "n_shared_experts",
+            "d_ff_expert",
+            "q_lora_rank",
+            "kv_lora_rank",
+            "qk_nope_head_dim",
+            "qk_rope_head_dim",
+            "v_head_dim",
+        ):
             v = real(f"{self.id}.{name}", getattr(self, name), low=0, integer=True)
             object.__setattr__(self, name, int(v))
         if self.n_dense_layers is not None:
-            v = real(f"{self.id}.n_dense_layers", self.n_dense_layers, low=0, high=self.n_layers,
-                     integer=True)
+            v = real(
+                f"{self.id}.n_dense_layers", self.n_dense_layers, low=0, high=self.n_layers, integer=True
+            )
             object.__setattr__(self, "n_dense_layers", int(v))
         if self.ffn not in _FFN_MATRICES:
             raise ValueError(f"{self.id}: ffn must be one of {sorted(_FFN_MATRICES)}, got {self.ffn!r}")
         if self.attention not in ("standard", "mla"):
             raise ValueError(f"{self.id}: attention must be 'standard' or 'mla', got {self.attention!r}")
         if self.n_heads % self.n_kv_heads:
-            raise ValueError(f"{self.id}: n_heads ({self.n_heads}) must be a multiple of "
-                             f"n_kv_heads ({self.n_kv_heads})")
+            raise ValueError(
+                f"{self.id}: n_heads ({self.n_heads}) must be a multiple of n_kv_heads ({self.n_kv_heads})"
+            )
         if self.n_routed_experts:
             if not 1 <= self.n_active_experts <= self.n_routed_experts:
-                raise ValueError(f"{self.id}: n_active_experts must be in [1, n_routed_experts], "
-                                 f"got {self.n_active_experts!r}")
+                raise ValueError(
+                    f"{self.id}: n_active_experts must be in [1, n_routed_experts], "
+                    f"got {self.n_active_experts!r}"
+                )
             if self.d_ff_expert < 1:
                 raise ValueError(f"{self.id}: an MoE model needs d_ff_expert >= 1")
         if self.n_dense_layers is None:
-            object.__setattr__(self, "n_dense_layers",
-                               0 if self.n_routed_experts else self.n_layers)
+            object.__setattr__(self, "n_dense_layers", 0 if self.n_routed_experts else self.n_layers)
         if int(self.n_dense_layers or 0) > 0 and self.d_ff < 1:
-            raise ValueError(f"{self.id}.d_ff must be >= 1 when a layer has a dense FFN "
-                             f"(n_dense_layers = {self.n_dense_layers}), got {self.d_ff!r}")
+            raise ValueError(
+                f"{self.id}.d_ff must be >= 1 when a layer has a dense FFN "
+                f"(n_dense_layers = {self.n_dense_layers}), got {self.d_ff!r}"
+            )
         if self.training_tokens is not None:
             real(f"{self.id}.training_tokens (or None)", self.training_tokens, low=0.0, low_open=True)
 
@@ -150,8 +166,11 @@ class ModelSpec:
                 q = d * self.q_lora_rank + self.q_lora_rank + self.q_lora_rank * h * qk
             else:
                 q = d * h * qk
-            kv = (d * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank
-                  + self.kv_lora_rank * h * (self.qk_nope_head_dim + self.v_head_dim))
+            kv = (
+                d * (self.kv_lora_rank + self.qk_rope_head_dim)
+                + self.kv_lora_rank
+                + self.kv_lora_rank * h * (self.qk_nope_head_dim + self.v_head_dim)
+            )
             return q + kv + h * self.v_head_dim * d
         q_and_o = 2 * d * h * self.d_head
         kv = 2 * d * self.n_kv_heads * self.d_head
@@ -194,13 +213,18 @@ class ModelSpec:
         return self.n_moe_layers * self.n_routed_experts * self.expert_params
 
     def _block_params(self, experts_per_moe_layer: int) -> int:
-        per_layer = (self.attention_params_per_layer + self.norm_params_per_layer
-                     + self.extra_params_per_layer)
-        moe = self.n_moe_layers * ((experts_per_moe_layer + self.n_shared_experts) * self.expert_params
-                                   + self.router_params_per_layer)
+        per_layer = self.attention_params_per_layer + self.norm_params_per_layer + self.extra_params_per_layer
+        moe = self.n_moe_layers * (
+            (experts_per_moe_layer + self.n_shared_experts) * self.expert_params
+            + self.router_params_per_layer
+        )
         final_norm = self.d_model * (2 if self.layernorm else 1)
-        return (self.n_layers * per_layer + int(self.n_dense_layers or 0) * self.dense_ffn_params
-                + moe + final_norm)
+        return (
+            self.n_layers * per_layer
+            + int(self.n_dense_layers or 0) * self.dense_ffn_params
+            + moe
+            + final_norm
+        )
 
     @property
     def total_params(self) -> int:
@@ -234,10 +258,15 @@ class ModelSpec:
 
     def _matmul(self, experts: int) -> int:
         per_layer = self.attention_params_per_layer + self.extra_params_per_layer
-        moe = self.n_moe_layers * ((experts + self.n_shared_experts) * self.expert_params
-                                   + self.router_params_per_layer)
-        return (self.n_layers * per_layer + int(self.n_dense_layers or 0) * self.dense_ffn_params
-                + moe + self.vocab_size * self.d_model)
+        moe = self.n_moe_layers * (
+            (experts + self.n_shared_experts) * self.expert_params + self.router_params_per_layer
+        )
+        return (
+            self.n_layers * per_layer
+            + int(self.n_dense_layers or 0) * self.dense_ffn_params
+            + moe
+            + self.vocab_size * self.d_model
+        )
 
     @property
     def dense_matmul_params(self) -> int:
@@ -292,79 +321,197 @@ class ModelSpec:
         return 2 if self.parallel_layers else 4
 
 
-def _llama3(id: str, name: str, dim: int, layers: int, heads: int, d_ff: int,
-            tokens: float, sources: tuple[str, ...]) -> ModelSpec:
-    return ModelSpec(id=id, name=name, n_layers=layers, d_model=dim, n_heads=heads, n_kv_heads=8,
-                     d_head=128, d_ff=d_ff, ffn="swiglu", vocab_size=128256,
-                     training_tokens=tokens, sources=sources)
+def _llama3(
+    id: str, name: str, dim: int, layers: int, heads: int, d_ff: int, tokens: float, sources: tuple[str, ...]
+) -> ModelSpec:
+    return ModelSpec(
+        id=id,
+        name=name,
+        n_layers=layers,
+        d_model=dim,
+        n_heads=heads,
+        n_kv_heads=8,
+        d_head=128,
+        d_ff=d_ff,
+        ffn="swiglu",
+        vocab_size=128256,
+        training_tokens=tokens,
+        sources=sources,
+    )
 
 
-def _llama2(id: str, name: str, layers: int, dim: int, heads: int, kv_heads: int, d_ff: int,
-            sources: tuple[str, ...]) -> ModelSpec:
-    return ModelSpec(id=id, name=name, n_layers=layers, d_model=dim, n_heads=heads,
-                     n_kv_heads=kv_heads, d_head=128, d_ff=d_ff, ffn="swiglu", vocab_size=32000,
-                     training_tokens=2e12 if id.startswith("llama-2") else None, sources=sources)
+def _llama2(
+    id: str, name: str, layers: int, dim: int, heads: int, kv_heads: int, d_ff: int, sources: tuple[str, ...]
+) -> ModelSpec:
+    return ModelSpec(
+        id=id,
+        name=name,
+        n_layers=layers,
+        d_model=dim,
+        n_heads=heads,
+        n_kv_heads=kv_heads,
+        d_head=128,
+        d_ff=d_ff,
+        ffn="swiglu",
+        vocab_size=32000,
+        training_tokens=2e12 if id.startswith("llama-2") else None,
+        sources=sources,
+    )
 
 
 def _palm(id: str, name: str, layers: int, dim: int, heads: int) -> ModelSpec:
-    return ModelSpec(id=id, name=name, n_layers=layers, d_model=dim, n_heads=heads, n_kv_heads=1,
-                     d_head=256, d_ff=4 * dim, ffn="swiglu", vocab_size=256000,
-                     tied_embeddings=True, parallel_layers=True, training_tokens=780e9,
-                     sources=("chowdhery2022palm",))
+    return ModelSpec(
+        id=id,
+        name=name,
+        n_layers=layers,
+        d_model=dim,
+        n_heads=heads,
+        n_kv_heads=1,
+        d_head=256,
+        d_ff=4 * dim,
+        ffn="swiglu",
+        vocab_size=256000,
+        tied_embeddings=True,
+        parallel_layers=True,
+        training_tokens=780e9,
+        sources=("chowdhery2022palm",),
+    )
 
 
-MODELS: dict[str, ModelSpec] = {m.id: m for m in [
-    _llama3("llama-3-8b", "Llama 3 8B", 4096, 32, 32, 14336, 15e12, ("grattafiori2024llama3",)),
-    _llama3("llama-3-70b", "Llama 3 70B", 8192, 80, 64, 28672, 15e12, ("grattafiori2024llama3",)),
-    _llama3("llama-3.1-405b", "Llama 3.1 405B", 16384, 126, 128, 53248, 15.6e12,
-            ("grattafiori2024llama3",)),
-    ModelSpec(id="mixtral-8x7b", name="Mixtral 8x7B", n_layers=32, d_model=4096, n_heads=32,
-              n_kv_heads=8, d_head=128, d_ff=14336, ffn="swiglu", vocab_size=32000,
-              n_routed_experts=8, n_active_experts=2, d_ff_expert=14336,
-              training_tokens=None, sources=("jiang2024mixtral",),
-              notes="Training tokens undisclosed."),
-    ModelSpec(id="deepseek-v3", name="DeepSeek-V3", n_layers=61, d_model=7168, n_heads=128,
-              n_kv_heads=128, d_head=128, d_ff=18432, ffn="swiglu", vocab_size=129280,
-              attention="mla", q_lora_rank=1536, kv_lora_rank=512, qk_nope_head_dim=128,
-              qk_rope_head_dim=64, v_head_dim=128,
-              n_routed_experts=256, n_active_experts=8, n_shared_experts=1, d_ff_expert=2048,
-              n_dense_layers=3, training_tokens=14.8e12, sources=("deepseekai2024v3",),
-              notes="Excludes the 14B multi-token-prediction module (the 685B checkpoint "
-                    "includes it). KV cache = 512-dim latent + 64-dim RoPE key per layer."),
-    ModelSpec(id="llama-7b", name="LLaMA-7B", n_layers=32, d_model=4096, n_heads=32,
-              n_kv_heads=32, d_head=128, d_ff=11008, ffn="swiglu", vocab_size=32000,
-              training_tokens=1.0e12, sources=("touvron2023llama",),
-              notes="The first LLaMA (Feb 2023): full multi-head attention; 6.7B parameters "
-                    "and 1.0T training tokens in the paper's Table 2."),
-    # Llama 2: 7B and 13B use full multi-head attention, 70B grouped-query (8 KV heads).
-    _llama2("llama-2-7b", "Llama 2 7B", 32, 4096, 32, 32, 11008, ("touvron2023llama2",)),
-    _llama2("llama-2-13b", "Llama 2 13B", 40, 5120, 40, 40, 13824, ("touvron2023llama2",)),
-    _llama2("llama-2-70b", "Llama 2 70B", 80, 8192, 64, 8, 28672, ("touvron2023llama2",)),
-    # Code Llama 34B (Llama 2 architecture, GQA): Llama 2 weights further trained on code, so no
-    # single pre-training token count is given.
-    _llama2("code-llama-34b", "Code Llama 34B", 48, 8192, 64, 8, 22016, ("roziere2023code",)),
-    # Mistral Large 2 (July 2024), Erdil's long-context example; configuration of
-    # mistralai/Mistral-Large-Instruct-2407. KV cache 360,448 B/token in bf16.
-    ModelSpec(id="mistral-large-2", name="Mistral Large 2", n_layers=88, d_model=12288, n_heads=96,
-              n_kv_heads=8, d_head=128, d_ff=28672, ffn="swiglu", vocab_size=32768,
-              sources=("mistral2024large2", "erdil2025inference"),
-              notes="Training tokens undisclosed; 122.6B parameters derived (published: 123B)."),
-    _palm("palm-8b", "PaLM 8B", 32, 4096, 16),
-    _palm("palm-62b", "PaLM 62B", 64, 8192, 32),
-    _palm("palm-540b", "PaLM 540B", 118, 18432, 48),
-    ModelSpec(id="chinchilla-70b", name="Chinchilla 70B", n_layers=80, d_model=8192, n_heads=64,
-              n_kv_heads=64, d_head=128, d_ff=32768, ffn="gelu", vocab_size=32000,
-              tied_embeddings=True, extra_params_per_layer=8192 * 8192,
-              training_tokens=1.4e12,
-              sources=("hoffmann2022training", "rae2021gopher", "dai2019transformerxl"),
-              notes="Relative position encoding (Transformer-XL) adds a d_model x d_model "
-                    "projection per layer; without it the count is 64.7B, not 70B. "
-                    "Untied embeddings are not stated; tied assumed."),
-    ModelSpec(id="gpt-3-175b", name="GPT-3 175B", n_layers=96, d_model=12288, n_heads=96,
-              n_kv_heads=96, d_head=128, d_ff=49152, ffn="gelu", vocab_size=50257,
-              tied_embeddings=True, biases=True, layernorm=True, learned_positions=2048,
-              training_tokens=300e9, sources=("brown2020language",)),
-]}
+MODELS: dict[str, ModelSpec] = {
+    m.id: m
+    for m in [
+        _llama3("llama-3-8b", "Llama 3 8B", 4096, 32, 32, 14336, 15e12, ("grattafiori2024llama3",)),
+        _llama3("llama-3-70b", "Llama 3 70B", 8192, 80, 64, 28672, 15e12, ("grattafiori2024llama3",)),
+        _llama3(
+            "llama-3.1-405b", "Llama 3.1 405B", 16384, 126, 128, 53248, 15.6e12, ("grattafiori2024llama3",)
+        ),
+        ModelSpec(
+            id="mixtral-8x7b",
+            name="Mixtral 8x7B",
+            n_layers=32,
+            d_model=4096,
+            n_heads=32,
+            n_kv_heads=8,
+            d_head=128,
+            d_ff=14336,
+            ffn="swiglu",
+            vocab_size=32000,
+            n_routed_experts=8,
+            n_active_experts=2,
+            d_ff_expert=14336,
+            training_tokens=None,
+            sources=("jiang2024mixtral",),
+            notes="Training tokens undisclosed.",
+        ),
+        ModelSpec(
+            id="deepseek-v3",
+            name="DeepSeek-V3",
+            n_layers=61,
+            d_model=7168,
+            n_heads=128,
+            n_kv_heads=128,
+            d_head=128,
+            d_ff=18432,
+            ffn="swiglu",
+            vocab_size=129280,
+            attention="mla",
+            q_lora_rank=1536,
+            kv_lora_rank=512,
+            qk_nope_head_dim=128,
+            qk_rope_head_dim=64,
+            v_head_dim=128,
+            n_routed_experts=256,
+            n_active_experts=8,
+            n_shared_experts=1,
+            d_ff_expert=2048,
+            n_dense_layers=3,
+            training_tokens=14.8e12,
+            sources=("deepseekai2024v3",),
+            notes="Excludes the 14B multi-token-prediction module (the 685B checkpoint "
+            "includes it). KV cache = 512-dim latent + 64-dim RoPE key per layer.",
+        ),
+        ModelSpec(
+            id="llama-7b",
+            name="LLaMA-7B",
+            n_layers=32,
+            d_model=4096,
+            n_heads=32,
+            n_kv_heads=32,
+            d_head=128,
+            d_ff=11008,
+            ffn="swiglu",
+            vocab_size=32000,
+            training_tokens=1.0e12,
+            sources=("touvron2023llama",),
+            notes="The first LLaMA (Feb 2023): full multi-head attention; 6.7B parameters "
+            "and 1.0T training tokens in the paper's Table 2.",
+        ),
+        # Llama 2: 7B and 13B use full multi-head attention, 70B grouped-query (8 KV heads).
+        _llama2("llama-2-7b", "Llama 2 7B", 32, 4096, 32, 32, 11008, ("touvron2023llama2",)),
+        _llama2("llama-2-13b", "Llama 2 13B", 40, 5120, 40, 40, 13824, ("touvron2023llama2",)),
+        _llama2("llama-2-70b", "Llama 2 70B", 80, 8192, 64, 8, 28672, ("touvron2023llama2",)),
+        # Code Llama 34B (Llama 2 architecture, GQA): Llama 2 weights further trained on code, so no
+        # single pre-training token count is given.
+        _llama2("code-llama-34b", "Code Llama 34B", 48, 8192, 64, 8, 22016, ("roziere2023code",)),
+        # Mistral Large 2 (July 2024), Erdil's long-context example; configuration of
+        # mistralai/Mistral-Large-Instruct-2407. KV cache 360,448 B/token in bf16.
+        ModelSpec(
+            id="mistral-large-2",
+            name="Mistral Large 2",
+            n_layers=88,
+            d_model=12288,
+            n_heads=96,
+            n_kv_heads=8,
+            d_head=128,
+            d_ff=28672,
+            ffn="swiglu",
+            vocab_size=32768,
+            sources=("mistral2024large2", "erdil2025inference"),
+            notes="Training tokens undisclosed; 122.6B parameters derived (published: 123B).",
+        ),
+        _palm("palm-8b", "PaLM 8B", 32, 4096, 16),
+        _palm("palm-62b", "PaLM 62B", 64, 8192, 32),
+        _palm("palm-540b", "PaLM 540B", 118, 18432, 48),
+        ModelSpec(
+            id="chinchilla-70b",
+            name="Chinchilla 70B",
+            n_layers=80,
+            d_model=8192,
+            n_heads=64,
+            n_kv_heads=64,
+            d_head=128,
+            d_ff=32768,
+            ffn="gelu",
+            vocab_size=32000,
+            tied_embeddings=True,
+            extra_params_per_layer=8192 * 8192,
+            training_tokens=1.4e12,
+            sources=("hoffmann2022training", "rae2021gopher", "dai2019transformerxl"),
+            notes="Relative position encoding (Transformer-XL) adds a d_model x d_model "
+            "projection per layer; without it the count is 64.7B, not 70B. "
+            "Untied embeddings are not stated; tied assumed.",
+        ),
+        ModelSpec(
+            id="gpt-3-175b",
+            name="GPT-3 175B",
+            n_layers=96,
+            d_model=12288,
+            n_heads=96,
+            n_kv_heads=96,
+            d_head=128,
+            d_ff=49152,
+            ffn="gelu",
+            vocab_size=50257,
+            tied_embeddings=True,
+            biases=True,
+            layernorm=True,
+            learned_positions=2048,
+            training_tokens=300e9,
+            sources=("brown2020language",),
+        ),
+    ]
+}
 
 
 def get_model(model: str | ModelSpec) -> ModelSpec:

@@ -27,12 +27,12 @@ __all__ = [
     "u_tr",
 ]
 
-N = sp.Symbol("N", positive=True)            # parameters
-D = sp.Symbol("D", positive=True)            # training tokens
-T = sp.Symbol("T", positive=True)            # inference tokens
-a = sp.Symbol("a", positive=True)            # attention FLOP per token per context token
-ell = sp.Symbol(r"\ell", positive=True)      # mean context length
-r = sp.Symbol("r", positive=True)            # requests per day
+N = sp.Symbol("N", positive=True)  # parameters
+D = sp.Symbol("D", positive=True)  # training tokens
+T = sp.Symbol("T", positive=True)  # inference tokens
+a = sp.Symbol("a", positive=True)  # attention FLOP per token per context token
+ell = sp.Symbol(r"\ell", positive=True)  # mean context length
+r = sp.Symbol("r", positive=True)  # requests per day
 t_req = sp.Symbol(r"t_\mathrm{req}", positive=True)  # tokens per request
 u_tr = sp.Symbol(r"u_\mathrm{train}", positive=True)
 u_inf = sp.Symbol(r"u_\mathrm{inf}", positive=True)

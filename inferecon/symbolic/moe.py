@@ -23,8 +23,8 @@ __all__ = [
     "s",
 ]
 
-N_e = sp.Symbol("N_e", positive=True)      # weights of one routed expert
-s = sp.Symbol("s", positive=True)          # routed sparsity n/k
+N_e = sp.Symbol("N_e", positive=True)  # weights of one routed expert
+s = sp.Symbol("s", positive=True)  # routed sparsity n/k
 
 
 def expert_tokens() -> sp.Expr:

@@ -42,16 +42,16 @@ __all__ = [
     "token_latency",
 ]
 
-N = sp.Symbol("N", positive=True)                            # parameters read per step
-p = sp.Symbol("p", positive=True)                            # bytes per parameter
-B = sp.Symbol("B", positive=True)                              # HBM bytes/s per GPU
-C = sp.Symbol("C", positive=True)                            # FLOP/s per GPU
-L = sp.Symbol(r"n_\mathrm{layers}", positive=True)           # layers
-n_r = sp.Symbol(r"n_r", positive=True)                        # sequential all-reduces per layer
-t_hop = sp.Symbol(r"t_\mathrm{hop}", positive=True)          # ring hop latency
-N_gpu = sp.Symbol(r"N_\mathrm{GPU}", positive=True)          # GPUs
-b = sp.Symbol("b", positive=True)                            # batch
-c_L = sp.Symbol(r"c_\mathrm{layers}", positive=True)                     # L = c_L N^{1/4}
+N = sp.Symbol("N", positive=True)  # parameters read per step
+p = sp.Symbol("p", positive=True)  # bytes per parameter
+B = sp.Symbol("B", positive=True)  # HBM bytes/s per GPU
+C = sp.Symbol("C", positive=True)  # FLOP/s per GPU
+L = sp.Symbol(r"n_\mathrm{layers}", positive=True)  # layers
+n_r = sp.Symbol(r"n_r", positive=True)  # sequential all-reduces per layer
+t_hop = sp.Symbol(r"t_\mathrm{hop}", positive=True)  # ring hop latency
+N_gpu = sp.Symbol(r"N_\mathrm{GPU}", positive=True)  # GPUs
+b = sp.Symbol("b", positive=True)  # batch
+c_L = sp.Symbol(r"c_\mathrm{layers}", positive=True)  # L = c_L N^{1/4}
 
 
 def token_latency() -> sp.Expr:
@@ -64,7 +64,7 @@ def latency_derivative() -> sp.Expr:
     return sp.diff(token_latency(), N_gpu)
 
 
-_y = sp.Symbol("y", positive=True)   # sqrt(N_GPU): makes the stationarity condition a polynomial
+_y = sp.Symbol("y", positive=True)  # sqrt(N_GPU): makes the stationarity condition a polynomial
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
@@ -80,7 +80,7 @@ def optimal_gpu_count() -> sp.Expr:
 
     .. math:: N^*_\\mathrm{GPU} = \\Bigl(\\frac{pN}{L n_r t_\\mathrm{hop} B}\\Bigr)^{2/3}
     """
-    t_y = token_latency().subs(N_gpu, _y ** 2)
+    t_y = token_latency().subs(N_gpu, _y**2)
     sols = sp.solve(sp.Eq(sp.diff(t_y, _y), 0), _y)
     if len(sols) != 1:
         raise RuntimeError(f"expected one positive root, got {sols}")

@@ -17,12 +17,12 @@ __all__ = [
     "ratio_short_context",
 ]
 
-N = sp.Symbol("N", positive=True)                     # matmul parameters read per step
-b = sp.Symbol("b", positive=True)                     # batch
-ell = sp.Symbol(r"\ell", positive=True)               # context tokens
-k = sp.Symbol(r"k_\mathrm{kv}", positive=True)        # KV bytes per cached token
-p_q = sp.Symbol(r"p_q", positive=True)                # bytes per quantized weight
-p_16 = sp.Symbol(r"p_{16}", positive=True)            # bytes per 16-bit weight
+N = sp.Symbol("N", positive=True)  # matmul parameters read per step
+b = sp.Symbol("b", positive=True)  # batch
+ell = sp.Symbol(r"\ell", positive=True)  # context tokens
+k = sp.Symbol(r"k_\mathrm{kv}", positive=True)  # KV bytes per cached token
+p_q = sp.Symbol(r"p_q", positive=True)  # bytes per quantized weight
+p_16 = sp.Symbol(r"p_{16}", positive=True)  # bytes per 16-bit weight
 
 
 def memory_bound_cost_ratio() -> sp.Expr:

@@ -42,21 +42,21 @@ __all__ = [
     "u_C",
 ]
 
-p_w = sp.Symbol("p", positive=True)                            # bytes per weight
-N = sp.Symbol("N", positive=True)                         # matmul parameters
-C = sp.Symbol("C", positive=True)                         # FLOP/s per device
-B = sp.Symbol("B", positive=True)                         # HBM bytes/s per device
-b = sp.Symbol("b", positive=True)                         # batch (sequences)
-ell = sp.Symbol(r"\ell", nonnegative=True)               # cached tokens per sequence
-k = sp.Symbol(r"k_\mathrm{kv}", positive=True)           # KV bytes per cached token
-a = sp.Symbol("a", nonnegative=True)                      # attention FLOP per context token
-u_C = sp.Symbol("u_C", positive=True)                     # FLOP/s utilization cap
-u_B = sp.Symbol("u_B", positive=True)                     # bandwidth utilization cap
-n = sp.Symbol(r"N_\mathrm{GPU}", positive=True)           # devices
-P = sp.Symbol("P", positive=True)                         # prompt tokens
-H = sp.Symbol("H", positive=True)                         # usable HBM bytes (all devices)
-price = sp.Symbol(r"\pi", positive=True)                  # $ per device-hour
-i = sp.Symbol("i", integer=True, nonnegative=True)        # token position in a prompt
+p_w = sp.Symbol("p", positive=True)  # bytes per weight
+N = sp.Symbol("N", positive=True)  # matmul parameters
+C = sp.Symbol("C", positive=True)  # FLOP/s per device
+B = sp.Symbol("B", positive=True)  # HBM bytes/s per device
+b = sp.Symbol("b", positive=True)  # batch (sequences)
+ell = sp.Symbol(r"\ell", nonnegative=True)  # cached tokens per sequence
+k = sp.Symbol(r"k_\mathrm{kv}", positive=True)  # KV bytes per cached token
+a = sp.Symbol("a", nonnegative=True)  # attention FLOP per context token
+u_C = sp.Symbol("u_C", positive=True)  # FLOP/s utilization cap
+u_B = sp.Symbol("u_B", positive=True)  # bandwidth utilization cap
+n = sp.Symbol(r"N_\mathrm{GPU}", positive=True)  # devices
+P = sp.Symbol("P", positive=True)  # prompt tokens
+H = sp.Symbol("H", positive=True)  # usable HBM bytes (all devices)
+price = sp.Symbol(r"\pi", positive=True)  # $ per device-hour
+i = sp.Symbol("i", integer=True, nonnegative=True)  # token position in a prompt
 
 
 def memory_time(context: bool = True) -> sp.Expr:

@@ -36,24 +36,28 @@ __all__ = [
     "sigma",
 ]
 
-e = sp.Symbol("e", positive=True)                      # share of easy queries
-s_e = sp.Symbol(r"s_e", nonnegative=True)              # P(small answer used | easy)
-s_h = sp.Symbol(r"s_h", nonnegative=True)              # P(small answer used | hard)
+e = sp.Symbol("e", positive=True)  # share of easy queries
+s_e = sp.Symbol(r"s_e", nonnegative=True)  # P(small answer used | easy)
+s_h = sp.Symbol(r"s_h", nonnegative=True)  # P(small answer used | hard)
 a_Se, a_Sh = sp.symbols(r"a_{S\,e} a_{S\,h}", positive=True)  # small-model accuracy by class
 a_Le, a_Lh = sp.symbols(r"a_{L\,e} a_{L\,h}", positive=True)  # large-model accuracy by class
-c_S, c_L = sp.symbols(r"c_S c_L", positive=True)       # cost per query of each model
-c_R = sp.Symbol(r"c_R", nonnegative=True)              # router cost per query
-c_K = sp.Symbol(r"c_K", nonnegative=True)              # cascade confidence-check cost
-rho = sp.Symbol(r"\rho", positive=True)                # c_S / c_L
-rho_R = sp.Symbol(r"\rho_R", nonnegative=True)         # c_R / c_L
-sigma = sp.Symbol(r"\sigma", positive=True)            # target savings
-P_S = sp.Symbol("P_S", positive=True)                  # share answered by the small model
+c_S, c_L = sp.symbols(r"c_S c_L", positive=True)  # cost per query of each model
+c_R = sp.Symbol(r"c_R", nonnegative=True)  # router cost per query
+c_K = sp.Symbol(r"c_K", nonnegative=True)  # cascade confidence-check cost
+rho = sp.Symbol(r"\rho", positive=True)  # c_S / c_L
+rho_R = sp.Symbol(r"\rho_R", nonnegative=True)  # c_R / c_L
+sigma = sp.Symbol(r"\sigma", positive=True)  # target savings
+P_S = sp.Symbol("P_S", positive=True)  # share answered by the small model
 
 
 def _paths() -> list[tuple[sp.Expr, str, str]]:
     """(probability, used model, class) for the four (class, decision) paths."""
-    return [(e * s_e, "S", "e"), (e * (1 - s_e), "L", "e"),
-            ((1 - e) * s_h, "S", "h"), ((1 - e) * (1 - s_h), "L", "h")]
+    return [
+        (e * s_e, "S", "e"),
+        (e * (1 - s_e), "L", "e"),
+        ((1 - e) * s_h, "S", "h"),
+        ((1 - e) * (1 - s_h), "L", "h"),
+    ]
 
 
 _ACC = {("S", "e"): a_Se, ("S", "h"): a_Sh, ("L", "e"): a_Le, ("L", "h"): a_Lh}

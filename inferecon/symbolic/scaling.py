@@ -51,25 +51,25 @@ __all__ = [
     "u_tr",
 ]
 
-N = sp.Symbol("N", positive=True)                 # parameters
-D = sp.Symbol("D", positive=True)                 # training tokens
+N = sp.Symbol("N", positive=True)  # parameters
+D = sp.Symbol("D", positive=True)  # training tokens
 C = sp.Symbol(r"C_\mathrm{train}", positive=True)  # training FLOP (C is the accelerator FLOP/s)
-T = sp.Symbol(r"T_\mathrm{inf}", positive=True)   # lifetime inference tokens
+T = sp.Symbol(r"T_\mathrm{inf}", positive=True)  # lifetime inference tokens
 E = sp.Symbol("E", positive=True)
 A = sp.Symbol("A_N", positive=True)
 B = sp.Symbol("B_D", positive=True)
 alpha = sp.Symbol("alpha", positive=True)
 beta = sp.Symbol("beta", positive=True)
 ell = sp.Symbol(r"L_\mathrm{target}", positive=True)  # target loss (\ell is context length)
-lam = sp.Symbol("lambda")                         # Lagrange multiplier
+lam = sp.Symbol("lambda")  # Lagrange multiplier
 N_1, D_1, N_2, D_2 = sp.symbols("N_1 D_1 N_2 D_2", positive=True)
-c_tr = sp.Symbol(r"c_\mathrm{tr}", positive=True)     # USD per peak FLOP, training hardware
-c_inf = sp.Symbol(r"c_\mathrm{inf}", positive=True)   # USD per peak FLOP, inference hardware
-u_tr = sp.Symbol(r"u_\mathrm{tr}", positive=True)     # training MFU
-u_pre = sp.Symbol(r"u_\mathrm{pre}", positive=True)   # prefill MFU
-u_dec = sp.Symbol(r"u_\mathrm{dec}", positive=True)   # decode MFU
-T_in = sp.Symbol(r"T_\mathrm{in}", positive=True)     # lifetime prompt tokens
-T_out = sp.Symbol(r"T_\mathrm{out}", positive=True)   # lifetime generated tokens
+c_tr = sp.Symbol(r"c_\mathrm{tr}", positive=True)  # USD per peak FLOP, training hardware
+c_inf = sp.Symbol(r"c_\mathrm{inf}", positive=True)  # USD per peak FLOP, inference hardware
+u_tr = sp.Symbol(r"u_\mathrm{tr}", positive=True)  # training MFU
+u_pre = sp.Symbol(r"u_\mathrm{pre}", positive=True)  # prefill MFU
+u_dec = sp.Symbol(r"u_\mathrm{dec}", positive=True)  # decode MFU
+T_in = sp.Symbol(r"T_\mathrm{in}", positive=True)  # lifetime prompt tokens
+T_out = sp.Symbol(r"T_\mathrm{out}", positive=True)  # lifetime generated tokens
 T_eff = sp.Symbol(r"T_\mathrm{eff}", positive=True)
 
 
@@ -110,7 +110,7 @@ def compute_optimal() -> tuple[sp.Expr, sp.Expr]:
     """
     n, d = sp.symbols("n d", real=True)  # n = log N, d = log D
     eq1 = sp.Eq(sp.log(alpha * A) - alpha * n, sp.log(beta * B) - beta * d)  # log of balance
-    eq2 = sp.Eq(n + d, sp.log(C / 6))                                          # log of 6ND = C
+    eq2 = sp.Eq(n + d, sp.log(C / 6))  # log of 6ND = C
     sol = sp.solve([eq1, eq2], [n, d], dict=True)[0]
     return sp.simplify(sp.exp(sol[n])), sp.simplify(sp.exp(sol[d]))
 

@@ -28,13 +28,13 @@ __all__ = [
     "t_V",
 ]
 
-alpha = sp.Symbol(r"\alpha_\mathrm{acc}", positive=True)       # per-token acceptance probability
+alpha = sp.Symbol(r"\alpha_\mathrm{acc}", positive=True)  # per-token acceptance probability
 gamma = sp.Symbol(r"\gamma", integer=True, nonnegative=True)  # draft length
 i = sp.Symbol("i", integer=True, nonnegative=True)
-c = sp.Symbol("c", positive=True)                    # draft step time / target step time
-t_P = sp.Symbol(r"t_P", positive=True)               # plain target decode step
-t_Q = sp.Symbol(r"t_Q", positive=True)               # draft decode step
-t_V = sp.Symbol(r"t_V", positive=True)               # target verification pass (gamma+1 tokens)
+c = sp.Symbol("c", positive=True)  # draft step time / target step time
+t_P = sp.Symbol(r"t_P", positive=True)  # plain target decode step
+t_Q = sp.Symbol(r"t_Q", positive=True)  # draft decode step
+t_V = sp.Symbol(r"t_V", positive=True)  # target verification pass (gamma+1 tokens)
 
 
 def expected_tokens_sum() -> sp.Sum:

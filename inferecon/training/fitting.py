@@ -30,16 +30,22 @@ __all__ = [
 
 #: Hoffmann's grid of initial points for (alpha, beta, e=log E, a=log A, b=log B), 4,500 starts
 #: (also used by Sardana et al.'s ``huber_optimize.py``).
-HOFFMANN_INIT_GRID: Mapping[str, tuple[float, ...]] = MappingProxyType({
-    "alpha": (0.0, 0.5, 1.0, 1.5, 2.0), "beta": (0.0, 0.5, 1.0, 1.5, 2.0),
-    "e": (-1.0, -0.5, 0.0, 0.5, 1.0), "a": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
-    "b": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0)})
+HOFFMANN_INIT_GRID: Mapping[str, tuple[float, ...]] = MappingProxyType(
+    {
+        "alpha": (0.0, 0.5, 1.0, 1.5, 2.0),
+        "beta": (0.0, 0.5, 1.0, 1.5, 2.0),
+        "e": (-1.0, -0.5, 0.0, 0.5, 1.0),
+        "a": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+        "b": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+    }
+)
 
 
 #: A coarse grid (2^5 = 32 starts) inside the same region, fast enough for a notebook. On the
 #: synthetic data of chapter 2, all but two of its 32 starts reach the same minimum.
-COARSE_INIT_GRID: Mapping[str, tuple[float, ...]] = MappingProxyType({
-    "alpha": (0.2, 0.8), "beta": (0.2, 0.8), "e": (-0.5, 0.5), "a": (3.0, 10.0), "b": (3.0, 10.0)})
+COARSE_INIT_GRID: Mapping[str, tuple[float, ...]] = MappingProxyType(
+    {"alpha": (0.2, 0.8), "beta": (0.2, 0.8), "e": (-0.5, 0.5), "a": (3.0, 10.0), "b": (3.0, 10.0)}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,9 +59,14 @@ class Approach3Result:
     delta: float
 
 
-def synthetic_runs(fit: str | ScalingFit, params: ArrayLike, tokens_per_param: ArrayLike, *,
-                   noise_sd: float = 0.01, seed: int = 0
-                   ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def synthetic_runs(
+    fit: str | ScalingFit,
+    params: ArrayLike,
+    tokens_per_param: ArrayLike,
+    *,
+    noise_sd: float = 0.01,
+    seed: int = 0,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Synthetic training runs on the grid ``params`` x ``tokens_per_param`` with known truth.
 
     Loss is :math:`L(N, D)\\,e^{\\sigma z}`, :math:`z \\sim \\mathcal N(0, 1)` (multiplicative
@@ -72,8 +83,13 @@ def synthetic_runs(fit: str | ScalingFit, params: ArrayLike, tokens_per_param: A
     return nn, dd, loss(fit, nn, dd) * np.exp(sd * rng.standard_normal(nn.size))
 
 
-def _huber_objective(theta: NDArray[np.float64], log_n: NDArray[np.float64], log_d: NDArray[np.float64],
-                     log_l: NDArray[np.float64], delta: float) -> tuple[float, NDArray[np.float64]]:
+def _huber_objective(
+    theta: NDArray[np.float64],
+    log_n: NDArray[np.float64],
+    log_d: NDArray[np.float64],
+    log_l: NDArray[np.float64],
+    delta: float,
+) -> tuple[float, NDArray[np.float64]]:
     """Sum of Huber losses of log-loss residuals and its gradient; theta = (e, a, b, alpha, beta).
 
     Residual :math:`r_i = \\mathrm{LSE}(a - \\alpha\\log N_i, b - \\beta\\log D_i, e) - \\log L_i`;
@@ -98,8 +114,13 @@ def _starts(grid: Mapping[str, Sequence[float]]) -> NDArray[np.float64]:
     for key in ("alpha", "beta", "e", "a", "b"):
         if key not in grid or len(grid[key]) == 0:
             raise ValueError(f"initial_grid needs a non-empty {key!r} entry; keys: alpha, beta, e, a, b")
-    return np.array([(e, a, b, al, be) for al, be, e, a, b in
-                     product(grid["alpha"], grid["beta"], grid["e"], grid["a"], grid["b"])], dtype=float)
+    return np.array(
+        [
+            (e, a, b, al, be)
+            for al, be, e, a, b in product(grid["alpha"], grid["beta"], grid["e"], grid["a"], grid["b"])
+        ],
+        dtype=float,
+    )
 
 
 #: Optimizer settings used by :func:`fit_approach3` for the final, converged fit.
@@ -127,9 +148,16 @@ def _one_blas_thread() -> AbstractContextManager[object]:
     return cast(AbstractContextManager[object], threadpool_limits(limits=1, user_api="blas"))
 
 
-def _fit_from_starts(log_n: NDArray[np.float64], log_d: NDArray[np.float64], log_l: NDArray[np.float64],
-                     delta: float, starts: NDArray[np.float64], *, mean_loss: bool = False,
-                     options: Mapping[str, float] | None = None) -> tuple[NDArray[np.float64], float]:
+def _fit_from_starts(
+    log_n: NDArray[np.float64],
+    log_d: NDArray[np.float64],
+    log_l: NDArray[np.float64],
+    delta: float,
+    starts: NDArray[np.float64],
+    *,
+    mean_loss: bool = False,
+    options: Mapping[str, float] | None = None,
+) -> tuple[NDArray[np.float64], float]:
     """Best L-BFGS-B fit over ``starts``; returns ``(theta, summed Huber loss)``.
 
     With ``options=None`` every start is screened with :data:`SCREEN_OPTIONS` and the best is
@@ -171,24 +199,34 @@ def _fit_from_starts(log_n: NDArray[np.float64], log_d: NDArray[np.float64], log
     return best_x, best_v
 
 
-def _validate_runs(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike
-                   ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def _validate_runs(
+    params: ArrayLike, tokens: ArrayLike, losses: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     n = positive("params", params).ravel()
     d = positive("tokens", tokens).ravel()
     l_ = positive("losses", losses).ravel()
     if not n.size == d.size == l_.size:
-        raise ValueError(f"params, tokens and losses must have the same length, got "
-                         f"{n.size}, {d.size}, {l_.size}")
+        raise ValueError(
+            f"params, tokens and losses must have the same length, got {n.size}, {d.size}, {l_.size}"
+        )
     if n.size < 5:
         raise ValueError(f"need at least 5 runs to fit 5 constants, got {n.size}")
     return np.log(n), np.log(d), np.log(l_)
 
 
-def fit_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, delta: float = 1e-3,
-                  initial_grid: Mapping[str, Sequence[float]] = COARSE_INIT_GRID,
-                  mean_loss: bool = False, options: Mapping[str, float] | None = None,
-                  id: str = "fitted", name: str = "Approach-3 fit",
-                  citation: str = "hoffmann2022training") -> Approach3Result:
+def fit_approach3(
+    params: ArrayLike,
+    tokens: ArrayLike,
+    losses: ArrayLike,
+    *,
+    delta: float = 1e-3,
+    initial_grid: Mapping[str, Sequence[float]] = COARSE_INIT_GRID,
+    mean_loss: bool = False,
+    options: Mapping[str, float] | None = None,
+    id: str = "fitted",
+    name: str = "Approach-3 fit",
+    citation: str = "hoffmann2022training",
+) -> Approach3Result:
     """Fit :math:`E, A, B, \\alpha, \\beta` to runs the way Hoffmann et al. (Approach 3) do.
 
     Minimize over :math:`\\theta = (e, a, b, \\alpha, \\beta)`, with :math:`E = e^e`, :math:`A = e^a`,
@@ -212,17 +250,34 @@ def fit_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, de
     x, v = _fit_from_starts(log_n, log_d, log_l, dl, starts, mean_loss=mean_loss, options=options)
     e, a, b, alpha, beta = x
     if alpha <= 0 or beta <= 0:
-        raise ValueError(f"the best fit has a non-positive exponent (alpha={alpha:.3g}, beta={beta:.3g}); "
-                         "the runs do not span enough sizes and token counts")
-    fit = ScalingFit(id=id, name=name, E=float(np.exp(e)), A=float(np.exp(a)), B=float(np.exp(b)),
-                     alpha=float(alpha), beta=float(beta), citation=citation,
-                     notes=f"Huber delta {dl:g}, {len(starts)} initial points, {log_n.size} runs")
+        raise ValueError(
+            f"the best fit has a non-positive exponent (alpha={alpha:.3g}, beta={beta:.3g}); "
+            "the runs do not span enough sizes and token counts"
+        )
+    fit = ScalingFit(
+        id=id,
+        name=name,
+        E=float(np.exp(e)),
+        A=float(np.exp(a)),
+        B=float(np.exp(b)),
+        alpha=float(alpha),
+        beta=float(beta),
+        citation=citation,
+        notes=f"Huber delta {dl:g}, {len(starts)} initial points, {log_n.size} runs",
+    )
     return Approach3Result(fit=fit, objective=v, n_starts=len(starts), n_points=int(log_n.size), delta=dl)
 
 
-def bootstrap_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike, *, n_boot: int = 20,
-                        seed: int = 0, delta: float = 1e-3,
-                        start: ScalingFit | str | None = None) -> NDArray[np.float64]:
+def bootstrap_approach3(
+    params: ArrayLike,
+    tokens: ArrayLike,
+    losses: ArrayLike,
+    *,
+    n_boot: int = 20,
+    seed: int = 0,
+    delta: float = 1e-3,
+    start: ScalingFit | str | None = None,
+) -> NDArray[np.float64]:
     """Refit on resamples (with replacement) of the runs; rows are ``(E, A, B, alpha, beta)``.
 
     Each resample starts from ``start`` (e.g. the full-data fit; by default it is computed
@@ -236,8 +291,13 @@ def bootstrap_approach3(params: ArrayLike, tokens: ArrayLike, losses: ArrayLike,
     if start is None:
         start = fit_approach3(params, tokens, losses, delta=dl).fit
     s = get_fit(start)
-    starts = np.array([[np.log(s.E), np.log(s.A), np.log(s.B), s.alpha, s.beta],
-                       [0.0, 5.0, 5.0, 0.3, 0.3], [0.5, 7.0, 8.0, 0.4, 0.4]])
+    starts = np.array(
+        [
+            [np.log(s.E), np.log(s.A), np.log(s.B), s.alpha, s.beta],
+            [0.0, 5.0, 5.0, 0.3, 0.3],
+            [0.5, 7.0, 8.0, 0.4, 0.4],
+        ]
+    )
     rng = np.random.default_rng(seed)
     out = np.empty((nb, 5))
     for k in range(nb):  # one optimization per resample: the loop is over fits, not points

@@ -56,8 +56,9 @@ def training_flop(params: ArrayLike, tokens: ArrayLike) -> NDArray[np.float64]:
     return TRAINING_FLOP_PER_PARAM_TOKEN * positive("params", params) * positive("tokens", tokens)
 
 
-def inference_flop(params: ArrayLike, tokens: ArrayLike,
-                   attention_flop_per_token: ArrayLike = 0.0) -> NDArray[np.float64]:
+def inference_flop(
+    params: ArrayLike, tokens: ArrayLike, attention_flop_per_token: ArrayLike = 0.0
+) -> NDArray[np.float64]:
     """Inference compute :math:`C_\\mathrm{inf} = (2N + a\\ell)\\,T` in FLOP.
 
     Parameters
@@ -73,8 +74,9 @@ def inference_flop(params: ArrayLike, tokens: ArrayLike,
     return (INFERENCE_FLOP_PER_PARAM_TOKEN * n + a) * t
 
 
-def crossover_tokens(training_tokens: ArrayLike, params: ArrayLike | None = None,
-                     attention_flop_per_token: ArrayLike = 0.0) -> NDArray[np.float64]:
+def crossover_tokens(
+    training_tokens: ArrayLike, params: ArrayLike | None = None, attention_flop_per_token: ArrayLike = 0.0
+) -> NDArray[np.float64]:
     """Inference tokens at which serving compute equals training compute.
 
     .. math:: 6ND = (2N + a\\ell)\\,T^\\times \\;\\Rightarrow\\; T^\\times = \\frac{6ND}{2N + a\\ell}
@@ -108,8 +110,9 @@ def crossover_requests(training_tokens: ArrayLike, tokens_per_request: ArrayLike
     return 3.0 * d / positive("tokens_per_request", tokens_per_request)
 
 
-def crossover_days(training_tokens: ArrayLike, requests_per_day: ArrayLike,
-                   tokens_per_request: ArrayLike) -> NDArray[np.float64]:
+def crossover_days(
+    training_tokens: ArrayLike, requests_per_day: ArrayLike, tokens_per_request: ArrayLike
+) -> NDArray[np.float64]:
     """Days of traffic until inference compute equals training compute.
 
     .. math:: t^\\times = \\frac{3D}{r\\,t_\\mathrm{req}}
@@ -117,19 +120,24 @@ def crossover_days(training_tokens: ArrayLike, requests_per_day: ArrayLike,
     with :math:`r` requests per day and :math:`t_\\mathrm{req}` tokens (prompt + output)
     per request.
     """
-    return (crossover_requests(training_tokens, tokens_per_request)
-            / positive("requests_per_day", requests_per_day))
+    return crossover_requests(training_tokens, tokens_per_request) / positive(
+        "requests_per_day", requests_per_day
+    )
 
 
 STRATEGIES: tuple[tuple[float, str, str], ...] = (
-    (0.1, "training dominates",
-     "train compute-optimally (or reuse an open model); serving cost is a rounding error"),
-    (1.0, "training-heavy",
-     "near compute-optimal; modest over-training pays only if the model lives longer"),
-    (10.0, "inference-heavy",
-     "over-train a smaller model; quantize and batch for serving"),
-    (float("inf"), "inference dominates",
-     "over-train hard, distil, quantize, route easy queries to small models"),
+    (
+        0.1,
+        "training dominates",
+        "train compute-optimally (or reuse an open model); serving cost is a rounding error",
+    ),
+    (1.0, "training-heavy", "near compute-optimal; modest over-training pays only if the model lives longer"),
+    (10.0, "inference-heavy", "over-train a smaller model; quantize and batch for serving"),
+    (
+        float("inf"),
+        "inference dominates",
+        "over-train hard, distil, quantize, route easy queries to small models",
+    ),
 )
 
 
@@ -180,8 +188,9 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 
-def cost_crossover_tokens(training_tokens: ArrayLike, training_utilization: ArrayLike,
-                          inference_utilization: ArrayLike) -> NDArray[np.float64]:
+def cost_crossover_tokens(
+    training_tokens: ArrayLike, training_utilization: ArrayLike, inference_utilization: ArrayLike
+) -> NDArray[np.float64]:
     """Inference tokens at which serving *cost* equals training cost on the same hardware.
 
     A FLOP costs :math:`\\text{price}/(u\\,C)`, so with training utilization (MFU)

@@ -43,8 +43,9 @@ __all__ = [
 ]
 
 
-def break_even_inference_tokens(params_1: ArrayLike, tokens_1: ArrayLike,
-                                params_2: ArrayLike, tokens_2: ArrayLike) -> NDArray[np.float64]:
+def break_even_inference_tokens(
+    params_1: ArrayLike, tokens_1: ArrayLike, params_2: ArrayLike, tokens_2: ArrayLike
+) -> NDArray[np.float64]:
     """Lifetime inference tokens at which two (N, D) options cost the same FLOPs.
 
     Each option costs :math:`6N_iD_i + 2N_iT` over :math:`T` inference tokens; equating them,
@@ -68,11 +69,12 @@ def break_even_inference_tokens(params_1: ArrayLike, tokens_1: ArrayLike,
     n1, d1, n2, d2 = np.broadcast_arrays(n1, d1, n2, d2)
     same = n1 == n2
     if same.any():
-        raise ValueError(f"params_1 and params_2 are equal ({float(n1[same].ravel()[0]):.3g}): both options "
-                         "cost the same per inference token, so there is no break-even volume; "
-                         "compare their training FLOPs instead")
-    t = ((TRAINING_FLOP_PER_PARAM_TOKEN * (n2 * d2 - n1 * d1))
-         / (INFERENCE_FLOP_PER_PARAM_TOKEN * (n1 - n2)))
+        raise ValueError(
+            f"params_1 and params_2 are equal ({float(n1[same].ravel()[0]):.3g}): both options "
+            "cost the same per inference token, so there is no break-even volume; "
+            "compare their training FLOPs instead"
+        )
+    t = (TRAINING_FLOP_PER_PARAM_TOKEN * (n2 * d2 - n1 * d1)) / (INFERENCE_FLOP_PER_PARAM_TOKEN * (n1 - n2))
     return np.maximum(t, 0.0)
 
 
@@ -104,8 +106,14 @@ class BreakEven:
         return self.training_flop_small - self.training_flop_large
 
 
-def compare_break_even(params_1: float, tokens_1: float, params_2: float, tokens_2: float,
-                       fit: str | ScalingFit | None = None, loss_tolerance: float = 1e-3) -> BreakEven:
+def compare_break_even(
+    params_1: float,
+    tokens_1: float,
+    params_2: float,
+    tokens_2: float,
+    fit: str | ScalingFit | None = None,
+    loss_tolerance: float = 1e-3,
+) -> BreakEven:
     """Compare two (N, D) options honestly: training FLOPs, losses and the break-even volume.
 
     The options are ordered so that "large" has more parameters. With a ``fit``, the smaller
@@ -113,9 +121,15 @@ def compare_break_even(params_1: float, tokens_1: float, params_2: float, tokens
     if it is worse, the result says so, and whether *any* amount of data could close the gap
     (the loss floor of its size). ``N_1 = N_2`` raises ValueError.
     """
-    n1, d1, n2, d2 = (float(positive(k, v)) for k, v in
-                      (("params_1", params_1), ("tokens_1", tokens_1),
-                       ("params_2", params_2), ("tokens_2", tokens_2)))
+    n1, d1, n2, d2 = (
+        float(positive(k, v))
+        for k, v in (
+            ("params_1", params_1),
+            ("tokens_1", tokens_1),
+            ("params_2", params_2),
+            ("tokens_2", tokens_2),
+        )
+    )
     if n1 == n2:
         break_even_inference_tokens(n1, d1, n2, d2)  # raises the standard message
     (nl, dl), (ns, ds) = sorted([(n1, d1), (n2, d2)], reverse=True)
@@ -129,35 +143,68 @@ def compare_break_even(params_1: float, tokens_1: float, params_2: float, tokens
             floor = float(loss_floor(f, ns))
             if floor < ll:
                 need = float(tokens_to_reach_loss(f, ns, ll))
-                how = (f"with {need:.3g} tokens ({float(training_flop(ns, need)):.3g} training FLOP) "
-                       f"it would match")
+                how = (
+                    f"with {need:.3g} tokens ({float(training_flop(ns, need)):.3g} training FLOP) "
+                    f"it would match"
+                )
             else:
                 how = f"no amount of data can close the gap: its loss floor is {floor:.4f}"
             return BreakEven(
-                case="smaller-is-worse", params_large=nl, tokens_large=dl, params_small=ns,
-                tokens_small=ds, training_flop_large=cl, training_flop_small=cs, loss_large=ll,
-                loss_small=ls, inference_tokens=float("inf"),
-                message=(f"the {ns:.3g}-parameter option reaches loss {ls:.4f}, worse than "
-                         f"{ll:.4f}: a break-even volume would compare unequal models; {how}"))
+                case="smaller-is-worse",
+                params_large=nl,
+                tokens_large=dl,
+                params_small=ns,
+                tokens_small=ds,
+                training_flop_large=cl,
+                training_flop_small=cs,
+                loss_large=ll,
+                loss_small=ls,
+                inference_tokens=float("inf"),
+                message=(
+                    f"the {ns:.3g}-parameter option reaches loss {ls:.4f}, worse than "
+                    f"{ll:.4f}: a break-even volume would compare unequal models; {how}"
+                ),
+            )
     t = float(break_even_inference_tokens(nl, dl, ns, ds))
     if cs <= cl:
         return BreakEven(
-            case="smaller-always-cheaper", params_large=nl, tokens_large=dl, params_small=ns,
-            tokens_small=ds, training_flop_large=cl, training_flop_small=cs, loss_large=ll,
-            loss_small=ls, inference_tokens=0.0,
-            message=(f"the smaller option is also cheaper to train ({cs:.3g} vs {cl:.3g} FLOP): "
-                     "it is cheaper at every inference volume, no break-even needed"))
+            case="smaller-always-cheaper",
+            params_large=nl,
+            tokens_large=dl,
+            params_small=ns,
+            tokens_small=ds,
+            training_flop_large=cl,
+            training_flop_small=cs,
+            loss_large=ll,
+            loss_small=ls,
+            inference_tokens=0.0,
+            message=(
+                f"the smaller option is also cheaper to train ({cs:.3g} vs {cl:.3g} FLOP): "
+                "it is cheaper at every inference volume, no break-even needed"
+            ),
+        )
     return BreakEven(
-        case="break-even", params_large=nl, tokens_large=dl, params_small=ns, tokens_small=ds,
-        training_flop_large=cl, training_flop_small=cs, loss_large=ll, loss_small=ls,
+        case="break-even",
+        params_large=nl,
+        tokens_large=dl,
+        params_small=ns,
+        tokens_small=ds,
+        training_flop_large=cl,
+        training_flop_small=cs,
+        loss_large=ll,
+        loss_small=ls,
         inference_tokens=t,
-        message=(f"the smaller option costs {cs - cl:.3g} more training FLOP and saves "
-                 f"{INFERENCE_FLOP_PER_PARAM_TOKEN * (nl - ns):.3g} FLOP per inference token: "
-                 f"it pays back after {t:.3g} inference tokens"))
+        message=(
+            f"the smaller option costs {cs - cl:.3g} more training FLOP and saves "
+            f"{INFERENCE_FLOP_PER_PARAM_TOKEN * (nl - ns):.3g} FLOP per inference token: "
+            f"it pays back after {t:.3g} inference tokens"
+        ),
+    )
 
 
-def matched_loss_tokens(fit: str | ScalingFit, params_reference: ArrayLike, tokens_reference: ArrayLike,
-                        params: ArrayLike) -> NDArray[np.float64]:
+def matched_loss_tokens(
+    fit: str | ScalingFit, params_reference: ArrayLike, tokens_reference: ArrayLike, params: ArrayLike
+) -> NDArray[np.float64]:
     """Tokens a model of ``params`` needs to match the loss of (``params_reference``, ``tokens_reference``).
 
     ValueError (from :func:`tokens_to_reach_loss`) if the size can never match.
@@ -173,15 +220,21 @@ def lifetime_flop(params: ArrayLike, tokens: ArrayLike, inference_tokens: ArrayL
     return training_flop(params, tokens) + inference_flop(params, t)
 
 
-def _lifetime_stationarity(f: ScalingFit, log_d: NDArray[np.float64], t: NDArray[np.float64],
-                           ell: NDArray[np.float64]) -> NDArray[np.float64]:
+def _lifetime_stationarity(
+    f: ScalingFit, log_d: NDArray[np.float64], t: NDArray[np.float64], ell: NDArray[np.float64]
+) -> NDArray[np.float64]:
     d = np.exp(log_d)
-    return ((f.beta * f.B / f.alpha + f.B) * d ** -f.beta
-            + f.beta * f.B * t / (3 * f.alpha) * d ** (-f.beta - 1) + f.E - ell)
+    return (
+        (f.beta * f.B / f.alpha + f.B) * d**-f.beta
+        + f.beta * f.B * t / (3 * f.alpha) * d ** (-f.beta - 1)
+        + f.E
+        - ell
+    )
 
 
-def lifetime_optimal(fit: str | ScalingFit, target_loss: ArrayLike,
-                     inference_tokens: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def lifetime_optimal(
+    fit: str | ScalingFit, target_loss: ArrayLike, inference_tokens: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The (N, D) that reaches ``target_loss`` with the least lifetime compute (Sardana et al. 2024).
 
     Minimize :math:`6ND + 2NT` subject to :math:`L(N, D) = \\ell`. Eliminating the multiplier
@@ -218,7 +271,7 @@ def lifetime_optimal(fit: str | ScalingFit, target_loss: ArrayLike,
         lo = np.where(pos, mid, lo)
         hi = np.where(pos, hi, mid)
     d = np.exp(0.5 * (lo + hi))
-    n = (f.A / (ell - f.E - f.B * d ** -f.beta)) ** (1 / f.alpha)
+    n = (f.A / (ell - f.E - f.B * d**-f.beta)) ** (1 / f.alpha)
     return n, d
 
 
@@ -247,8 +300,12 @@ class LifetimeComparison:
         return self.flop_saved / self.baseline_flop
 
 
-def compare_lifetime_optimal(fit: str | ScalingFit, baseline_params: float, inference_tokens: float,
-                             baseline_tokens: float | None = None) -> LifetimeComparison:
+def compare_lifetime_optimal(
+    fit: str | ScalingFit,
+    baseline_params: float,
+    inference_tokens: float,
+    baseline_tokens: float | None = None,
+) -> LifetimeComparison:
     """Sardana et al.'s comparison for one baseline.
 
     The baseline is :math:`N` trained to the fit's own compute optimum for its size
@@ -258,19 +315,33 @@ def compare_lifetime_optimal(fit: str | ScalingFit, baseline_params: float, infe
     """
     f = get_fit(fit)
     n0 = float(positive("baseline_params", baseline_params))
-    d0 = (float(compute_optimal_tokens_for_params(f, n0)) if baseline_tokens is None
-          else float(positive("baseline_tokens", baseline_tokens)))
+    d0 = (
+        float(compute_optimal_tokens_for_params(f, n0))
+        if baseline_tokens is None
+        else float(positive("baseline_tokens", baseline_tokens))
+    )
     t = float(non_negative("inference_tokens", inference_tokens))
     target = float(loss(f, n0, d0))
     n, d = lifetime_optimal(f, target, t)
     return LifetimeComparison(
-        fit_id=f.id, target_loss=target, inference_tokens=t,
-        baseline_params=n0, baseline_tokens=d0, baseline_flop=float(lifetime_flop(n0, d0, t)),
-        optimal_params=float(n), optimal_tokens=float(d), optimal_flop=float(lifetime_flop(n, d, t)))
+        fit_id=f.id,
+        target_loss=target,
+        inference_tokens=t,
+        baseline_params=n0,
+        baseline_tokens=d0,
+        baseline_flop=float(lifetime_flop(n0, d0, t)),
+        optimal_params=float(n),
+        optimal_tokens=float(d),
+        optimal_flop=float(lifetime_flop(n, d, t)),
+    )
 
 
-def lifetime_saving_fraction(fit: str | ScalingFit, baseline_params: float, inference_tokens: ArrayLike,
-                             baseline_tokens: float | None = None) -> NDArray[np.float64]:
+def lifetime_saving_fraction(
+    fit: str | ScalingFit,
+    baseline_params: float,
+    inference_tokens: ArrayLike,
+    baseline_tokens: float | None = None,
+) -> NDArray[np.float64]:
     """Share of lifetime FLOPs saved by the lifetime-optimal model, vectorized over demand.
 
     .. math:: 1 - \\frac{6N^*D^* + 2N^*T}{6N_0D_0 + 2N_0T}
@@ -281,8 +352,11 @@ def lifetime_saving_fraction(fit: str | ScalingFit, baseline_params: float, infe
     """
     f = get_fit(fit)
     n0 = float(positive("baseline_params", baseline_params))
-    d0 = (float(compute_optimal_tokens_for_params(f, n0)) if baseline_tokens is None
-          else float(positive("baseline_tokens", baseline_tokens)))
+    d0 = (
+        float(compute_optimal_tokens_for_params(f, n0))
+        if baseline_tokens is None
+        else float(positive("baseline_tokens", baseline_tokens))
+    )
     t = non_negative("inference_tokens", inference_tokens)
     n, d = lifetime_optimal(f, float(loss(f, n0, d0)), t)
     return 1.0 - lifetime_flop(n, d, t) / lifetime_flop(n0, d0, t)
@@ -293,10 +367,16 @@ def usd_per_flop(price_usd_per_hour: ArrayLike, flop_per_s: ArrayLike) -> NDArra
     return positive("price_usd_per_hour", price_usd_per_hour) / (3600.0 * positive("flop_per_s", flop_per_s))
 
 
-def effective_inference_tokens(prefill_tokens: ArrayLike, decode_tokens: ArrayLike, *,
-                               training_usd_per_flop: ArrayLike, inference_usd_per_flop: ArrayLike,
-                               training_mfu: ArrayLike, prefill_mfu: ArrayLike,
-                               decode_mfu: ArrayLike) -> NDArray[np.float64]:
+def effective_inference_tokens(
+    prefill_tokens: ArrayLike,
+    decode_tokens: ArrayLike,
+    *,
+    training_usd_per_flop: ArrayLike,
+    inference_usd_per_flop: ArrayLike,
+    training_mfu: ArrayLike,
+    prefill_mfu: ArrayLike,
+    decode_mfu: ArrayLike,
+) -> NDArray[np.float64]:
     """Inference tokens, re-weighted so the cost problem becomes the FLOP problem.
 
     The cost objective of Sardana et al. (their eq. for cost-optimal training) is
@@ -322,10 +402,18 @@ def effective_inference_tokens(prefill_tokens: ArrayLike, decode_tokens: ArrayLi
     return c_inf * u_tr / c_tr * (t_in / u_pre + t_out / u_dec)
 
 
-def lifetime_cost_usd(params: ArrayLike, tokens: ArrayLike, prefill_tokens: ArrayLike,
-                      decode_tokens: ArrayLike, *, training_usd_per_flop: ArrayLike,
-                      inference_usd_per_flop: ArrayLike, training_mfu: ArrayLike,
-                      prefill_mfu: ArrayLike, decode_mfu: ArrayLike) -> NDArray[np.float64]:
+def lifetime_cost_usd(
+    params: ArrayLike,
+    tokens: ArrayLike,
+    prefill_tokens: ArrayLike,
+    decode_tokens: ArrayLike,
+    *,
+    training_usd_per_flop: ArrayLike,
+    inference_usd_per_flop: ArrayLike,
+    training_mfu: ArrayLike,
+    prefill_mfu: ArrayLike,
+    decode_mfu: ArrayLike,
+) -> NDArray[np.float64]:
     """Training plus serving cost in USD (Sardana et al. 2024, cost variant).
 
     .. math:: \\$ = \\frac{c_\\mathrm{tr}\\,6ND}{u_\\mathrm{tr}}
@@ -335,17 +423,29 @@ def lifetime_cost_usd(params: ArrayLike, tokens: ArrayLike, prefill_tokens: Arra
     c_tr = positive("training_usd_per_flop", training_usd_per_flop)
     u_tr = fraction("training_mfu", training_mfu)
     t_eff = effective_inference_tokens(
-        prefill_tokens, decode_tokens, training_usd_per_flop=c_tr,
-        inference_usd_per_flop=inference_usd_per_flop, training_mfu=u_tr,
-        prefill_mfu=prefill_mfu, decode_mfu=decode_mfu)
+        prefill_tokens,
+        decode_tokens,
+        training_usd_per_flop=c_tr,
+        inference_usd_per_flop=inference_usd_per_flop,
+        training_mfu=u_tr,
+        prefill_mfu=prefill_mfu,
+        decode_mfu=decode_mfu,
+    )
     return c_tr / u_tr * lifetime_flop(params, tokens, t_eff)
 
 
-def lifetime_cost_optimal(fit: str | ScalingFit, target_loss: ArrayLike, prefill_tokens: ArrayLike,
-                          decode_tokens: ArrayLike, *, training_usd_per_flop: ArrayLike,
-                          inference_usd_per_flop: ArrayLike, training_mfu: ArrayLike,
-                          prefill_mfu: ArrayLike, decode_mfu: ArrayLike
-                          ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def lifetime_cost_optimal(
+    fit: str | ScalingFit,
+    target_loss: ArrayLike,
+    prefill_tokens: ArrayLike,
+    decode_tokens: ArrayLike,
+    *,
+    training_usd_per_flop: ArrayLike,
+    inference_usd_per_flop: ArrayLike,
+    training_mfu: ArrayLike,
+    prefill_mfu: ArrayLike,
+    decode_mfu: ArrayLike,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The (N, D) reaching ``target_loss`` at least lifetime USD (Sardana et al. 2024).
 
     Separate prices per FLOP for training and inference hardware, and separate utilizations for
@@ -353,7 +453,12 @@ def lifetime_cost_optimal(fit: str | ScalingFit, target_loss: ArrayLike, prefill
     :func:`effective_inference_tokens`.
     """
     t_eff = effective_inference_tokens(
-        prefill_tokens, decode_tokens, training_usd_per_flop=training_usd_per_flop,
-        inference_usd_per_flop=inference_usd_per_flop, training_mfu=training_mfu,
-        prefill_mfu=prefill_mfu, decode_mfu=decode_mfu)
+        prefill_tokens,
+        decode_tokens,
+        training_usd_per_flop=training_usd_per_flop,
+        inference_usd_per_flop=inference_usd_per_flop,
+        training_mfu=training_mfu,
+        prefill_mfu=prefill_mfu,
+        decode_mfu=decode_mfu,
+    )
     return lifetime_optimal(fit, target_loss, t_eff)

@@ -110,8 +110,9 @@ class ScalingFit:
         for attr in ("E", "A", "B", "alpha", "beta"):
             value = getattr(self, attr)
             if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-                raise ValueError(f"{self.id}: {attr} must be a finite number > 0, got {value!r} "
-                                 f"({type(value).__name__})")
+                raise ValueError(
+                    f"{self.id}: {attr} must be a finite number > 0, got {value!r} ({type(value).__name__})"
+                )
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{self.id}: {attr} must be a finite number > 0, got {value!r}")
 
@@ -135,8 +136,14 @@ class ScalingFit:
         return (self.E, self.A, self.B, self.alpha, self.beta)
 
     @classmethod
-    def from_tuple(cls, values: Sequence[float], *, id: str = "fitted", name: str = "fitted law",
-                   citation: str = "hoffmann2022training") -> ScalingFit:
+    def from_tuple(
+        cls,
+        values: Sequence[float],
+        *,
+        id: str = "fitted",
+        name: str = "fitted law",
+        citation: str = "hoffmann2022training",
+    ) -> ScalingFit:
         """Build a fit from ``(E, A, B, alpha, beta)``, e.g. one row of :func:`bootstrap_approach3`."""
         if len(values) != 5:
             raise ValueError(f"values must be (E, A, B, alpha, beta), got {len(values)} numbers")
@@ -146,42 +153,67 @@ class ScalingFit:
 
 #: Hoffmann et al. 2022, Approach 3 (eq. 10) as printed: rounded to two decimals.
 HOFFMANN_2022 = ScalingFit(
-    id="hoffmann2022", name="Hoffmann et al. 2022 (Approach 3, as printed)",
-    E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28, citation="hoffmann2022training",
+    id="hoffmann2022",
+    name="Hoffmann et al. 2022 (Approach 3, as printed)",
+    E=1.69,
+    A=406.4,
+    B=410.7,
+    alpha=0.34,
+    beta=0.28,
+    citation="hoffmann2022training",
     short_name="Hoffmann 2022, printed",
     notes="Rounded values of eq. (10). They put the Gopher-budget optimum near 32B, not 70B.",
 )
 #: The same fit with the unrounded E, α, β found in the paper's TeX source (as reported by
 #: Besiroglu et al. 2024); A and B are the printed values.
 HOFFMANN_2022_TEX = ScalingFit(
-    id="hoffmann2022-tex", name="Hoffmann et al. 2022 (Approach 3, TeX source)",
-    E=1.6934, A=406.4, B=410.7, alpha=0.3392, beta=0.2849, citation="hoffmann2022training",
+    id="hoffmann2022-tex",
+    name="Hoffmann et al. 2022 (Approach 3, TeX source)",
+    E=1.6934,
+    A=406.4,
+    B=410.7,
+    alpha=0.3392,
+    beta=0.2849,
+    citation="hoffmann2022training",
     short_name="Hoffmann 2022, TeX source",
     notes="E, alpha, beta from the TeX source as quoted by besiroglu2024chinchilla; the "
-          "Gopher-budget optimum (~40B) matches the paper's own remark about Approach 3.",
+    "Gopher-budget optimum (~40B) matches the paper's own remark about Approach 3.",
 )
 #: The constants in Sardana et al.'s code (``utils.ChinchillaConstants``), which the authors
 #: call the original Chinchilla coefficients.
 SARDANA_2024 = ScalingFit(
-    id="sardana2024", name="Sardana et al. 2024 (Chinchilla constants in their code)",
-    E=1.69, A=406.4, B=410.7, alpha=0.336, beta=0.283, citation="sardana2024beyond",
+    id="sardana2024",
+    name="Sardana et al. 2024 (Chinchilla constants in their code)",
+    E=1.69,
+    A=406.4,
+    B=410.7,
+    alpha=0.336,
+    beta=0.283,
+    citation="sardana2024beyond",
     short_name="Sardana 2024 code",
     notes="alpha, beta differ from the printed 0.34/0.28 in the third decimal; used to "
-          "reproduce their worked examples.",
+    "reproduce their worked examples.",
 )
 #: Besiroglu, Erdil, Barnett & You 2024 refit of Approach 3 (standard errors: E 0.03,
 #: A 124.58, B 1293.23, α 0.02, β 0.02).
 BESIROGLU_2024 = ScalingFit(
-    id="besiroglu2024", name="Besiroglu et al. 2024 (refit)",
-    E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658, citation="besiroglu2024chinchilla",
+    id="besiroglu2024",
+    name="Besiroglu et al. 2024 (refit)",
+    E=1.8172,
+    A=482.01,
+    B=2085.43,
+    alpha=0.3478,
+    beta=0.3658,
+    citation="besiroglu2024chinchilla",
     short_name="Besiroglu 2024 refit",
     notes="Refit on 240 points reconstructed from Hoffmann's Figure 4 (Huber delta 1e-3, "
-          "summed loss). Consistent with Approaches 1 and 2 (a = 0.513); puts 70B/1.4T near "
-          "the compute optimum at Gopher's budget.",
+    "summed loss). Consistent with Approaches 1 and 2 (a = 0.513); puts 70B/1.4T near "
+    "the compute optimum at Gopher's budget.",
 )
 
 FITS: Mapping[str, ScalingFit] = MappingProxyType(
-    {f.id: f for f in (HOFFMANN_2022, HOFFMANN_2022_TEX, SARDANA_2024, BESIROGLU_2024)})
+    {f.id: f for f in (HOFFMANN_2022, HOFFMANN_2022_TEX, SARDANA_2024, BESIROGLU_2024)}
+)
 
 
 def get_fit(fit: str | ScalingFit) -> ScalingFit:
@@ -210,11 +242,19 @@ class ComputeOptimalProjection:
 
 #: Hoffmann et al. 2022, Table 3: compute-optimal size, FLOPs and tokens from Approach 1.
 HOFFMANN_2022_TABLE3: tuple[ComputeOptimalProjection, ...] = tuple(
-    ComputeOptimalProjection(params=n, flop=c, tokens=d) for n, c, d in (
-        (400e6, 1.92e19, 8.0e9), (1e9, 1.21e20, 20.2e9), (10e9, 1.23e22, 205.1e9),
-        (67e9, 5.76e23, 1.5e12), (175e9, 3.85e24, 3.7e12), (280e9, 9.90e24, 5.9e12),
-        (520e9, 3.43e25, 11.0e12), (1e12, 1.27e26, 21.2e12), (10e12, 1.30e28, 216.2e12),
-    ))
+    ComputeOptimalProjection(params=n, flop=c, tokens=d)
+    for n, c, d in (
+        (400e6, 1.92e19, 8.0e9),
+        (1e9, 1.21e20, 20.2e9),
+        (10e9, 1.23e22, 205.1e9),
+        (67e9, 5.76e23, 1.5e12),
+        (175e9, 3.85e24, 3.7e12),
+        (280e9, 9.90e24, 5.9e12),
+        (520e9, 3.43e25, 11.0e12),
+        (1e12, 1.27e26, 21.2e12),
+        (10e12, 1.30e28, 216.2e12),
+    )
+)
 
 
 # --------------------------------------------------------------------------- the law
@@ -237,7 +277,7 @@ def loss(fit: str | ScalingFit, params: ArrayLike, tokens: ArrayLike) -> NDArray
     f = get_fit(fit)
     n = positive("params", params)
     d = positive("tokens", tokens)
-    return f.E + f.A / n ** f.alpha + f.B / d ** f.beta
+    return f.E + f.A / n**f.alpha + f.B / d**f.beta
 
 
 def loss_floor(fit: str | ScalingFit, params: ArrayLike) -> NDArray[np.float64]:
@@ -253,8 +293,10 @@ def _check_loss_above_E(f: ScalingFit, target_loss: ArrayLike) -> NDArray[np.flo
     ell = positive("target_loss", target_loss)
     bad = ell <= f.E
     if bad.any():
-        raise ValueError(f"target_loss must exceed the irreducible loss E = {f.E:g} of {f.name}, "
-                         f"got {float(ell[bad].ravel()[0]):.6g}")
+        raise ValueError(
+            f"target_loss must exceed the irreducible loss E = {f.E:g} of {f.name}, "
+            f"got {float(ell[bad].ravel()[0]):.6g}"
+        )
     return ell
 
 
@@ -311,8 +353,9 @@ def compute_optimal_tokens_for_params(fit: str | ScalingFit, params: ArrayLike) 
     return compute_optimal_flop_for_params(fit, n) / (TRAINING_FLOP_PER_PARAM_TOKEN * n)
 
 
-def compute_optimal_for_loss(fit: str | ScalingFit,
-                             target_loss: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def compute_optimal_for_loss(
+    fit: str | ScalingFit, target_loss: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The compute-optimal :math:`(N, D)` that reaches ``target_loss``.
 
     At the optimum :math:`\\alpha A N^{-\\alpha} = \\beta B D^{-\\beta}` (the balance condition),
@@ -367,8 +410,9 @@ def min_tokens_for_loss(fit: str | ScalingFit, target_loss: ArrayLike) -> NDArra
     return (f.B / (_check_loss_above_E(f, target_loss) - f.E)) ** (1 / f.beta)
 
 
-def tokens_to_reach_loss(fit: str | ScalingFit, params: ArrayLike,
-                         target_loss: ArrayLike) -> NDArray[np.float64]:
+def tokens_to_reach_loss(
+    fit: str | ScalingFit, params: ArrayLike, target_loss: ArrayLike
+) -> NDArray[np.float64]:
     """Training tokens a model of :math:`N` parameters needs to reach loss :math:`\\ell`.
 
     .. math:: D(N, \\ell) = \\left(\\frac{B}{\\ell - E - A/N^\\alpha}\\right)^{1/\\beta}
@@ -388,35 +432,45 @@ def tokens_to_reach_loss(fit: str | ScalingFit, params: ArrayLike,
     if bad.any():
         i = np.flatnonzero(bad.ravel())[0]
         nb, lb, fb = n.ravel()[i], ell.ravel()[i], floor.ravel()[i]
-        hint = (f"the smallest size that can is {float(min_params_for_loss(f, lb)):.3g} parameters"
-                if lb > f.E else f"no size can: the target is not above E = {f.E:g}")
+        hint = (
+            f"the smallest size that can is {float(min_params_for_loss(f, lb)):.3g} parameters"
+            if lb > f.E
+            else f"no size can: the target is not above E = {f.E:g}"
+        )
         raise ValueError(
             f"a model with {nb:.3g} parameters can never reach loss {lb:.4f} under {f.name}: "
-            f"its loss floor (infinite data) is {fb:.4f}; {hint}")
+            f"its loss floor (infinite data) is {fb:.4f}; {hint}"
+        )
     return (f.B / (ell - floor)) ** (1 / f.beta)
 
 
-def params_to_reach_loss(fit: str | ScalingFit, tokens: ArrayLike,
-                         target_loss: ArrayLike) -> NDArray[np.float64]:
+def params_to_reach_loss(
+    fit: str | ScalingFit, tokens: ArrayLike, target_loss: ArrayLike
+) -> NDArray[np.float64]:
     """Parameters needed to reach loss :math:`\\ell` with :math:`D` tokens,
     :math:`N = (A/(\\ell - E - B/D^\\beta))^{1/\\alpha}`; ValueError if :math:`D` is too few."""
     f = get_fit(fit)
     d = positive("tokens", tokens)
     ell = positive("target_loss", target_loss)
     d, ell = np.broadcast_arrays(d, ell)
-    floor = f.E + f.B / d ** f.beta
+    floor = f.E + f.B / d**f.beta
     bad = ell <= floor
     if bad.any():
         i = np.flatnonzero(bad.ravel())[0]
         raise ValueError(
             f"{d.ravel()[i]:.3g} tokens can never reach loss {ell.ravel()[i]:.4f} under {f.name}: "
-            f"even an infinite model stops at {floor.ravel()[i]:.4f}")
+            f"even an infinite model stops at {floor.ravel()[i]:.4f}"
+        )
     return (f.A / (ell - floor)) ** (1 / f.alpha)
 
 
-def iso_loss_curve(fit: str | ScalingFit, target_loss: float, params: ArrayLike | None = None,
-                   n_points: int = 200,
-                   max_params: float = 1e13) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def iso_loss_curve(
+    fit: str | ScalingFit,
+    target_loss: float,
+    params: ArrayLike | None = None,
+    n_points: int = 200,
+    max_params: float = 1e13,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The :math:`(N, D)` pairs with :math:`L(N, D) = \\ell` (an iso-loss curve).
 
     By default spans sizes from 1.05 times :func:`min_params_for_loss` (where :math:`D\\to\\infty`)
@@ -428,27 +482,31 @@ def iso_loss_curve(fit: str | ScalingFit, target_loss: float, params: ArrayLike 
         max_params = real("max_params", max_params, low=0.0, low_open=True)
         n_min = float(min_params_for_loss(f, target_loss)) * 1.05
         if n_min >= max_params:
-            raise ValueError(f"max_params = {max_params:.3g} is below the smallest size "
-                             f"({n_min:.3g}) that reaches loss {target_loss:g}")
+            raise ValueError(
+                f"max_params = {max_params:.3g} is below the smallest size "
+                f"({n_min:.3g}) that reaches loss {target_loss:g}"
+            )
         params = np.geomspace(n_min, max_params, n_pts)
     n = positive("params", params)
     return n, tokens_to_reach_loss(f, n, target_loss)
 
 
 # ---------------------------------------------------------------- over-training
-def overtraining_ratio(params: ArrayLike, tokens: ArrayLike,
-                       reference_tokens_per_param: ArrayLike = CHINCHILLA_TOKENS_PER_PARAM
-                       ) -> NDArray[np.float64]:
+def overtraining_ratio(
+    params: ArrayLike, tokens: ArrayLike, reference_tokens_per_param: ArrayLike = CHINCHILLA_TOKENS_PER_PARAM
+) -> NDArray[np.float64]:
     """Tokens per parameter relative to the 20-tokens-per-parameter rule, :math:`D/(20N)`.
 
     Above 1 the model saw more data than the Chinchilla rule of thumb for its size.
     """
-    return positive("tokens", tokens) / (positive("reference_tokens_per_param", reference_tokens_per_param)
-                                         * positive("params", params))
+    return positive("tokens", tokens) / (
+        positive("reference_tokens_per_param", reference_tokens_per_param) * positive("params", params)
+    )
 
 
-def overtraining_ratio_vs_fit(fit: str | ScalingFit, params: ArrayLike,
-                              tokens: ArrayLike) -> NDArray[np.float64]:
+def overtraining_ratio_vs_fit(
+    fit: str | ScalingFit, params: ArrayLike, tokens: ArrayLike
+) -> NDArray[np.float64]:
     """Tokens per parameter relative to the fit's own optimum at the same compute.
 
     .. math:: \\frac{D/N}{D^*(C)/N^*(C)},\\qquad C = 6ND
@@ -477,22 +535,51 @@ def _trained_models() -> tuple[TrainedModel, ...]:
     llama3_8b = get_model("llama-3-8b")
     chin = get_model("chinchilla-70b")
     return (
-        TrainedModel(name="Chinchilla 70B", params=70e9, tokens=float(chin.training_tokens or 0),
-                     citation="hoffmann2022training", note="the compute-optimal reference, 20 tokens/param"),
-        TrainedModel(name="LLaMA-7B", params=6.7e9, tokens=1.0e12, citation="touvron2023llama",
-                     note="Table 2 of the paper: 6.7B parameters, 1.0T tokens"),
-        TrainedModel(name="LLaMA-13B", params=13.0e9, tokens=1.0e12, citation="touvron2023llama",
-                     note="Table 2 of the paper: 13.0B parameters, 1.0T tokens"),
-        TrainedModel(name="Mistral 7B", params=7.24e9, tokens=None, citation="jiang2023mistral",
-                     note="the paper does not disclose its training tokens; 7.24B is counted from "
-                          "its configuration (32 layers, d_model 4096, SwiGLU 14336, 8 KV heads, "
-                          "vocabulary 32000)"),
-        TrainedModel(name="Phi-2", params=2.7e9, tokens=1.4e12, citation="javaheripi2023phi2",
-                     note="2.7B parameters trained on 1.4T tokens (multiple passes over a mix "
-                          "of synthetic and filtered web data)"),
-        TrainedModel(name="Llama 3 8B", params=float(llama3_8b.total_params),
-                     tokens=float(llama3_8b.training_tokens or 0), citation="grattafiori2024llama3",
-                     note="about 15T tokens; parameters counted from the configuration"),
+        TrainedModel(
+            name="Chinchilla 70B",
+            params=70e9,
+            tokens=float(chin.training_tokens or 0),
+            citation="hoffmann2022training",
+            note="the compute-optimal reference, 20 tokens/param",
+        ),
+        TrainedModel(
+            name="LLaMA-7B",
+            params=6.7e9,
+            tokens=1.0e12,
+            citation="touvron2023llama",
+            note="Table 2 of the paper: 6.7B parameters, 1.0T tokens",
+        ),
+        TrainedModel(
+            name="LLaMA-13B",
+            params=13.0e9,
+            tokens=1.0e12,
+            citation="touvron2023llama",
+            note="Table 2 of the paper: 13.0B parameters, 1.0T tokens",
+        ),
+        TrainedModel(
+            name="Mistral 7B",
+            params=7.24e9,
+            tokens=None,
+            citation="jiang2023mistral",
+            note="the paper does not disclose its training tokens; 7.24B is counted from "
+            "its configuration (32 layers, d_model 4096, SwiGLU 14336, 8 KV heads, "
+            "vocabulary 32000)",
+        ),
+        TrainedModel(
+            name="Phi-2",
+            params=2.7e9,
+            tokens=1.4e12,
+            citation="javaheripi2023phi2",
+            note="2.7B parameters trained on 1.4T tokens (multiple passes over a mix "
+            "of synthetic and filtered web data)",
+        ),
+        TrainedModel(
+            name="Llama 3 8B",
+            params=float(llama3_8b.total_params),
+            tokens=float(llama3_8b.training_tokens or 0),
+            citation="grattafiori2024llama3",
+            note="about 15T tokens; parameters counted from the configuration",
+        ),
     )
 
 
@@ -507,5 +594,3 @@ TRAINED_MODELS: tuple[TrainedModel, ...] = _trained_models()
 
 
 # ---------------------------------------------------------------- fitting
-
-

@@ -80,6 +80,7 @@ __all__ = [
     "sequences_per_gpu",
 ]
 
+
 def _not_text(name: str, value: object) -> None:
     """Refuse strings (``"10"``) where a number is expected; numpy would silently parse them."""
     if isinstance(value, str | bytes) or (isinstance(value, np.ndarray) and value.dtype.kind in "USO"):
@@ -89,36 +90,40 @@ def _not_text(name: str, value: object) -> None:
 #: Where the figures come from: the ``deepseek-ai/open-infra-index`` repository, file
 #: ``202502OpenSourceWeek/day_6_one_more_thing_deepseekV3R1_inference_system_overview.md``
 #: (commit 3122a25, 1 March 2025).
-SOURCE = ("DeepSeek, 'Day 6: One More Thing, DeepSeek-V3/R1 Inference System Overview', "
-          "github.com/deepseek-ai/open-infra-index, 202502OpenSourceWeek (1 March 2025)")
+SOURCE = (
+    "DeepSeek, 'Day 6: One More Thing, DeepSeek-V3/R1 Inference System Overview', "
+    "github.com/deepseek-ai/open-infra-index, 202502OpenSourceWeek (1 March 2025)"
+)
 
 #: The sentences of the source the figures are taken from, verbatim.
-QUOTES: Mapping[str, str] = MappingProxyType({
-    "prefill_layout": "**Prefilling Phase [Routed Expert EP32, MLA/Shared Expert DP32]**:  Each deployment "
-                      "unit spans 4 nodes with 32 redundant routed experts, where each GPU handles 9 routed "
-                      "experts and 1 shared expert.",
-    "decode_layout": "**Decoding Phase [Routed Expert EP144, MLA/Shared Expert DP144]**:  Each deployment "
-                     "unit spans 18 nodes with 32 redundant routed experts, where each GPU manages 2 routed "
-                     "experts and 1 shared expert.",
-    "overlap": "we employ a dual-batch overlap strategy to hide communication costs and improve overall "
-               "throughput by splitting a batch of requests into two microbatches.",
-    "precision": "matrix multiplications and dispatch transmissions adopt the FP8 format aligned with "
-                 "training, \nwhile core MLA computations and combine transmissions use the BF16 format",
-    "nodes": "the combined peak node occupancy for V3 and R1 inference services reached 278, with an "
-             "average occupancy of 226.75 nodes (each node contains 8 H800 GPUs).",
-    "cost": "Assuming the leasing cost of one H800 GPU is $2 per hour, the total daily cost amounts to "
-            "$87,072.",
-    "input": "Total input tokens: 608B, of which 342B tokens (56.3%) hit the on-disk KV cache.",
-    "output": "Total output tokens: 168B. The average output speed was 20–22 tokens per second, and the "
-              "average kvcache length per output token was 4,989 tokens.",
-    "throughput": "Each H800 node delivers an average throughput of ~73.7k tokens/s input (including cache "
-                  "hits) during prefilling or ~14.8k tokens/s output during decoding.",
-    "revenue": "If all tokens were billed at DeepSeek-R1’s pricing (*), the total daily revenue would be "
-               "$562,027, with a cost profit margin of 545%.",
-    "pricing": "R1 Pricing: \\$0.14/M input tokens (cache hit), \\$0.55/M input tokens (cache miss), "
-               "$2.19/M output tokens.",
-    "period": "Over the past 24 hours (UTC+8 02/27/2025 12:00 PM to 02/28/2025 12:00 PM)",
-})
+QUOTES: Mapping[str, str] = MappingProxyType(
+    {
+        "prefill_layout": "**Prefilling Phase [Routed Expert EP32, MLA/Shared Expert DP32]**:  Each deployment "  # noqa: E501
+        "unit spans 4 nodes with 32 redundant routed experts, where each GPU handles 9 routed "
+        "experts and 1 shared expert.",
+        "decode_layout": "**Decoding Phase [Routed Expert EP144, MLA/Shared Expert DP144]**:  Each deployment "  # noqa: E501
+        "unit spans 18 nodes with 32 redundant routed experts, where each GPU manages 2 routed "
+        "experts and 1 shared expert.",
+        "overlap": "we employ a dual-batch overlap strategy to hide communication costs and improve overall "
+        "throughput by splitting a batch of requests into two microbatches.",
+        "precision": "matrix multiplications and dispatch transmissions adopt the FP8 format aligned with "
+        "training, \nwhile core MLA computations and combine transmissions use the BF16 format",
+        "nodes": "the combined peak node occupancy for V3 and R1 inference services reached 278, with an "
+        "average occupancy of 226.75 nodes (each node contains 8 H800 GPUs).",
+        "cost": "Assuming the leasing cost of one H800 GPU is $2 per hour, the total daily cost amounts to "
+        "$87,072.",
+        "input": "Total input tokens: 608B, of which 342B tokens (56.3%) hit the on-disk KV cache.",
+        "output": "Total output tokens: 168B. The average output speed was 20–22 tokens per second, and the "
+        "average kvcache length per output token was 4,989 tokens.",
+        "throughput": "Each H800 node delivers an average throughput of ~73.7k tokens/s input (including cache "  # noqa: E501
+        "hits) during prefilling or ~14.8k tokens/s output during decoding.",
+        "revenue": "If all tokens were billed at DeepSeek-R1’s pricing (*), the total daily revenue would be "
+        "$562,027, with a cost profit margin of 545%.",
+        "pricing": "R1 Pricing: \\$0.14/M input tokens (cache hit), \\$0.55/M input tokens (cache miss), "
+        "$2.19/M output tokens.",
+        "period": "Over the past 24 hours (UTC+8 02/27/2025 12:00 PM to 02/28/2025 12:00 PM)",
+    }
+)
 
 #: Scale-out bandwidth per H800 and direction: "IB (50 GB/s)", DeepSeek-V3 report §3.2.2
 #: :cite:`deepseekai2024v3` (one 400 Gb/s InfiniBand NIC per GPU).
@@ -127,17 +132,20 @@ H800_SCALEOUT_BYTES_PER_S = 50e9
 #: The H800 SXM: the H100 SXM's GH100 die, FLOP/s, 80 GB of HBM3 at 3.35 TB/s, with NVLink cut
 #: to 400 GB/s bidirectional (200 GB/s per direction) for export; priced at DeepSeek's $2/h.
 H800_SXM = Accelerator(
-    id="h800-sxm", name="H800 SXM",
-    flop_per_s=dict(H100_SXM.flop_per_s), hbm_bytes=H100_SXM.hbm_bytes,
+    id="h800-sxm",
+    name="H800 SXM",
+    flop_per_s=dict(H100_SXM.flop_per_s),
+    hbm_bytes=H100_SXM.hbm_bytes,
     hbm_source="assumed equal to the H100 SXM (same 80 GB HBM3 part): " + H100_SXM.hbm_source,
     hbm_bytes_per_s=H100_SXM.hbm_bytes_per_s,
-    scaleup_bytes_per_s=200e9, scaleup_domain=8,
+    scaleup_bytes_per_s=200e9,
+    scaleup_domain=8,
     price_usd_per_hour=2.0,
     price_basis="DeepSeek Day 6: 'Assuming the leasing cost of one H800 GPU is $2 per hour'",
     sources=("nvidia2022h100", "deepseekai2024v3", "deepseekai2025inference"),
     notes="Export variant of the H100 SXM: same tensor-core rates and HBM3; NVLink 400 GB/s "
-          "bidirectional instead of 900. DeepSeek-V3 report §3.2.2 measures 160 GB/s achievable "
-          "NVLink and 50 GB/s InfiniBand per GPU.",
+    "bidirectional instead of 900. DeepSeek-V3 report §3.2.2 measures 160 GB/s achievable "
+    "NVLink and 50 GB/s InfiniBand per GPU.",
 )
 
 
@@ -160,13 +168,21 @@ class UnitLayout:
     shared_experts_per_gpu: int
 
     def __post_init__(self) -> None:
-        for name in ("nodes", "gpus_per_node", "ep", "dp", "routed_experts_per_gpu",
-                     "shared_experts_per_gpu"):
+        for name in (
+            "nodes",
+            "gpus_per_node",
+            "ep",
+            "dp",
+            "routed_experts_per_gpu",
+            "shared_experts_per_gpu",
+        ):
             at_least_one(name, getattr(self, name), integer=True)
         non_negative("redundant_experts", self.redundant_experts)
         if self.ep != self.gpus or self.dp != self.gpus:
-            raise ValueError(f"{self.phase}: ep and dp must equal the unit's GPUs ({self.gpus}), got "
-                             f"ep={self.ep}, dp={self.dp}")
+            raise ValueError(
+                f"{self.phase}: ep and dp must equal the unit's GPUs ({self.gpus}), got "
+                f"ep={self.ep}, dp={self.dp}"
+            )
 
     @property
     def gpus(self) -> int:
@@ -175,11 +191,27 @@ class UnitLayout:
 
 
 #: "Routed Expert EP32, MLA/Shared Expert DP32 ... 4 nodes ... 9 routed experts and 1 shared expert."
-PREFILL_UNIT = UnitLayout(phase="prefill", nodes=4, gpus_per_node=8, ep=32, dp=32, redundant_experts=32,
-                          routed_experts_per_gpu=9, shared_experts_per_gpu=1)
+PREFILL_UNIT = UnitLayout(
+    phase="prefill",
+    nodes=4,
+    gpus_per_node=8,
+    ep=32,
+    dp=32,
+    redundant_experts=32,
+    routed_experts_per_gpu=9,
+    shared_experts_per_gpu=1,
+)
 #: "Routed Expert EP144, MLA/Shared Expert DP144 ... 18 nodes ... 2 routed experts and 1 shared expert."
-DECODE_UNIT = UnitLayout(phase="decode", nodes=18, gpus_per_node=8, ep=144, dp=144, redundant_experts=32,
-                         routed_experts_per_gpu=2, shared_experts_per_gpu=1)
+DECODE_UNIT = UnitLayout(
+    phase="decode",
+    nodes=18,
+    gpus_per_node=8,
+    ep=144,
+    dp=144,
+    redundant_experts=32,
+    routed_experts_per_gpu=2,
+    shared_experts_per_gpu=1,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -232,8 +264,9 @@ class DeepSeekPublished:
 PUBLISHED = DeepSeekPublished()
 
 
-def sequences_per_gpu(output_tokens_per_s_per_user: ArrayLike = 21.0,
-                      published: DeepSeekPublished = PUBLISHED) -> NDArray[np.float64]:
+def sequences_per_gpu(
+    output_tokens_per_s_per_user: ArrayLike = 21.0, published: DeepSeekPublished = PUBLISHED
+) -> NDArray[np.float64]:
     """Sequences one decode GPU serves at once, by Little's law from the published rates.
 
     .. math:: b = \\frac{\\text{output tokens/s per node}}{g\\,\\times\\,\\text{tokens/s per user}}
@@ -303,14 +336,22 @@ def _remote_nodes(nodes: int, experts_per_token: int) -> float:
     return reached * (nodes - 1) / nodes
 
 
-def layout_decode_step(batch: ArrayLike, context_tokens: ArrayLike | None = None, *,
-                       acceptance: float | None = DEEPSEEK_V3_MTP.acceptance_high,
-                       unit: UnitLayout = DECODE_UNIT, accelerator: Accelerator = H800_SXM,
-                       model: str | ModelSpec = "deepseek-v3", weight_format: str | NumberFormat = "fp8",
-                       kv_format: str | NumberFormat = "bf16", attention_precision: str = "bf16",
-                       dispatch_bytes: float = 1.0, combine_bytes: float = 2.0,
-                       scaleout_bytes_per_s: float = H800_SCALEOUT_BYTES_PER_S,
-                       hbm_fraction: float = 0.9) -> LayoutStep:
+def layout_decode_step(
+    batch: ArrayLike,
+    context_tokens: ArrayLike | None = None,
+    *,
+    acceptance: float | None = DEEPSEEK_V3_MTP.acceptance_high,
+    unit: UnitLayout = DECODE_UNIT,
+    accelerator: Accelerator = H800_SXM,
+    model: str | ModelSpec = "deepseek-v3",
+    weight_format: str | NumberFormat = "fp8",
+    kv_format: str | NumberFormat = "bf16",
+    attention_precision: str = "bf16",
+    dispatch_bytes: float = 1.0,
+    combine_bytes: float = 2.0,
+    scaleout_bytes_per_s: float = H800_SCALEOUT_BYTES_PER_S,
+    hbm_fraction: float = 0.9,
+) -> LayoutStep:
     """Decode step of one GPU of a DP-attention, expert-parallel unit (module docstring).
 
     Parameters
@@ -332,8 +373,9 @@ def layout_decode_step(batch: ArrayLike, context_tokens: ArrayLike | None = None
     for name, v in (("batch", batch), ("context_tokens", context_tokens), ("acceptance", acceptance)):
         _not_text(name, v)
     b = at_least_one("batch", batch)
-    ctx = non_negative("context_tokens", PUBLISHED.kv_length_per_output_token
-                       if context_tokens is None else context_tokens)
+    ctx = non_negative(
+        "context_tokens", PUBLISHED.kv_length_per_output_token if context_tokens is None else context_tokens
+    )
     f_hbm = float(fraction("hbm_fraction", hbm_fraction))
     bw_out = float(positive("scaleout_bytes_per_s", scaleout_bytes_per_s))
     p_disp = float(positive("dispatch_bytes", dispatch_bytes))
@@ -364,8 +406,7 @@ def layout_decode_step(batch: ArrayLike, context_tokens: ArrayLike | None = None
     w_bytes = wf.bytes_per_element * weights
     kv = b * ctx * (kv_tok + kv_tok_draft)
     mem = (w_bytes + kv) / accelerator.hbm_bytes_per_s
-    comp = (b * (q * flop_mm + flop_mm_draft) / c_mm
-            + b * ctx * (q * flop_att + flop_att_draft) / c_att)
+    comp = b * (q * flop_mm + flop_mm_draft) / c_mm + b * ctx * (q * flop_att + flop_att_draft) / c_att
     r = _remote_nodes(unit.nodes, m.n_active_experts)
     net = (b * (q * layers_moe + layers_moe_draft) * r * m.d_model * (p_disp + p_comb)) / bw_out
     # every GPU stores its share of all weights: replicated parts + its routed experts
@@ -375,19 +416,30 @@ def layout_decode_step(batch: ArrayLike, context_tokens: ArrayLike | None = None
     def bc(x: ArrayLike) -> NDArray[np.float64]:
         return np.broadcast_to(np.asarray(x, dtype=float), shape)
 
-    return LayoutStep(batch=bc(b), context_tokens=bc(ctx), memory_seconds=bc(mem), compute_seconds=bc(comp),
-                      network_seconds=bc(net), tokens_per_step=bc(tokens),
-                      weight_bytes_per_gpu=float(w_bytes),
-                      hbm_required_bytes=bc(need), hbm_available_bytes=f_hbm * accelerator.hbm_bytes,
-                      gpus_per_node=unit.gpus_per_node)
+    return LayoutStep(
+        batch=bc(b),
+        context_tokens=bc(ctx),
+        memory_seconds=bc(mem),
+        compute_seconds=bc(comp),
+        network_seconds=bc(net),
+        tokens_per_step=bc(tokens),
+        weight_bytes_per_gpu=float(w_bytes),
+        hbm_required_bytes=bc(need),
+        hbm_available_bytes=f_hbm * accelerator.hbm_bytes,
+        gpus_per_node=unit.gpus_per_node,
+    )
 
 
-def layout_prefill_tokens_per_s(*, unit: UnitLayout = PREFILL_UNIT, accelerator: Accelerator = H800_SXM,
-                                model: str | ModelSpec = "deepseek-v3",
-                                weight_format: str | NumberFormat = "fp8",
-                                dispatch_bytes: float = 1.0, combine_bytes: float = 2.0,
-                                scaleout_bytes_per_s: float = H800_SCALEOUT_BYTES_PER_S
-                                ) -> dict[str, float]:
+def layout_prefill_tokens_per_s(
+    *,
+    unit: UnitLayout = PREFILL_UNIT,
+    accelerator: Accelerator = H800_SXM,
+    model: str | ModelSpec = "deepseek-v3",
+    weight_format: str | NumberFormat = "fp8",
+    dispatch_bytes: float = 1.0,
+    combine_bytes: float = 2.0,
+    scaleout_bytes_per_s: float = H800_SCALEOUT_BYTES_PER_S,
+) -> dict[str, float]:
     """Upper bound on prompt tokens computed per second by one node of a prefill unit.
 
     .. math:: v = g \\min\\Bigl(\\frac{C_\\mathrm{fp8}}{2N_\\mathrm{active}},\\;
@@ -412,13 +464,21 @@ def layout_prefill_tokens_per_s(*, unit: UnitLayout = PREFILL_UNIT, accelerator:
 
 
 def _unit_deployment(unit: UnitLayout, context_tokens: float) -> Deployment:
-    return deployment(H800_SXM, "deepseek-v3", weight_format="fp8", kv_format="bf16",
-                      context_tokens=context_tokens, n_devices=unit.gpus)
+    return deployment(
+        H800_SXM,
+        "deepseek-v3",
+        weight_format="fp8",
+        kv_format="bf16",
+        context_tokens=context_tokens,
+        n_devices=unit.gpus,
+    )
 
 
-def ideal_decode_step(batch_per_gpu: ArrayLike = 88.0,
-                      context_tokens: float = PUBLISHED.kv_length_per_output_token,
-                      unit: UnitLayout = DECODE_UNIT) -> RooflineStep:
+def ideal_decode_step(
+    batch_per_gpu: ArrayLike = 88.0,
+    context_tokens: float = PUBLISHED.kv_length_per_output_token,
+    unit: UnitLayout = DECODE_UNIT,
+) -> RooflineStep:
     """The package's roofline on the decode unit as one ideally sharded group of ``unit.gpus`` H800s.
 
     Every weight is read once per step for the whole unit (no DP replication of attention),
@@ -429,8 +489,9 @@ def ideal_decode_step(batch_per_gpu: ArrayLike = 88.0,
     return decode_step(_unit_deployment(unit, context_tokens), b * unit.gpus)
 
 
-def ideal_prefill_step(prompt_tokens: ArrayLike, batch: ArrayLike = 1,
-                       unit: UnitLayout = PREFILL_UNIT) -> RooflineStep:
+def ideal_prefill_step(
+    prompt_tokens: ArrayLike, batch: ArrayLike = 1, unit: UnitLayout = PREFILL_UNIT
+) -> RooflineStep:
     """The package's prefill roofline on the prefill unit as one ideally sharded group."""
     return prefill_step(_unit_deployment(unit, 0.0), prompt_tokens, batch)
 
@@ -446,7 +507,8 @@ GAP_EXPLANATION = (
     "fine-grained scaling and BF16 MLA kernels well below peak FLOP/s and bandwidth (real kernels reach "
     "roughly half of the roofline); (4) MTP acceptance below the 90% the bound credits, and the "
     "verification's doubled arithmetic; (5) day-average figures: the fleet also idles between bursts, "
-    "runs nighttime at reduced load, and the per-node averages include those hours.")
+    "runs nighttime at reduced load, and the per-node averages include those hours."
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -481,8 +543,11 @@ class DeepSeekComparison:
         return self.ratio <= 1.0 if self.higher_is_better else self.ratio >= 1.0
 
 
-def compare(output_tokens_per_s_per_user: float = 21.0, acceptance: float = DEEPSEEK_V3_MTP.acceptance_high,
-            published: DeepSeekPublished = PUBLISHED) -> tuple[DeepSeekComparison, ...]:
+def compare(
+    output_tokens_per_s_per_user: float = 21.0,
+    acceptance: float = DEEPSEEK_V3_MTP.acceptance_high,
+    published: DeepSeekPublished = PUBLISHED,
+) -> tuple[DeepSeekComparison, ...]:
     """Published against bound for decode, per-user speed, prefill and $ per million output tokens.
 
     ``output_tokens_per_s_per_user`` picks the point of the published 20-22 range that sets the
@@ -492,13 +557,15 @@ def compare(output_tokens_per_s_per_user: float = 21.0, acceptance: float = DEEP
     b = float(sequences_per_gpu(output_tokens_per_s_per_user, published))
     step = layout_decode_step(b, published.kv_length_per_output_token, acceptance=acceptance)
     if not bool(np.all(step.fits)):
-        raise ValueError(f"{b:.0f} sequences of {published.kv_length_per_output_token:,.0f} tokens do not "
-                         f"fit on one H800 beside its weights")
+        raise ValueError(
+            f"{b:.0f} sequences of {published.kv_length_per_output_token:,.0f} tokens do not "
+            f"fit on one H800 beside its weights"
+        )
     decode_node = float(step.tokens_per_s_per_node)
     per_user = float(step.tokens_per_s_per_user)
     pre = layout_prefill_tokens_per_s()
     miss = 1.0 - published.cache_hit_rate
-    prefill_node = pre["bound"] / miss          # input tokens incl. cache hits, as published
+    prefill_node = pre["bound"] / miss  # input tokens incl. cache hits, as published
     pre_by = "network (all-to-all over InfiniBand)" if pre["bound_by"] else "compute (FP8 matmuls)"
     node_usd_s = published.usd_per_node_hour / HOUR_S
     input_per_output = published.input_tokens_per_day / published.output_tokens_per_day
@@ -508,40 +575,67 @@ def compare(output_tokens_per_s_per_user: float = 21.0, acceptance: float = DEEP
     ideal = ideal_decode_step(b, published.kv_length_per_output_token).require_fit()
     return (
         DeepSeekComparison(
-            quantity="decode output tokens/s per H800 node", unit="tokens/s", higher_is_better=True,
-            published=published.decode_output_tokens_per_s_per_node, bound=decode_node, bound_by=bound_by,
+            quantity="decode output tokens/s per H800 node",
+            unit="tokens/s",
+            higher_is_better=True,
+            published=published.decode_output_tokens_per_s_per_node,
+            bound=decode_node,
+            bound_by=bound_by,
             gap=f"EP144/DP144 at {b:.0f} sequences per GPU (Little's law), "
-                f"{published.kv_length_per_output_token:,.0f}-token KV, MTP credited at {acceptance:.0%}. "
-                + GAP_EXPLANATION),
+            f"{published.kv_length_per_output_token:,.0f}-token KV, MTP credited at {acceptance:.0%}. "
+            + GAP_EXPLANATION,
+        ),
         DeepSeekComparison(
-            quantity="decode output tokens/s per H800 node (plain roofline)", unit="tokens/s",
-            higher_is_better=True, published=published.decode_output_tokens_per_s_per_node,
-            bound=float(ideal.tokens_per_s) / DECODE_UNIT.nodes, bound_by=str(ideal.bound),
+            quantity="decode output tokens/s per H800 node (plain roofline)",
+            unit="tokens/s",
+            higher_is_better=True,
+            published=published.decode_output_tokens_per_s_per_node,
+            bound=float(ideal.tokens_per_s) / DECODE_UNIT.nodes,
+            bound_by=str(ideal.bound),
             gap="The package's roofline on the 144 GPUs as one ideally sharded group, one token per "
-                "sequence: every weight read once per step for the whole unit (DP attention reads its "
-                "weights on every GPU), no network. Looser than the layout bound, still above the service."),
+            "sequence: every weight read once per step for the whole unit (DP attention reads its "
+            "weights on every GPU), no network. Looser than the layout bound, still above the service.",
+        ),
         DeepSeekComparison(
-            quantity="output tokens/s per user", unit="tokens/s", higher_is_better=True,
-            published=output_tokens_per_s_per_user, bound=per_user, bound_by=bound_by,
-            gap="Same step as the decode row: a user sees (1 + alpha) tokens per step. " + GAP_EXPLANATION),
+            quantity="output tokens/s per user",
+            unit="tokens/s",
+            higher_is_better=True,
+            published=output_tokens_per_s_per_user,
+            bound=per_user,
+            bound_by=bound_by,
+            gap="Same step as the decode row: a user sees (1 + alpha) tokens per step. " + GAP_EXPLANATION,
+        ),
         DeepSeekComparison(
-            quantity="prefill input tokens/s per H800 node (incl. cache hits)", unit="tokens/s",
-            higher_is_better=True, published=published.prefill_input_tokens_per_s_per_node,
-            bound=prefill_node, bound_by=pre_by,
+            quantity="prefill input tokens/s per H800 node (incl. cache hits)",
+            unit="tokens/s",
+            higher_is_better=True,
+            published=published.prefill_input_tokens_per_s_per_node,
+            bound=prefill_node,
+            bound_by=pre_by,
             gap=f"Bound on computed tokens divided by the cache-miss share 1 - {published.cache_hit_rate:g}; "
-                "attention arithmetic (prompt lengths unpublished), weight reads, load imbalance across the "
-                "32 DP instances and partial overlap of the two micro-batches are left out."),
+            "attention arithmetic (prompt lengths unpublished), weight reads, load imbalance across the "
+            "32 DP instances and partial overlap of the two micro-batches are left out.",
+        ),
         DeepSeekComparison(
-            quantity="decode $ per million output tokens at $2/GPU-h", unit="USD/M", higher_is_better=False,
-            published=published.decode_usd_per_million_output, bound=decode_usd_bound, bound_by=bound_by,
-            gap="Node rent over the decode rows' throughput: the same gap, inverted."),
+            quantity="decode $ per million output tokens at $2/GPU-h",
+            unit="USD/M",
+            higher_is_better=False,
+            published=published.decode_usd_per_million_output,
+            bound=decode_usd_bound,
+            bound_by=bound_by,
+            gap="Node rent over the decode rows' throughput: the same gap, inverted.",
+        ),
         DeepSeekComparison(
-            quantity="fleet $ per million output tokens (daily cost / output)", unit="USD/M",
-            higher_is_better=False, published=published.fleet_usd_per_million_output, bound=fleet_bound,
+            quantity="fleet $ per million output tokens (daily cost / output)",
+            unit="USD/M",
+            higher_is_better=False,
+            published=published.fleet_usd_per_million_output,
+            bound=fleet_bound,
             bound_by="decode and prefill bounds",
             gap=f"Bound: a node-second per decode token plus {input_per_output:.2f} input tokens per output "
-                "token at the prefill bound. The published figure also pays for the daytime peak capacity "
-                "(278 nodes at peak, 226.75 on average) and for underloaded hours."),
+            "token at the prefill bound. The published figure also pays for the daytime peak capacity "
+            "(278 nodes at peak, 226.75 on average) and for underloaded hours.",
+        ),
     )
 
 

@@ -28,13 +28,15 @@ __all__ = [
 
 
 #: Units of the ``value`` column and whether a larger value is better (speed-like).
-UNITS: Mapping[str, bool] = MappingProxyType({
-    "s": False,                 # total seconds of the phase (all generated tokens for decode)
-    "ms/token": False,          # milliseconds per generated token of one sequence
-    "tokens/s": True,           # aggregate output tokens per second of the replica
-    "tokens/s/request": True,   # serial speed seen by one request
-    "mfu": True,                # model FLOP utilization, a fraction of peak
-})
+UNITS: Mapping[str, bool] = MappingProxyType(
+    {
+        "s": False,  # total seconds of the phase (all generated tokens for decode)
+        "ms/token": False,  # milliseconds per generated token of one sequence
+        "tokens/s": True,  # aggregate output tokens per second of the replica
+        "tokens/s/request": True,  # serial speed seen by one request
+        "mfu": True,  # model FLOP utilization, a fraction of peak
+    }
+)
 
 
 #: ``prefill`` (prompt processing), ``decode`` (token generation), ``request`` (both, for a
@@ -48,20 +50,40 @@ REGIMES = ("throughput", "latency", "prefill", "provider")
 
 
 #: Columns of ``measurements.csv``, in order.
-COLUMNS = ("id", "source", "evidence", "model", "accelerator", "n_chips", "weight_format",
-           "kv_format", "phase", "batch", "prompt_tokens", "generated_tokens",
-           "price_usd_per_mtok", "value", "unit", "regime", "duplicate_of", "bound_exception",
-           "conditions", "explanation")
+COLUMNS = (
+    "id",
+    "source",
+    "evidence",
+    "model",
+    "accelerator",
+    "n_chips",
+    "weight_format",
+    "kv_format",
+    "phase",
+    "batch",
+    "prompt_tokens",
+    "generated_tokens",
+    "price_usd_per_mtok",
+    "value",
+    "unit",
+    "regime",
+    "duplicate_of",
+    "bound_exception",
+    "conditions",
+    "explanation",
+)
 
 
 #: Short display names of the sources in ``measurements.csv`` (for tables).
-SOURCE_LABELS: Mapping[str, str] = MappingProxyType({
-    "pope2022efficiently": "Pope et al. 2022",
-    "erdil2025inference": "Erdil 2025",
-    "artificialanalysis2024": "Artificial Analysis 2024",
-    "llmviewer2024issue4": "TensorRT-LLM via LLM-Viewer issue #4",
-    "yuan2024llmviewer": "LLM-Viewer",
-})
+SOURCE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "pope2022efficiently": "Pope et al. 2022",
+        "erdil2025inference": "Erdil 2025",
+        "artificialanalysis2024": "Artificial Analysis 2024",
+        "llmviewer2024issue4": "TensorRT-LLM via LLM-Viewer issue #4",
+        "yuan2024llmviewer": "LLM-Viewer",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,15 +172,27 @@ def _parse(row: dict[str, str]) -> Measurement:
     if exc is not None and exc not in BOUND_EXCEPTIONS:
         raise bad("bound_exception", f"must be one of {tuple(BOUND_EXCEPTIONS)} or empty")
     m = Measurement(
-        id=rid, sources=tuple(s.strip() for s in row["source"].split(";") if s.strip()),
-        evidence=row["evidence"], model=row["model"], accelerator=row["accelerator"],
-        n_chips=_int_or_none(row, "n_chips"), weight_format=row["weight_format"],
-        kv_format=row["kv_format"], phase=row["phase"], batch=_int_or_none(row, "batch"),
+        id=rid,
+        sources=tuple(s.strip() for s in row["source"].split(";") if s.strip()),
+        evidence=row["evidence"],
+        model=row["model"],
+        accelerator=row["accelerator"],
+        n_chips=_int_or_none(row, "n_chips"),
+        weight_format=row["weight_format"],
+        kv_format=row["kv_format"],
+        phase=row["phase"],
+        batch=_int_or_none(row, "batch"),
         prompt_tokens=_int_or_none(row, "prompt_tokens") or 0,
         generated_tokens=_int_or_none(row, "generated_tokens") or 0,
-        price_usd_per_mtok=price, value=value, unit=row["unit"], regime=row["regime"],
-        duplicate_of=row["duplicate_of"].strip() or None, bound_exception=exc,
-        conditions=row["conditions"].strip(), explanation=row["explanation"].strip())
+        price_usd_per_mtok=price,
+        value=value,
+        unit=row["unit"],
+        regime=row["regime"],
+        duplicate_of=row["duplicate_of"].strip() or None,
+        bound_exception=exc,
+        conditions=row["conditions"].strip(),
+        explanation=row["explanation"].strip(),
+    )
     if not m.sources:
         raise bad("source", "must name at least one citation key")
     if m.phase in ("decode", "request") and m.generated_tokens < 1:
@@ -215,11 +249,14 @@ def _as_fp8(m: Measurement) -> Measurement:
 
 
 #: Reasons a measurement may beat the bound (column ``bound_exception``).
-BOUND_EXCEPTIONS: Mapping[str, BoundException] = MappingProxyType({
-    "undisclosed-precision": BoundException(
-        "undisclosed-precision",
-        "The provider does not disclose its number format. The row is predicted in the "
-        "model's released 16-bit precision, which no provider is obliged to serve; with 8-bit "
-        "weights and KV cache the measurement lies within the bound.",
-        _as_fp8),
-})
+BOUND_EXCEPTIONS: Mapping[str, BoundException] = MappingProxyType(
+    {
+        "undisclosed-precision": BoundException(
+            "undisclosed-precision",
+            "The provider does not disclose its number format. The row is predicted in the "
+            "model's released 16-bit precision, which no provider is obliged to serve; with 8-bit "
+            "weights and KV cache the measurement lies within the bound.",
+            _as_fp8,
+        ),
+    }
+)

@@ -92,24 +92,32 @@ __all__ = [
 #: fusion remove most of it; it is software, not physics), no HBM traffic for the matmuls'
 #: activations (fused kernels keep them on chip). Network hops and bandwidths stay.
 BOUND_CONSTANTS = ConstantSet(
-    id="bound", name="Datasheet peaks, no caps (the bound)",
-    flop_utilization=1.0, bandwidth_utilization=1.0, accelerator_overrides={},
-    kernel_launch_seconds=0.0, protocols=("LL", "LL128", "Simple"), preference_alpha=3.0,
+    id="bound",
+    name="Datasheet peaks, no caps (the bound)",
+    flop_utilization=1.0,
+    bandwidth_utilization=1.0,
+    accelerator_overrides={},
+    kernel_launch_seconds=0.0,
+    protocols=("LL", "LL128", "Simple"),
+    preference_alpha=3.0,
     activation_traffic=False,
     notes="Used to validate the package against measurements: every term a real system could "
-          "shave (utilization below peak, launch overhead, the matmuls' activation reads and "
-          "writes, which fused kernels keep on chip) is removed.")
+    "shave (utilization below peak, launch overhead, the matmuls' activation reads and "
+    "writes, which fused kernels keep on chip) is removed.",
+)
 
 #: LLM-Viewer's own estimates for the LLaMA-7B rows, as posted in issue #4 of
 #: hahnyuan/LLM-Viewer (same units as the measurement) :cite:`yuan2024llmviewer`.
-LLM_VIEWER_ESTIMATES: Mapping[str, float] = MappingProxyType({
-    "trtllm-llama-7b-b256-i128-o128": 8934.54,
-    "trtllm-llama-7b-b32-i128-o2048": 2796.58,
-    "trtllm-llama-7b-b32-i2048-o128": 788.73,
-    "trtllm-llama-7b-b16-i2048-o2048": 1169.17,
-    "trtllm-llama-7b-ttft-128": 0.006977,
-    "trtllm-llama-7b-ttft-2048": 0.10088071,
-})
+LLM_VIEWER_ESTIMATES: Mapping[str, float] = MappingProxyType(
+    {
+        "trtllm-llama-7b-b256-i128-o128": 8934.54,
+        "trtllm-llama-7b-b32-i128-o2048": 2796.58,
+        "trtllm-llama-7b-b32-i2048-o128": 788.73,
+        "trtllm-llama-7b-b16-i2048-o2048": 1169.17,
+        "trtllm-llama-7b-ttft-128": 0.006977,
+        "trtllm-llama-7b-ttft-2048": 0.10088071,
+    }
+)
 
 
 # --------------------------------------------------------------------------- rows
@@ -191,15 +199,26 @@ def _decode(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any], flo
     col = {k: conf.column(k).astype(float)[:, None] for k in ("tp", "tp_heads", "pp", "ep")}
     if ctx.size == 0:
         return 0.0, {"n_devices": counts[0], "batch": batch}, 0.0, 0.0
-    out = evaluate_configurations(m.accelerator, m.model, tp=col["tp"], tp_heads=col["tp_heads"],
-                                  pp=col["pp"], ep=col["ep"], batch=float(batch),
-                                  context_tokens=ctx[None, :], weight_format=m.weight_format,
-                                  kv_format=m.kv_format, constants=cs)
+    out = evaluate_configurations(
+        m.accelerator,
+        m.model,
+        tp=col["tp"],
+        tp_heads=col["tp_heads"],
+        pp=col["pp"],
+        ep=col["ep"],
+        batch=float(batch),
+        context_tokens=ctx[None, :],
+        weight_format=m.weight_format,
+        kv_format=m.kv_format,
+        constants=cs,
+    )
     total = out.token_seconds.sum(axis=1)
     k = int(np.argmin(total))
     if not math.isfinite(total[k]):
-        raise ValueError(f"measurement {m.id!r}: no feasible configuration of {m.model} on "
-                         f"{counts} x {m.accelerator} at batch {batch}")
+        raise ValueError(
+            f"measurement {m.id!r}: no feasible configuration of {m.model} on "
+            f"{counts} x {m.accelerator} at batch {batch}"
+        )
     roof = float(np.maximum(out.memory_seconds[k], out.compute_seconds[k]).sum())
     net = float((out.kernel_seconds[k] + out.collective_seconds[k] + out.pipeline_seconds[k]).sum())
     config = {key: int(conf.column(key)[k]) for key in ("n_devices", "tp", "tp_heads", "pp", "ep")}
@@ -210,11 +229,23 @@ def _decode(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any], flo
 def _prefill(m: Measurement, cs: ConstantSet) -> float:
     acc = cs.accelerator(m.accelerator)
     if m.batch is None or m.n_chips is None:
-        raise ValueError(f"measurement {m.id!r}: a prefill time needs batch and n_chips, "
-                         f"got batch={m.batch!r}, n_chips={m.n_chips!r}")
-    return float(prefill_seconds(acc, m.model, m.prompt_tokens, m.batch, weight_format=m.weight_format,
-                                 kv_format=m.kv_format, flop_utilization=cs.flop_utilization,
-                                 bandwidth_utilization=cs.bandwidth_utilization, n_devices=m.n_chips))
+        raise ValueError(
+            f"measurement {m.id!r}: a prefill time needs batch and n_chips, "
+            f"got batch={m.batch!r}, n_chips={m.n_chips!r}"
+        )
+    return float(
+        prefill_seconds(
+            acc,
+            m.model,
+            m.prompt_tokens,
+            m.batch,
+            weight_format=m.weight_format,
+            kv_format=m.kv_format,
+            flop_utilization=cs.flop_utilization,
+            bandwidth_utilization=cs.bandwidth_utilization,
+            n_devices=m.n_chips,
+        )
+    )
 
 
 def _phase_flop(m: Measurement) -> float:
@@ -234,8 +265,9 @@ def _peak_total(m: Measurement, cs: ConstantSet, n: int) -> float:
     return n * acc.peak_flop_per_s(get_format(m.weight_format).compute_precision)
 
 
-def implied_mfu(measurement: Measurement, seconds: float | None = None,
-                constants: str | ConstantSet = BOUND_CONSTANTS) -> float:
+def implied_mfu(
+    measurement: Measurement, seconds: float | None = None, constants: str | ConstantSet = BOUND_CONSTANTS
+) -> float:
     """MFU a time implies: the phase's FLOPs over ``seconds`` times the chips' peak FLOP/s.
 
     .. math:: \\mathrm{MFU} = \\frac{F_\\mathrm{phase}}{t \\cdot n \\cdot C}
@@ -255,23 +287,40 @@ def implied_mfu(measurement: Measurement, seconds: float | None = None,
 
 
 def _provider(m: Measurement, cs: ConstantSet) -> tuple[float, dict[str, Any]]:
-    sw = sweep(m.accelerator, m.model, constants=cs, context_tokens=float(m.prompt_tokens),
-               weight_format=m.weight_format, kv_format=m.kv_format)
+    sw = sweep(
+        m.accelerator,
+        m.model,
+        constants=cs,
+        context_tokens=float(m.prompt_tokens),
+        weight_format=m.weight_format,
+        kv_format=m.kv_format,
+    )
     front = sw.frontier()
     ok = front.usd_per_million_tokens <= float(m.price_usd_per_mtok or 0.0)
     if not ok.any():
         return 0.0, {"note": "no configuration is this cheap"}
-    k = int(np.flatnonzero(ok)[-1])           # frontier is sorted by speed, cost increasing
+    k = int(np.flatnonzero(ok)[-1])  # frontier is sorted by speed, cost increasing
     row = front.row(k)
-    return float(row["tokens_per_s_per_request"]), {key: row[key] for key in
-                                                    ("n_devices", "tp", "tp_heads", "pp", "ep", "batch",
-                                                     "usd_per_million_tokens")}
+    return float(row["tokens_per_s_per_request"]), {
+        key: row[key]
+        for key in ("n_devices", "tp", "tp_heads", "pp", "ep", "batch", "usd_per_million_tokens")
+    }
 
 
-def scenario(*, model: str, accelerator: str, phase: str, unit: str, n_chips: int | None = None,
-             batch: int | None = None, prompt_tokens: int = 0, generated_tokens: int = 1,
-             weight_format: str = "bf16", kv_format: str = "bf16",
-             price_usd_per_mtok: float | None = None) -> Measurement:
+def scenario(
+    *,
+    model: str,
+    accelerator: str,
+    phase: str,
+    unit: str,
+    n_chips: int | None = None,
+    batch: int | None = None,
+    prompt_tokens: int = 0,
+    generated_tokens: int = 1,
+    weight_format: str = "bf16",
+    kv_format: str = "bf16",
+    price_usd_per_mtok: float | None = None,
+) -> Measurement:
     """A row without a measurement, to ask the bound (and a derated bound) about a plan.
 
     Same fields and checks as a row of ``measurements.csv``; the value is a placeholder
@@ -282,24 +331,43 @@ def scenario(*, model: str, accelerator: str, phase: str, unit: str, n_chips: in
                      generated_tokens=512, weight_format="fp16", kv_format="fp16")
         bound_value(s)   # tokens/s at the bound
     """
+
     def whole(name: str, value: object, low: int, *, optional: bool = True) -> str:
         if value is None and optional:
             return ""
         return str(int(real(name, value, low=low, integer=True)))
 
-    price = "" if price_usd_per_mtok is None else \
-        repr(real("price_usd_per_mtok", price_usd_per_mtok, low=0.0, low_open=True))
+    price = (
+        ""
+        if price_usd_per_mtok is None
+        else repr(real("price_usd_per_mtok", price_usd_per_mtok, low=0.0, low_open=True))
+    )
     n_chips_s, batch_s = whole("n_chips", n_chips, 1), whole("batch", batch, 1)
     prompt_s = whole("prompt_tokens", prompt_tokens, 0, optional=False)
     generated_s = whole("generated_tokens", generated_tokens, 0, optional=False)
     regime = "provider" if price_usd_per_mtok is not None else "throughput"
-    row = {"id": "scenario", "source": "none", "evidence": "V", "model": model, "accelerator": accelerator,
-           "n_chips": n_chips_s, "weight_format": weight_format,
-           "kv_format": kv_format, "phase": phase, "batch": batch_s,
-           "prompt_tokens": prompt_s, "generated_tokens": generated_s,
-           "price_usd_per_mtok": price,
-           "value": "1", "unit": unit, "regime": regime, "duplicate_of": "", "bound_exception": "",
-           "conditions": "", "explanation": ""}
+    row = {
+        "id": "scenario",
+        "source": "none",
+        "evidence": "V",
+        "model": model,
+        "accelerator": accelerator,
+        "n_chips": n_chips_s,
+        "weight_format": weight_format,
+        "kv_format": kv_format,
+        "phase": phase,
+        "batch": batch_s,
+        "prompt_tokens": prompt_s,
+        "generated_tokens": generated_s,
+        "price_usd_per_mtok": price,
+        "value": "1",
+        "unit": unit,
+        "regime": regime,
+        "duplicate_of": "",
+        "bound_exception": "",
+        "conditions": "",
+        "explanation": "",
+    }
     return replace(_parse(row), value=math.nan)
 
 
@@ -308,8 +376,9 @@ def bound_value(measurement: Measurement, constants: str | ConstantSet = BOUND_C
     return _predicted(measurement, get_constants(constants))[0]
 
 
-def derated_value(measurement: Measurement, efficiency: ArrayLike,
-                  constants: str | ConstantSet = BOUND_CONSTANTS) -> NDArray[np.float64]:
+def derated_value(
+    measurement: Measurement, efficiency: ArrayLike, constants: str | ConstantSet = BOUND_CONSTANTS
+) -> NDArray[np.float64]:
     """What a real system at efficiency :math:`\\eta` should reach: :math:`\\eta v` for a
     speed, :math:`t/\\eta` for a time (``efficiency`` from :func:`fit_efficiency`)."""
     eta = fraction("efficiency", efficiency)
@@ -355,13 +424,21 @@ def predict(measurement: Measurement, constants: str | ConstantSet = BOUND_CONST
     with np.errstate(divide="ignore"):
         ratio = m.value / predicted if predicted > 0 else math.inf
     eff = ratio if m.higher_is_better else 1.0 / ratio
-    return Prediction(measurement=m, predicted=float(predicted), ratio=float(ratio), efficiency=float(eff),
-                      within_bound=bool(eff <= 1.0), config=config,
-                      compute_or_memory_seconds=roof, network_seconds=net)
+    return Prediction(
+        measurement=m,
+        predicted=float(predicted),
+        ratio=float(ratio),
+        efficiency=float(eff),
+        within_bound=bool(eff <= 1.0),
+        config=config,
+        compute_or_memory_seconds=roof,
+        network_seconds=net,
+    )
 
 
-def predict_all(measurements: Iterable[Measurement] | None = None,
-                constants: str | ConstantSet = BOUND_CONSTANTS) -> list[Prediction]:
+def predict_all(
+    measurements: Iterable[Measurement] | None = None, constants: str | ConstantSet = BOUND_CONSTANTS
+) -> list[Prediction]:
     """:func:`predict` for every row (the package's table unless ``measurements`` is given)."""
     rows = load_measurements() if measurements is None else tuple(measurements)
     return [predict(m, constants) for m in rows]
@@ -405,17 +482,28 @@ def fit_efficiency(predictions: Sequence[Prediction], regime: str | None = None)
     """
     if regime is not None and regime not in REGIMES[:3]:
         raise ValueError(f"regime must be one of {REGIMES[:3]} or None, got {regime!r}")
-    use = [p for p in predictions
-           if p.measurement.independent and p.measurement.regime != "provider"
-           and p.measurement.bound_exception is None and p.within_bound
-           and (regime is None or p.measurement.regime == regime)]
+    use = [
+        p
+        for p in predictions
+        if p.measurement.independent
+        and p.measurement.regime != "provider"
+        and p.measurement.bound_exception is None
+        and p.within_bound
+        and (regime is None or p.measurement.regime == regime)
+    ]
     if not use:
         raise ValueError(f"no usable measurements for regime {regime!r}")
     logs = np.log([p.efficiency for p in use])
     sd = float(np.std(logs, ddof=1)) if logs.size > 1 else 0.0
-    return EfficiencyFit(regime=regime or "all", n=len(use), geometric_mean=float(np.exp(logs.mean())),
-                         geometric_sd=float(np.exp(sd)), low=float(np.exp(logs.min())),
-                         high=float(np.exp(logs.max())), ids=tuple(p.id for p in use))
+    return EfficiencyFit(
+        regime=regime or "all",
+        n=len(use),
+        geometric_mean=float(np.exp(logs.mean())),
+        geometric_sd=float(np.exp(sd)),
+        low=float(np.exp(logs.min())),
+        high=float(np.exp(logs.max())),
+        ids=tuple(p.id for p in use),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,8 +532,9 @@ def measurement_system(m: Measurement) -> str:
     return f"{m.sources[0]} on {m.accelerator}"
 
 
-def efficiency_uncertainty(predictions: Sequence[Prediction], regime: str | None = None,
-                           level: float = 0.95) -> EfficiencyUncertainty:
+def efficiency_uncertainty(
+    predictions: Sequence[Prediction], regime: str | None = None, level: float = 0.95
+) -> EfficiencyUncertainty:
     """Uncertainty of :func:`fit_efficiency`'s :math:`\\bar\\eta` (rows as used by that fit)."""
     from scipy.stats import t as student_t
 
@@ -461,11 +550,16 @@ def efficiency_uncertainty(predictions: Sequence[Prediction], regime: str | None
     for p in use:
         groups.setdefault(measurement_system(p.measurement), []).append(math.log(p.efficiency))
     means = tuple(float(np.exp(np.mean(v))) for v in groups.values())
-    return EfficiencyUncertainty(regime=fit.regime, level=lvl, n_rows=fit.n,
-                                 row_low=float(np.exp(logs.mean() - half)),
-                                 row_high=float(np.exp(logs.mean() + half)),
-                                 systems=tuple(groups), system_means=means,
-                                 system_mean=float(np.exp(np.mean(np.log(means)))))
+    return EfficiencyUncertainty(
+        regime=fit.regime,
+        level=lvl,
+        n_rows=fit.n,
+        row_low=float(np.exp(logs.mean() - half)),
+        row_high=float(np.exp(logs.mean() + half)),
+        systems=tuple(groups),
+        system_means=means,
+        system_mean=float(np.exp(np.mean(np.log(means)))),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -494,8 +588,9 @@ def derate_frontier(frontier: Frontier, efficiency: ArrayLike) -> DeratedFrontie
     eta = fraction("efficiency", efficiency)
     v = frontier.tokens_per_s_per_request
     c = frontier.usd_per_million_tokens
-    return DeratedFrontier(efficiency=eta, tokens_per_s_per_request=eta[..., None] * v,
-                           usd_per_million_tokens=c / eta[..., None])
+    return DeratedFrontier(
+        efficiency=eta, tokens_per_s_per_request=eta[..., None] * v, usd_per_million_tokens=c / eta[..., None]
+    )
 
 
 def power_law_exponent(params: ArrayLike, seconds: ArrayLike) -> float:
@@ -507,8 +602,9 @@ def power_law_exponent(params: ArrayLike, seconds: ArrayLike) -> float:
     n = positive("params", params)
     t = positive("seconds", seconds)
     if n.shape != t.shape or n.size < 2:
-        raise ValueError(f"params and seconds need the same shape and at least two points, "
-                         f"got {n.shape} and {t.shape}")
+        raise ValueError(
+            f"params and seconds need the same shape and at least two points, got {n.shape} and {t.shape}"
+        )
     if np.ptp(np.log(n)) == 0:
         raise ValueError("params must not all be equal")
     return float(np.polyfit(np.log(n), np.log(t), 1)[0])

@@ -39,8 +39,10 @@ def describe(sw: frontier.Sweep, alpha: float, target_speed: float) -> str:
     at_t = f"${cost_t:,.3f}" if math.isfinite(cost_t) else "unreachable"
 
     def cfg(r: dict[str, Any]) -> str:
-        return (f"{r['n_devices']} devices (TP {r['tp']}, heads split {r['tp_heads']}, PP {r['pp']}, "
-                f"EP {r['ep']}), batch {r['batch']:,}")
+        return (
+            f"{r['n_devices']} devices (TP {r['tp']}, heads split {r['tp_heads']}, PP {r['pp']}, "
+            f"EP {r['ep']}), batch {r['batch']:,}"
+        )
 
     return (
         f"<b>{sw.meta['model_name']}</b> on {sw.meta['accelerator_name']}, "
@@ -80,17 +82,25 @@ class FrontierExplorer:
         demand = math.inf if self.unlimited_demand.value else float(self.demand.value)
         ctx = float(self.context_tokens.value) if self.context_tokens.value > 1.5 else 0.0
         try:
-            sw = frontier.sweep(self.accelerator.value, self.model.value, constants=self.constants.value,
-                                weight_format=self.weight_format.value, context_tokens=ctx,
-                                demand_tokens_per_s=demand, max_devices=256, n_batches=48)
-        except ValueError as exc:   # e.g. a chip without that precision
+            sw = frontier.sweep(
+                self.accelerator.value,
+                self.model.value,
+                constants=self.constants.value,
+                weight_format=self.weight_format.value,
+                context_tokens=ctx,
+                demand_tokens_per_s=demand,
+                max_devices=256,
+                n_batches=48,
+            )
+        except ValueError as exc:  # e.g. a chip without that precision
             self.result.value = f"<b>Not available:</b> {exc}"
             return
         self.result.value = describe(sw, float(self.alpha.value), float(self.target_speed.value))
 
 
-def make_frontier_explorer(model: str = "llama-3-70b", accelerator: str = "h100-sxm",
-                           constants: str = "erdil-paper") -> FrontierExplorer:
+def make_frontier_explorer(
+    model: str = "llama-3-70b", accelerator: str = "h100-sxm", constants: str = "erdil-paper"
+) -> FrontierExplorer:
     """Build the explorer: model, accelerator, weight format, context, constant set, alpha,
     a target speed and a demand cap."""
     if model not in EXPLORER_MODELS:
@@ -104,34 +114,87 @@ def make_frontier_explorer(model: str = "llama-3-70b", accelerator: str = "h100-
     alpha = CONSTANT_SETS[constants].preference_alpha
     ex = FrontierExplorer(
         widget=w.VBox(),
-        model=w.Dropdown(options=list(EXPLORER_MODELS), value=model, description="model", style=style,
-                         layout=layout),
-        accelerator=w.Dropdown(options=list(_ACCS), value=accelerator, description="accelerator", style=style,
-                               layout=layout),
-        weight_format=w.Dropdown(options=[f for f in _FORMATS if f in FORMATS], value="bf16",
-                                 description="weight format", style=style, layout=layout),
-        context_tokens=w.FloatLogSlider(value=1, base=10, min=0, max=5, step=0.1, style=style, layout=layout,
-                                        description="context tokens (1 = none)", readout_format=",.0f"),
-        constants=w.ToggleButtons(options=list(CONSTANT_SETS), value=constants, description="constants",
-                                  style=style),
-        alpha=w.FloatSlider(value=alpha, min=0.5, max=8, step=0.5, description="preference exponent alpha",
-                            style=style, layout=layout),
-        target_speed=w.FloatSlider(value=50, min=5, max=500, step=5, description="target tokens/s",
-                                   style=style, layout=layout),
-        demand=w.FloatLogSlider(value=1e5, base=10, min=2, max=7, step=0.25, style=style, layout=layout,
-                                description="demand cap (tok/s)", readout_format=".3g"),
+        model=w.Dropdown(
+            options=list(EXPLORER_MODELS), value=model, description="model", style=style, layout=layout
+        ),
+        accelerator=w.Dropdown(
+            options=list(_ACCS), value=accelerator, description="accelerator", style=style, layout=layout
+        ),
+        weight_format=w.Dropdown(
+            options=[f for f in _FORMATS if f in FORMATS],
+            value="bf16",
+            description="weight format",
+            style=style,
+            layout=layout,
+        ),
+        context_tokens=w.FloatLogSlider(
+            value=1,
+            base=10,
+            min=0,
+            max=5,
+            step=0.1,
+            style=style,
+            layout=layout,
+            description="context tokens (1 = none)",
+            readout_format=",.0f",
+        ),
+        constants=w.ToggleButtons(
+            options=list(CONSTANT_SETS), value=constants, description="constants", style=style
+        ),
+        alpha=w.FloatSlider(
+            value=alpha,
+            min=0.5,
+            max=8,
+            step=0.5,
+            description="preference exponent alpha",
+            style=style,
+            layout=layout,
+        ),
+        target_speed=w.FloatSlider(
+            value=50, min=5, max=500, step=5, description="target tokens/s", style=style, layout=layout
+        ),
+        demand=w.FloatLogSlider(
+            value=1e5,
+            base=10,
+            min=2,
+            max=7,
+            step=0.25,
+            style=style,
+            layout=layout,
+            description="demand cap (tok/s)",
+            readout_format=".3g",
+        ),
         unlimited_demand=w.Checkbox(value=True, description="unlimited demand", style=style),
         result=w.HTML(),
     )
-    def follow_constants(change: dict[str, Any]) -> None:   # each set carries its own preference exponent
+
+    def follow_constants(change: dict[str, Any]) -> None:  # each set carries its own preference exponent
         ex.alpha.value = CONSTANT_SETS[change["new"]].preference_alpha
 
     ex.constants.observe(follow_constants, names="value")
-    for control in (ex.model, ex.accelerator, ex.weight_format, ex.context_tokens, ex.constants, ex.alpha,
-                    ex.target_speed, ex.demand, ex.unlimited_demand):
+    for control in (
+        ex.model,
+        ex.accelerator,
+        ex.weight_format,
+        ex.context_tokens,
+        ex.constants,
+        ex.alpha,
+        ex.target_speed,
+        ex.demand,
+        ex.unlimited_demand,
+    ):
         control.observe(ex.update, names="value")
-    ex.widget.children = (ex.model, ex.accelerator, ex.weight_format, ex.context_tokens, ex.constants,
-                          ex.alpha,
-                          ex.target_speed, ex.demand, ex.unlimited_demand, ex.result)
+    ex.widget.children = (
+        ex.model,
+        ex.accelerator,
+        ex.weight_format,
+        ex.context_tokens,
+        ex.constants,
+        ex.alpha,
+        ex.target_speed,
+        ex.demand,
+        ex.unlimited_demand,
+        ex.result,
+    )
     ex.update()
     return ex

@@ -46,8 +46,9 @@ class CrossoverExplorer:
         self.training_tokens.value = _TRAINED[change["new"]].training_tokens
 
 
-def make_crossover_explorer(model: str = "Llama 3 70B", requests_per_day: float = 1e7,
-                            tokens_per_request: float = 1000.0) -> CrossoverExplorer:
+def make_crossover_explorer(
+    model: str = "Llama 3 70B", requests_per_day: float = 1e7, tokens_per_request: float = 1000.0
+) -> CrossoverExplorer:
     """Build the explorer: model, training tokens, requests/day, tokens/request, launch date."""
     if model not in _TRAINED:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(_TRAINED)}")
@@ -55,23 +56,51 @@ def make_crossover_explorer(model: str = "Llama 3 70B", requests_per_day: float 
     layout = w.Layout(width="520px")
     ex = CrossoverExplorer(
         widget=w.VBox(),
-        model=w.Dropdown(options=list(_TRAINED), value=model, description="model", style=style,
-                         layout=layout),
-        training_tokens=w.BoundedFloatText(value=_TRAINED[model].training_tokens, min=1e9, max=1e15,
-                                           description="training tokens D", style=style),
-        requests_per_day=w.FloatLogSlider(value=requests_per_day, base=10, min=2, max=10, step=0.1,
-                                          description="requests per day", style=style, layout=layout,
-                                          readout_format=".3g"),
-        tokens_per_request=w.FloatLogSlider(value=tokens_per_request, base=10, min=1, max=5, step=0.1,
-                                            description="tokens per request", style=style, layout=layout,
-                                            readout_format=".3g"),
+        model=w.Dropdown(
+            options=list(_TRAINED), value=model, description="model", style=style, layout=layout
+        ),
+        training_tokens=w.BoundedFloatText(
+            value=_TRAINED[model].training_tokens,
+            min=1e9,
+            max=1e15,
+            description="training tokens D",
+            style=style,
+        ),
+        requests_per_day=w.FloatLogSlider(
+            value=requests_per_day,
+            base=10,
+            min=2,
+            max=10,
+            step=0.1,
+            description="requests per day",
+            style=style,
+            layout=layout,
+            readout_format=".3g",
+        ),
+        tokens_per_request=w.FloatLogSlider(
+            value=tokens_per_request,
+            base=10,
+            min=1,
+            max=5,
+            step=0.1,
+            description="tokens per request",
+            style=style,
+            layout=layout,
+            readout_format=".3g",
+        ),
         launch=w.DatePicker(value=dt.date(2025, 1, 1), description="launch date", style=style),
         result=w.HTML(),
     )
     ex.model.observe(ex._on_model, names="value")
     for control in (ex.model, ex.training_tokens, ex.requests_per_day, ex.tokens_per_request, ex.launch):
         control.observe(ex.update, names="value")
-    ex.widget.children = (ex.model, ex.training_tokens, ex.requests_per_day, ex.tokens_per_request,
-                          ex.launch, ex.result)
+    ex.widget.children = (
+        ex.model,
+        ex.training_tokens,
+        ex.requests_per_day,
+        ex.tokens_per_request,
+        ex.launch,
+        ex.result,
+    )
     ex.update()
     return ex

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from inferecon.training import lifecycle
 from inferecon.specs.models import get_model
+from inferecon.training import lifecycle
+
 from . import Answer
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inferecon.training import scaling as sc
+
 from . import Answer
 
 __all__ = ["ANSWERS"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from inferecon.training import scaling as sc
-from inferecon.training import lifetime
 from inferecon.specs.models import get_model
+from inferecon.training import lifetime
+from inferecon.training import scaling as sc
+
 from . import Answer
 
 __all__ = ["ANSWERS"]

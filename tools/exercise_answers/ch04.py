@@ -5,6 +5,7 @@ from __future__ import annotations
 from inferecon.serving import costs, roofline
 from inferecon.specs.hardware import get_accelerator
 from inferecon.specs.models import get_model
+
 from . import Answer
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from inferecon.serving import moe
-from inferecon.serving import moe_batching
+from inferecon.serving import moe, moe_batching
+
 from . import Answer
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from inferecon.serving import frontier, parallelism
-from inferecon.serving import closed_forms
+from inferecon.serving import closed_forms, frontier
+
 from . import Answer
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from inferecon.training import distillation
 from inferecon.levers import quantization, speculative
 from inferecon.planning.planner import ideal_replica
+from inferecon.training import distillation
+
 from . import Answer
 
 

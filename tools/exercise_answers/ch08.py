@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from inferecon.planning import planner
 from inferecon.levers import routing
+from inferecon.planning import planner
+
 from . import Answer
 
 _SHAPE = planner.Workload(requests_per_s=1.0, peak_to_average=3.0, input_tokens=1000, output_tokens=250)

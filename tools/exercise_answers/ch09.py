@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from inferecon.serving import frontier
-from inferecon.validation import predictions as validation
-from inferecon.specs.models import get_model
 from inferecon.serving.closed_forms import sqrt_law_latency_seconds
+from inferecon.specs.models import get_model
+from inferecon.validation import predictions as validation
+
 from . import Answer
 
 
