@@ -14,7 +14,8 @@ The package follows the course's thread, one floor on top of the one below:
                  (``parallelism``), Erdil's constants and closed forms (``constants``,
                  ``closed_forms``), dollars per token (``costs``), the Pareto ``frontier``
 ``levers``       ``speculative`` decoding, ``quantization``, ``routing`` and cascades
-``planning``     fleet size and monthly cost for a workload (``planner``)
+``planning``     fleet size and monthly cost for a workload (``planner``); ``cli`` is the
+                 ``inferecon`` command over it
 ``validation``   published ``measurements`` and the model's ``predictions`` next to them
 ===============  =================================================================================
 
@@ -45,6 +46,7 @@ _SUBPACKAGES = (
     "exercises",
     "units",
     "tables",
+    "cli",
 )
 
 #: Convenience names at the top level, and the module each lives in (imported on first use).

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from inferecon.planning.cli import main
+from inferecon.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,20 +195,20 @@ def _env():
 
 
 def test_module_runs_as_a_script():
-    res = subprocess.run([sys.executable, "-m", "inferecon.planning.cli", "plan", *WORKLOAD,
+    res = subprocess.run([sys.executable, "-m", "inferecon.cli", "plan", *WORKLOAD,
                           "--tpot-ms", "50", "--weight-format", "fp8", "--json", "--top", "1"],
                          capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=120)
     assert res.returncode == 0, res.stderr
     top = json.loads(res.stdout)["deployments"][0]
     assert top["batch"] == 201 and top["decode_step_ms"] == pytest.approx(1e3 * step(201, 2), rel=1e-9)
-    bad = subprocess.run([sys.executable, "-m", "inferecon.planning.cli", "plan", *WORKLOAD, "--tpot-ms", "2",
+    bad = subprocess.run([sys.executable, "-m", "inferecon.cli", "plan", *WORKLOAD, "--tpot-ms", "2",
                           "--weight-format", "fp8"], capture_output=True, text=True, env=_env(), cwd=ROOT,
                          timeout=120)
     assert bad.returncode == 2 and "no deployment meets TPOT 2 ms" in bad.stderr
 
 
 def test_importing_the_cli_is_light():
-    code = ("import sys, inferecon, inferecon.planning.cli; "
+    code = ("import sys, inferecon, inferecon.cli; "
             "print([m for m in ('matplotlib', 'inferecon.serving.roofline', 'inferecon.planning.planner', "
             "'inferecon.serving.frontier') if m in sys.modules])")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=ROOT,

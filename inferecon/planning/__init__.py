@@ -6,7 +6,7 @@ import importlib
 from typing import Any
 
 #: The modules of this subpackage, imported on first attribute access.
-__all__ = ["cli", "planner"]
+__all__ = ["planner"]
 
 
 def __getattr__(name: str) -> Any:
