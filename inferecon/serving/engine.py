@@ -381,6 +381,25 @@ def _atom_exp(p_wait: float, mean_if_wait: float, dt: float, n: int) -> NDArray[
     return out
 
 
+def _atom_gamma(p_wait: float, mean: float, second: float, dt: float, n: int) -> NDArray[np.float64]:
+    """Atom at 0 of mass 1 - p, and p times a gamma law whose moments make the unconditional
+    mean ``mean`` and second moment ``second`` (a two-moment fit of an M/G/1 wait, whose tail
+    is heavier than exponential when service times vary a lot)."""
+    if p_wait <= 0 or mean <= 0:
+        out = np.zeros(n)
+        out[0] = 1.0
+        return out
+    m1, m2 = mean / p_wait, second / p_wait
+    var = max(m2 - m1 * m1, 1e-12 * m1 * m1)
+    shape, scale = m1 * m1 / var, var / m1
+    x = (np.arange(n) + 0.5) * dt
+    logpdf = (shape - 1.0) * np.log(x) - x / scale
+    pdf = np.exp(logpdf - logpdf.max())
+    out = p_wait * pdf / pdf.sum()
+    out[0] += 1.0 - p_wait
+    return out
+
+
 def _uniform(p: float, width: float, dt: float, n: int) -> NDArray[np.float64]:
     out = np.zeros(n)
     out[0] = 1.0 - p
@@ -440,6 +459,7 @@ class _Model:
     p_grid: NDArray[np.float64]
     o_grid: NDArray[np.float64]
     s_grid: NDArray[np.float64]         # prefill seconds of each prompt grid point (alone)
+    s_comp: NDArray[np.float64]         # its arithmetic part (what it adds to a batched pass)
     f_grid: NDArray[np.float64]         # prefill FLOPs of each prompt grid point
     n_chunks: NDArray[np.float64]       # chunks of each prompt (chunked)
     b_grid: NDArray[np.float64]         # candidate mean batches (others)
@@ -463,8 +483,29 @@ def _model(d: Deployment, traffic: Traffic, config: EngineConfig) -> _Model:
     b = np.concatenate([np.linspace(0.0, 1.0, 64, endpoint=False), np.geomspace(1.0, top, 1500)])
     step = decode_step(d, b + 1.0, ell)
     return _Model(d=d, traffic=traffic, config=config, ell=ell, m_dec=traffic.decode_tokens, p_grid=p, o_grid=o,
-                  s_grid=s, f_grid=f, n_chunks=nch, b_grid=b, t_mem=np.asarray(step.memory_seconds, dtype=float),
+                  s_grid=s, s_comp=np.asarray(st.compute_seconds, dtype=float), f_grid=f, n_chunks=nch, b_grid=b, t_mem=np.asarray(step.memory_seconds, dtype=float),
                   t_comp=np.asarray(step.compute_seconds, dtype=float), capacity=cap)
+
+
+def _prefill_seconds(mod: _Model, lam: float) -> NDArray[np.float64]:
+    r"""Prefill seconds per prompt in interleaved passes that batch the waiting prompts.
+
+    A prompt alone costs its pass, :math:`\max(t_\mathrm{mem}, t_\mathrm{comp})`; batched with
+    others it adds only its arithmetic (they share the weight read). It is alone with
+    probability :math:`e^{-\lambda E[s]}` (no other arrival within one pass), a rough
+    interpolation between light load (alone) and heavy load (batched).
+    """
+    alone = math.exp(-lam * float(mod.s_grid.mean()))
+    return mod.s_comp + alone * (mod.s_grid - mod.s_comp)
+
+
+def _chunks(mod: _Model, lam: float) -> NDArray[np.float64]:
+    """Iterations that carry a prompt's chunks: :math:`\lceil P/c \rceil` alone, :math:`P/c` when
+    the queue packs the next prompt into its last, partial chunk (interpolated as in
+    :func:`_prefill_seconds`)."""
+    alone = math.exp(-lam * float(mod.s_grid.mean()))
+    frac = mod.p_grid / mod.config.chunk_tokens
+    return frac + alone * (mod.n_chunks - frac)
 
 
 def _tau(mod: _Model, lam: float, b: NDArray[np.float64]) -> tuple[NDArray[np.float64], float, str]:
@@ -473,14 +514,14 @@ def _tau(mod: _Model, lam: float, b: NDArray[np.float64]) -> tuple[NDArray[np.fl
     tm, tc = np.interp(b, mod.b_grid, mod.t_mem), np.interp(b, mod.b_grid, mod.t_comp)
     t = np.maximum(tm, tc)
     if cfg.scheduling == "interleaved":
-        rho = lam * float(mod.s_grid.mean())
+        rho = lam * float(_prefill_seconds(mod, lam).mean())
         if rho >= 1.0:
             return np.full(b.shape, np.inf), rho, f"prefill alone takes {rho:.2f} of the time (must be < 1)"
         return t / (1.0 - rho), rho, ""
     if cfg.scheduling == "chunked":
         # each prompt rides in ceil(P/c) iterations; those iterations take max(mem, comp + chunk FLOPs)
         flops = float(mod.f_grid.mean())
-        nch = float(mod.n_chunks.mean())
+        nch = float(_chunks(mod, lam).mean())
         chunk_it = np.maximum(nch * tm, nch * tc + flops / d.flop_per_s)   # time of one prompt's iterations
         rho = lam * chunk_it
         plain_rate = np.where(rho < 1.0, (1.0 - rho) / t, 0.0)
@@ -563,7 +604,7 @@ class ServingCurve:
 def _latencies(mod: _Model, lam: float, bb: float, tau: float, rho: float) -> tuple[float, ...]:
     """TTFT, TPOT and E2E quantiles at one stable load (see the module's approximations)."""
     d, cfg = mod.d, mod.config
-    s = mod.s_grid
+    s = _prefill_seconds(mod, lam) if cfg.scheduling == "interleaved" else mod.s_grid
     step = float(max(np.interp(bb, mod.b_grid, mod.t_mem), np.interp(bb, mod.b_grid, mod.t_comp)))
     # admission to the KV cache: M/M/c with c = sequences it holds, service = a request's life
     life = float(s.mean()) + mod.m_dec * tau
@@ -574,31 +615,45 @@ def _latencies(mod: _Model, lam: float, bb: float, tau: float, rho: float) -> tu
     adm_mean_if_wait = (1.0 + cs2) / 2.0 * life / max(math.floor(c) - offered, 1e-9)
     if cfg.scheduling == "interleaved":
         es, es2 = float(s.mean()), float((s * s).mean())
+        es3 = float((s ** 3).mean())
         w_pk = lam * es2 / (2.0 * (1.0 - rho))
-        q_dec = (1.0 - rho) * (1.0 - math.exp(-bb))
-        parts_t = [("exp", rho, w_pk / rho if rho > 0 else 0.0), ("uni", q_dec, step)]
+        w2_pk = 2.0 * w_pk ** 2 + lam * es3 / (3.0 * (1.0 - rho))      # Takacs: second moment of the wait
+        # multiple vacations (a decode step whenever the batch is not empty): every arrival also
+        # waits the residual of one step (Fuhrmann-Cooper decomposition)
+        q_dec = 1.0 - math.exp(-bb)
+        parts_t = [("gamma", rho, (w_pk, w2_pk)), ("uni", q_dec, step)]
         own = s
     elif cfg.scheduling == "chunked":
         # a prompt waits behind the prompt tokens queued before it (M/G/1 in tokens at the budget rate)
         it = tau
-        serv = np.ceil(mod.p_grid / cfg.chunk_tokens) * it
+        tm_b = float(np.interp(bb, mod.b_grid, mod.t_mem))
+        tc_b = float(np.interp(bb, mod.b_grid, mod.t_comp))
+        nc = _chunks(mod, lam)
+        serv = np.maximum(nc * tm_b, nc * tc_b + mod.f_grid / d.flop_per_s)
         rho_c = lam * float(serv.mean())
         if rho_c >= 1.0:
             rho_c = 0.999
         w = lam * float((serv * serv).mean()) / (2.0 * (1.0 - rho_c))
-        parts_t = [("exp", rho_c, w / rho_c if rho_c > 0 else 0.0), ("uni", 1.0 - math.exp(-bb), it)]
+        w2 = 2.0 * w ** 2 + lam * float((serv ** 3).mean()) / (3.0 * (1.0 - rho_c))
+        parts_t = [("gamma", rho_c, (w, w2)), ("uni", 1.0 - math.exp(-bb), it)]
         own = serv
     else:   # disaggregated: the prefill pool is priced separately; here the decode replica alone
         own = s + mod.p_grid * d.kv_bytes_per_token / cfg.kv_transfer_bytes_per_s
         parts_t = []
-    mean_ttft_guess = float(own.mean()) + sum(p * m for _, p, m in parts_t) + pc * adm_mean_if_wait
+    mean_ttft_guess = float(own.mean()) + sum(
+        (m[0] if isinstance(m, tuple) else p * m) for _, p, m in parts_t) + pc * adm_mean_if_wait
     o = mod.o_grid
     dec_time = (o - 1.0) * tau
 
     def ttft_pmf(dt: float) -> NDArray[np.float64]:
         pmfs = [_hist(own, None, dt, _TGRID), _atom_exp(pc, adm_mean_if_wait, dt, _TGRID)]
         for kind, p, m in parts_t:
-            pmfs.append(_atom_exp(p, m, dt, _TGRID) if kind == "exp" else _uniform(p, m, dt, _TGRID))
+            if kind == "gamma":
+                assert isinstance(m, tuple)
+                pmfs.append(_atom_gamma(p, m[0], m[1], dt, _TGRID))
+            else:
+                assert not isinstance(m, tuple)
+                pmfs.append(_uniform(p, m, dt, _TGRID))
         return _convolve(*pmfs)
 
     dt1 = (14.0 * mean_ttft_guess + float(own.max()) + 2.0 * step) / _TGRID

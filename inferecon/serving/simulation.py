@@ -167,25 +167,35 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     paged = allocation == "paged"
     total_blocks = math.floor(kv_tok / blk)
     slots = math.floor(kv_tok / cap.tokens_per_sequence)
-    used = 0            # blocks (paged) or reserved sequences (contiguous)
     peak = 0.0
+    P = [int(x) for x in prompt.tolist()]
+    O = [int(x) for x in output.tolist()]
+    done = [0] * n                          # output tokens generated so far, per request
+    epoch = [0] * n
 
     queue: deque[int] = deque()
-    pending: dict[int, float] = {}          # request -> prompt tokens still to prefill (chunked progress)
-    recompute: dict[int, float] = {}        # preempted request -> tokens to recompute (prompt + generated)
-    done_tokens = np.zeros(n)               # output tokens generated so far, per request
-    # running sequences
+    pending: dict[int, int] = {}            # request -> prompt tokens still to prefill (chunked progress)
+    recompute: dict[int, int] = {}          # preempted request -> tokens to recompute (prompt + generated)
+    held = 0                                # blocks (paged) / slots (contiguous) of admitted, not decoding
+    need_of: dict[int, int] = {}
+    # running sequences: the step with index k attends base_i + k tokens of sequence i
     b = 0
-    sumbase = 0.0
-    k = 0                                   # decode iteration index
-    base: dict[int, float] = {}
+    sumbase = 0
+    k = 0
+    base: dict[int, int] = {}
     joined: dict[int, int] = {}
-    blocks: dict[int, int] = {}
-    epoch = np.zeros(n, dtype=np.int64)
+    # paged blocks of the decoding sequences before step k: sum_i ceil((base_i + k)/blk)
+    #   = fsum + b * (k // blk) + #{i : r_i >= blk - k % blk},  q_i = base_i + blk - 1, r_i = q_i % blk
+    fsum = 0
+    rcount = [0] * blk
     finish_at: dict[int, list[tuple[int, int]]] = {}
-    cross_at: dict[int, list[tuple[int, int]]] = {}
+    finish_keys: list[int] = []
     order: list[tuple[int, int, int]] = []  # (-join order, request, epoch) heap for LIFO preemption
     join_seq = 0
+
+    def dec_blocks(kk: int) -> int:
+        t = blk - kk % blk
+        return fsum + b * (kk // blk) + sum(rcount[t:])
 
     clock = 0.0
     nxt = 0
@@ -196,46 +206,55 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     steps = 0
     preempt = 0
 
-    def admit_cost(i: int) -> int:
-        tok = recompute.get(i, prompt[i])
-        return math.ceil((tok + 1.0) / blk) if paged else 1
+    def next_finish() -> float:
+        while finish_keys and finish_keys[0] not in finish_at:
+            heapq.heappop(finish_keys)
+        return float(finish_keys[0]) if finish_keys else math.inf
 
-    def join(i: int, now_k: int) -> None:
-        nonlocal b, sumbase, join_seq
-        ctx = prompt[i] + done_tokens[i]                  # KV after prefill; the next step attends ctx
-        remaining = int(output[i] - done_tokens[i])
+    def tokens_for(i: int) -> int:
+        """Tokens the (re)prefill of ``i`` processes."""
+        return recompute.get(i, P[i])
+
+    def admit_need(i: int) -> int:
+        return -(-(P[i] + max(done[i], 1)) // blk) if paged else 1
+
+    def join(i: int) -> None:
+        nonlocal b, sumbase, join_seq, fsum, held
+        held -= need_of.pop(i)
+        remaining = O[i] - done[i]
         if remaining <= 0:
             finish[i] = clock
-            release(i)
             return
+        ctx = P[i] + done[i]                  # the first step attends the prompt and the tokens so far
         b += 1
-        base[i] = ctx - now_k
+        base[i] = ctx - k
         sumbase += base[i]
-        joined[i] = now_k
-        finish_at.setdefault(now_k + remaining - 1, []).append((i, int(epoch[i])))
+        joined[i] = k
         if paged:
-            # blocks cover ctx + ... ; a new block is needed before the step whose KV reaches a block edge
-            have = blocks[i] * blk
-            s_first = int(have - ctx) + 1                  # first step whose KV write needs a new block
-            kk = now_k + s_first
-            if s_first < remaining:
-                cross_at.setdefault(kk, []).append((i, int(epoch[i])))
+            q = base[i] + blk - 1
+            fsum += q // blk
+            rcount[q % blk] += 1
+        at = k + remaining - 1
+        if at not in finish_at:
+            finish_at[at] = []
+            heapq.heappush(finish_keys, at)
+        finish_at[at].append((i, epoch[i]))
         join_seq += 1
-        heapq.heappush(order, (-join_seq, i, int(epoch[i])))
-
-    def release(i: int) -> None:
-        nonlocal used
-        if paged:
-            used -= blocks.pop(i, 0)
-        else:
-            used -= 1
+        heapq.heappush(order, (-join_seq, i, epoch[i]))
 
     def leave(i: int) -> None:
-        nonlocal b, sumbase
+        nonlocal b, sumbase, fsum
         b -= 1
-        sumbase -= base.pop(i)
+        bi = base.pop(i)
+        sumbase -= bi
         joined.pop(i)
-        release(i)
+        if paged:
+            q = bi + blk - 1
+            fsum -= q // blk
+            rcount[q % blk] -= 1
+
+    def used_now() -> int:
+        return held + (dec_blocks(k) if paged else b)
 
     while True:
         while nxt < n and arrival[nxt] <= clock:
@@ -246,29 +265,32 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                 break
             clock = float(arrival[nxt])
             continue
-        # ---- admission (both schedules admit whole prompts' KV in FCFS order)
+        # ---- admission in FCFS order of whole prompts' KV (blocks, or a maximal reservation)
         admitted: list[int] = []
-        tokens = 0.0
-        while queue:
-            i = queue[0]
-            need = admit_cost(i)
-            ptok = recompute.get(i, prompt[i])
-            if scheduling == "interleaved" and tokens + ptok > maxpf:
-                break
-            if (used + need > total_blocks) if paged else (used + 1 > slots):
-                break
-            queue.popleft()
-            used += need
-            if paged:
-                blocks[i] = need
-            admitted.append(i)
-            tokens += ptok
-            if scheduling == "chunked":
-                pending[i] = ptok
-        peak = max(peak, used * (blk if paged else cap.tokens_per_sequence))
+        tokens = 0
+        if queue:
+            free = (total_blocks if paged else slots) - used_now()
+            while queue:
+                i = queue[0]
+                need = admit_need(i)
+                ptok = tokens_for(i)
+                if scheduling == "interleaved" and tokens + ptok > maxpf:
+                    break
+                if need > free:
+                    break
+                queue.popleft()
+                free -= need
+                held += need
+                need_of[i] = need
+                admitted.append(i)
+                tokens += ptok
+                if scheduling == "chunked":
+                    pending[i] = ptok
+            if admitted:   # (blocks the next step needs are allocated, or preempted for, before it runs)
+                peak = max(peak, used_now() * (blk if paged else cap.tokens_per_sequence))
         if scheduling == "interleaved" and admitted:
-            comp = sum(prefill_flops(0.0, recompute.get(i, prompt[i])) for i in admitted) / fl
-            mem = wread(int(tokens)) + tokens * kvw
+            comp = sum(prefill_flops(0.0, tokens_for(i)) for i in admitted) / fl
+            mem = wread(tokens) + tokens * kvw
             dt = max(mem, comp)
             area_b += b * dt
             clock += dt
@@ -279,61 +301,100 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                     recompute.pop(i)
                 else:
                     first[i] = clock
-                    done_tokens[i] = 1.0
-                join(i, k)
+                    done[i] = 1
+                join(i)
             continue
         if b == 0 and not pending:
-            if not queue:
-                continue
-            if nxt >= n and not admitted:
-                raise RuntimeError("a waiting request can never be admitted")   # pragma: no cover
-            clock = float(arrival[nxt]) if nxt < n else clock
+            if nxt >= n:   # pragma: no cover - kv_capacity guarantees one longest sequence fits
+                raise RuntimeError("a waiting request can never be admitted")
+            clock = max(clock, float(arrival[nxt]))
             continue
-        # ---- paged: allocate the blocks this step needs, preempting the newest sequences
-        if paged and k in cross_at:
-            need_list = [i for i, ep in cross_at.pop(k) if epoch[i] == ep and i in joined]
-            for i in need_list:
-                if i not in joined:
-                    continue
-                while used + 1 > total_blocks:
-                    while order and (order[0][1] not in joined or epoch[order[0][1]] != order[0][2]):
-                        heapq.heappop(order)
-                    if not order:
-                        raise RuntimeError("KV blocks exhausted by prompts still being prefilled")
-                    _, v, _ = heapq.heappop(order)
-                    # evict v: recompute prompt + generated tokens later, at the queue's head
-                    gen = k - joined[v]
-                    done_tokens[v] += gen
-                    leave(v)
-                    epoch[v] += 1
-                    recompute[v] = prompt[v] + done_tokens[v]
-                    queue.appendleft(v)
-                    preempt += 1
-                    if v == i:
-                        break
-                if i not in joined:
-                    continue
-                used += 1
-                blocks[i] += 1
-                rem = int(output[i] - done_tokens[i]) - (k - joined[i]) - 1
-                if blk <= rem:
-                    cross_at.setdefault(k + blk, []).append((i, int(epoch[i])))
-            peak = max(peak, used * blk)
+        # ---- fast path: nothing but the clock changes until the next finish, the cache's
+        # last free block or (with an empty queue) the next arrival: run those steps at once.
+        # Step j of the stretch takes max(am + bm j, ac + bc j) (b fixed, S grows by b a step).
+        if b and not pending and (not queue or not admitted):
+            J = int(min(next_finish() - k + 1, 1 << 20))
+            if paged and J >= 2:
+                room = total_blocks - held - dec_blocks(k)       # blocks(k + j) <= blocks(k) + b (j // blk + 1)
+                safe = (room // b) * blk if room >= b else 0
+                if safe < J:
+                    ks = k + np.arange(J if J <= 8192 else 8192)
+                    suffix = np.concatenate([np.cumsum(rcount[::-1])[::-1], [0]])
+                    need_b = held + fsum + b * (ks // blk) + suffix[blk - ks % blk]
+                    over = np.nonzero(need_b > total_blocks)[0]
+                    J = int(over[0]) if over.size else int(ks.size)
+            if J >= 2:
+                S0 = sumbase + b * k
+                am, bm = wread(b) + S0 * km, b * km
+                ac, bc = b * cp + S0 * kc, b * kc
+                target = float(arrival[nxt] - clock) if (not queue and nxt < n) else math.inf
+                mem_first, mem_last = am >= ac, am + bm * (J - 1) >= ac + bc * (J - 1)
+                if mem_first == mem_last:            # one roof throughout: closed-form sums
+                    al, be = (am, bm) if mem_first else (ac, bc)
+                    cum = lambda jj: al * jj + be * jj * (jj - 1) / 2.0
+                    if math.isfinite(target):
+                        if be > 0:
+                            h = al - be / 2.0
+                            jj = int(math.ceil((-h + math.sqrt(h * h + 2.0 * be * target)) / be))
+                        else:
+                            jj = int(math.ceil(target / al))
+                        jj = max(jj, 1)
+                        while jj > 1 and cum(jj - 1) >= target:
+                            jj -= 1
+                        while cum(jj) < target:
+                            jj += 1
+                        J = min(J, jj)
+                    dt = cum(J)
+                else:
+                    Sj = S0 + b * np.arange(J, dtype=float)
+                    cs = np.cumsum(np.maximum(am + Sj * km - S0 * km, ac + Sj * kc - S0 * kc))
+                    if math.isfinite(target):
+                        J = min(J, int(np.searchsorted(cs, target)) + 1)
+                    dt = float(cs[J - 1])
+                if paged:
+                    peak = max(peak, (held + dec_blocks(k + J - 1)) * blk)
+                area_b += b * dt
+                clock += dt
+                busy += dt
+                steps += J
+                dec_tokens += b * J
+                k += J
+                for i, ep in finish_at.pop(k - 1, []):
+                    if epoch[i] == ep and i in joined:
+                        done[i] = O[i]
+                        finish[i] = clock
+                        leave(i)
+                continue
+        # ---- paged: the blocks this step needs, preempting the newest sequences (recompute later)
+        if paged and b:
+            while held + dec_blocks(k) > total_blocks:
+                while order and (order[0][1] not in joined or epoch[order[0][1]] != order[0][2]):
+                    heapq.heappop(order)
+                if not order:   # pragma: no cover
+                    raise RuntimeError("KV blocks exhausted by prompts still being prefilled")
+                _, v, _ = heapq.heappop(order)
+                done[v] += k - joined[v]
+                leave(v)
+                epoch[v] += 1
+                recompute[v] = P[v] + done[v]
+                queue.appendleft(v)
+                preempt += 1
+            peak = max(peak, (held + dec_blocks(k)) * blk)
         # ---- one iteration: decode the batch (and a prompt chunk if chunked)
         S = sumbase + b * k
-        ch_tok = 0.0
+        ch_tok = 0
         ch_flop = 0.0
         finished_prefill: list[int] = []
         if scheduling == "chunked":
-            budget = float(chunk)
+            budget = chunk
             for i in list(pending):
                 if budget <= 0:
                     break
                 rem = pending[i]
-                tot = recompute.get(i, prompt[i])
+                tot = tokens_for(i)
                 take = min(rem, budget)
-                start = tot - rem
-                ch_flop += prefill_flops(start, start + take)
+                start_t = tot - rem
+                ch_flop += prefill_flops(float(start_t), float(start_t + take))
                 ch_tok += take
                 budget -= take
                 if take >= rem:
@@ -341,7 +402,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                     finished_prefill.append(i)
                 else:
                     pending[i] = rem - take
-        mem = wread(b + int(ch_tok)) + S * km + ch_tok * kvw
+        mem = wread(b + ch_tok) + S * km + ch_tok * kvw
         comp = b * cp + S * kc + ch_flop / fl
         dt = max(mem, comp)
         area_b += b * dt
@@ -353,7 +414,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
             k += 1
             for i, ep in finish_at.pop(k - 1, []):
                 if epoch[i] == ep and i in joined:
-                    done_tokens[i] = output[i]
+                    done[i] = O[i]
                     finish[i] = clock
                     leave(i)
         else:
@@ -363,10 +424,9 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                 recompute.pop(i)
             else:
                 first[i] = clock
-                done_tokens[i] = 1.0
-            join(i, k)
+                done[i] = 1
+            join(i)
 
-    # clean up stale finish events: any request not finished is a bug
     if np.isnan(finish).any() or np.isnan(first).any():   # pragma: no cover
         raise RuntimeError("simulation ended with unfinished requests")
     return SimulationResult(arrival=arrival, first_token=first, finish=finish, prompt=prompt, output=output,
