@@ -51,8 +51,8 @@ def test_analytic_matches_simulation(mname, tname, load):
 
 
 @pytest.mark.parametrize("load", [0.1, 0.5])
-@pytest.mark.parametrize("cfg", [e.EngineConfig(scheduling="chunked"), e.EngineConfig(allocation="contiguous")],
-                         ids=["chunked", "contiguous"])
+@pytest.mark.parametrize("cfg", [e.EngineConfig(scheduling="chunked"),
+                                 e.EngineConfig(allocation="contiguous")], ids=["chunked", "contiguous"])
 @pytest.mark.parametrize("tname", sorted(TRAFFIC))
 def test_chunked_and_contiguous_match_simulation(tname, cfg, load):
     # chunked: a prompt's chunk iterations are summed as one roofline (memory- or compute-bound

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -11,7 +11,7 @@ from inferecon.plots import COLORS, new_figure
 from inferecon.serving import engine as eng
 from inferecon.specs.deployment import Deployment
 
-__all__ = ["latency_throughput", "engine_static"]
+__all__ = ["engine_static", "latency_throughput"]
 
 
 def latency_throughput(deployment: Deployment, traffic: eng.Traffic,
@@ -20,7 +20,7 @@ def latency_throughput(deployment: Deployment, traffic: eng.Traffic,
     """Median TPOT and p99 TTFT against output tokens/s per GPU, one line per engine config,
     up to each config's stable limit (marked); ``simulated`` adds (load rate, summary) markers."""
     fig, (a1, a2) = new_figure(ncols=2, width=10.0, height=4.0)
-    for color, (label, cfg) in zip(COLORS, configs):
+    for color, (label, cfg) in zip(COLORS, configs, strict=False):
         lim = eng.stable_rate(deployment, traffic, cfg)
         rates = np.linspace(0.02, 0.995, points) * lim.rate
         c = eng.serve(deployment, traffic, rates, cfg)
@@ -29,7 +29,7 @@ def latency_throughput(deployment: Deployment, traffic: eng.Traffic,
         a2.plot(x, c.ttft_p99 * 1e3, color=color, label=label)
         for ax in (a1, a2):
             ax.axvline(lim.tokens_per_s_per_gpu, color=color, ls=":", lw=1)
-    for rate, s in simulated:
+    for _rate, s in simulated:
         tok = s["tokens_per_s"] / deployment.n_devices
         a1.plot(tok, s["tpot_median"] * 1e3, "k^", ms=5)
         a2.plot(tok, s["ttft_p99"] * 1e3, "k^", ms=5)
@@ -41,6 +41,7 @@ def latency_throughput(deployment: Deployment, traffic: eng.Traffic,
     a2.set_ylabel("p99 time to first token (ms)")
     a2.set_yscale("log")
     a1.legend(fontsize=8, loc="upper left")
+    assert isinstance(fig, Figure)
     return fig
 
 

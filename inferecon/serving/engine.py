@@ -48,11 +48,29 @@ from inferecon.specs.deployment import Deployment
 from inferecon.units import TOKENS_PER_MILLION
 
 __all__ = [
-    "LENGTH_KINDS", "SCHEDULES", "ALLOCATIONS", "VLLM_BLOCK_TOKENS",
-    "LengthDistribution", "fixed_length", "geometric_length", "lognormal_length",
-    "Traffic", "EngineConfig", "KVCapacity", "kv_capacity", "compare_allocations", "AllocationComparison",
-    "ServingCurve", "serve", "StableLimit", "stable_rate",
-    "ScheduleChoice", "cheapest_schedules", "max_rate_within", "PrefixCacheResult", "prefix_cache",
+    "ALLOCATIONS",
+    "LENGTH_KINDS",
+    "SCHEDULES",
+    "VLLM_BLOCK_TOKENS",
+    "AllocationComparison",
+    "EngineConfig",
+    "KVCapacity",
+    "LengthDistribution",
+    "PrefixCacheResult",
+    "ScheduleChoice",
+    "ServingCurve",
+    "StableLimit",
+    "Traffic",
+    "cheapest_schedules",
+    "compare_allocations",
+    "fixed_length",
+    "geometric_length",
+    "kv_capacity",
+    "lognormal_length",
+    "max_rate_within",
+    "prefix_cache",
+    "serve",
+    "stable_rate",
 ]
 
 LENGTH_KINDS = ("fixed", "geometric", "lognormal")
@@ -106,7 +124,8 @@ def _rates(name: str, value: object) -> NDArray[np.float64]:
     arr = _arr(name, value)
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
-        raise ValueError(f"{name} must be > 0 and finite (requests per second), got {arr[bad].ravel()[:3].tolist()}")
+        raise ValueError(f"{name} must be > 0 and finite (requests per second), "
+                         f"got {arr[bad].ravel()[:3].tolist()}")
     return arr
 
 
@@ -200,7 +219,7 @@ class LengthDistribution:
         else:
             s2 = math.log1p(self.cv ** 2)
             x = np.maximum(np.round(rng.lognormal(math.log(m) - s2 / 2.0, math.sqrt(s2), n)), 1.0)
-        return np.minimum(x, float(self.maximum))
+        return np.asarray(np.minimum(x, float(self.maximum)), dtype=np.float64)
 
     @property
     def mean(self) -> float:
@@ -284,11 +303,10 @@ class EngineConfig:
     def __post_init__(self) -> None:
         _choice("scheduling", self.scheduling, SCHEDULES)
         _choice("allocation", self.allocation, ALLOCATIONS)
-        object.__setattr__(self, "block_tokens", int(_scalar("block_tokens", self.block_tokens, 1, integer=True)))
-        object.__setattr__(self, "chunk_tokens", int(_scalar("chunk_tokens", self.chunk_tokens, 1, integer=True)))
-        object.__setattr__(self, "reserve_tokens", int(_scalar("reserve_tokens", self.reserve_tokens, 0, integer=True)))
-        object.__setattr__(self, "kv_transfer_bytes_per_s",
-                           _scalar("kv_transfer_bytes_per_s", self.kv_transfer_bytes_per_s, 0.0, low_open=True))
+        for name, low in (("block_tokens", 1), ("chunk_tokens", 1), ("reserve_tokens", 0)):
+            object.__setattr__(self, name, int(_scalar(name, getattr(self, name), low, integer=True)))
+        link = _scalar("kv_transfer_bytes_per_s", self.kv_transfer_bytes_per_s, 0.0, low_open=True)
+        object.__setattr__(self, "kv_transfer_bytes_per_s", link)
 
 
 # ----------------------------------------------------------------------------------------
@@ -336,12 +354,14 @@ def kv_capacity(deployment: Deployment, traffic: Traffic, allocation: str = "pag
     free = d.usable_hbm_bytes - d.weight_bytes
     if free <= 0:
         raise ValueError(f"{d.model.name} weights ({d.weight_bytes / 1e9:,.1f} GB) do not fit in the usable "
-                         f"{d.usable_hbm_bytes / 1e9:,.1f} GB of {d.n_devices} x {d.accelerator.name}; short by "
+                         f"{d.usable_hbm_bytes / 1e9:,.1f} GB of {d.n_devices} x {d.accelerator.name}; "
+                         f"short by "
                          f"{-free / 1e9:,.1f} GB")
     kv_tokens = free / d.kv_bytes_per_token
     longest = traffic.max_tokens
     if kv_tokens < longest:
-        raise ValueError(f"the KV cache holds {kv_tokens:,.0f} tokens beside the weights, fewer than one longest "
+        raise ValueError(f"the KV cache holds {kv_tokens:,.0f} tokens beside the weights, fewer than one "
+                         f"longest "
                          f"sequence ({longest:,} tokens); use more devices or shorter maxima")
     ell = traffic.decode_context
     if allocation == "paged":
@@ -350,7 +370,8 @@ def kv_capacity(deployment: Deployment, traffic: Traffic, allocation: str = "pag
     else:
         per = float(res or longest)
         if per < longest:
-            raise ValueError(f"reserve_tokens must be at least the longest sequence, {longest:,}; got {res:,}")
+            raise ValueError(f"reserve_tokens must be at least the longest sequence, {longest:,}; "
+                             f"got {res:,}")
         internal, reserved = 0.0, (per - ell) / per
     return KVCapacity(allocation=allocation, block_tokens=blk, kv_tokens=kv_tokens, tokens_per_sequence=per,
                       max_sequences=kv_tokens / per, used_fraction=ell / per, internal_waste=internal,
@@ -361,7 +382,8 @@ def kv_capacity(deployment: Deployment, traffic: Traffic, allocation: str = "pag
 # Latency distributions on a time grid
 # ----------------------------------------------------------------------------------------
 
-def _hist(values: NDArray[np.float64], weights: NDArray[np.float64] | None, dt: float, n: int) -> NDArray[np.float64]:
+def _hist(values: NDArray[np.float64], weights: NDArray[np.float64] | None, dt: float,
+          n: int) -> NDArray[np.float64]:
     idx = np.minimum(np.round(values / dt).astype(np.int64), n - 1)
     out = np.zeros(n)
     np.add.at(out, idx, np.ones(values.shape) / values.size if weights is None else weights)
@@ -395,7 +417,7 @@ def _atom_gamma(p_wait: float, mean: float, second: float, dt: float, n: int) ->
     x = (np.arange(n) + 0.5) * dt
     logpdf = (shape - 1.0) * np.log(x) - x / scale
     pdf = np.exp(logpdf - logpdf.max())
-    out = p_wait * pdf / pdf.sum()
+    out = np.asarray(p_wait * pdf / pdf.sum(), dtype=np.float64)
     out[0] += 1.0 - p_wait
     return out
 
@@ -418,7 +440,7 @@ def _convolve(*pmfs: NDArray[np.float64]) -> NDArray[np.float64]:
     for p in pmfs[1:]:
         f = f * np.fft.rfft(p, 2 * n)
     out = np.fft.irfft(f, 2 * n)[:n]
-    return np.maximum(out, 0.0)
+    return np.asarray(np.maximum(out, 0.0), dtype=np.float64)
 
 
 def _quantiles(pmf: NDArray[np.float64], dt: float, qs: tuple[float, ...]) -> list[float]:
@@ -429,7 +451,7 @@ def _quantiles(pmf: NDArray[np.float64], dt: float, qs: tuple[float, ...]) -> li
 
 def _erlang_c(servers: float, offered: float) -> float:
     """Probability of waiting in M/M/c (Erlang C), ``servers`` rounded down, stable recursion."""
-    c = int(math.floor(servers))
+    c = math.floor(servers)
     if c < 1 or offered >= c:
         return 1.0
     b = 1.0
@@ -482,8 +504,9 @@ def _model(d: Deployment, traffic: Traffic, config: EngineConfig) -> _Model:
     top = max(cap.max_sequences * 1.05, 4.0)
     b = np.concatenate([np.linspace(0.0, 1.0, 64, endpoint=False), np.geomspace(1.0, top, 1500)])
     step = decode_step(d, b + 1.0, ell)
-    return _Model(d=d, traffic=traffic, config=config, ell=ell, m_dec=traffic.decode_tokens, p_grid=p, o_grid=o,
-                  s_grid=s, s_comp=np.asarray(st.compute_seconds, dtype=float), f_grid=f, n_chunks=nch, b_grid=b, t_mem=np.asarray(step.memory_seconds, dtype=float),
+    return _Model(d=d, traffic=traffic, config=config, ell=ell, m_dec=traffic.decode_tokens, p_grid=p,
+                  o_grid=o, s_grid=s, s_comp=np.asarray(st.compute_seconds, dtype=float), f_grid=f,
+                  n_chunks=nch, b_grid=b, t_mem=np.asarray(step.memory_seconds, dtype=float),
                   t_comp=np.asarray(step.compute_seconds, dtype=float), capacity=cap)
 
 
@@ -500,7 +523,7 @@ def _prefill_seconds(mod: _Model, lam: float) -> NDArray[np.float64]:
 
 
 def _chunks(mod: _Model, lam: float) -> NDArray[np.float64]:
-    """Iterations that carry a prompt's chunks: :math:`\lceil P/c \rceil` alone, :math:`P/c` when
+    """Iterations that carry a prompt's chunks: :math:`\\lceil P/c \rceil` alone, :math:`P/c` when
     the queue packs the next prompt into its last, partial chunk (interpolated as in
     :func:`_prefill_seconds`)."""
     alone = math.exp(-lam * float(mod.s_grid.mean()))
@@ -523,11 +546,11 @@ def _tau(mod: _Model, lam: float, b: NDArray[np.float64]) -> tuple[NDArray[np.fl
         flops = float(mod.f_grid.mean())
         nch = float(_chunks(mod, lam).mean())
         chunk_it = np.maximum(nch * tm, nch * tc + flops / d.flop_per_s)   # time of one prompt's iterations
-        rho = lam * chunk_it
-        plain_rate = np.where(rho < 1.0, (1.0 - rho) / t, 0.0)
+        share = lam * chunk_it
+        plain_rate = np.where(share < 1.0, (1.0 - share) / t, 0.0)
         it_rate = lam * nch + plain_rate
-        tau = np.where(rho < 1.0, 1.0 / it_rate, np.inf)
-        return tau, float(np.max(rho)) if b.size == 1 else float(lam * chunk_it[0]), ""
+        tau = np.where(share < 1.0, 1.0 / it_rate, np.inf)
+        return tau, float(share[0]), ""
     return t, 0.0, ""   # disaggregated decode pool: never paused
 
 
@@ -541,8 +564,9 @@ def _solve_batch(mod: _Model, lam: float) -> tuple[float, float, float, str]:
     ok = np.nonzero(h >= 0)[0]
     if ok.size == 0:
         lim = "compute" if mod.t_comp[-1] >= mod.t_mem[-1] else "memory (KV reads grow with the batch)"
-        return math.inf, math.inf, rho, (f"no batch up to the KV capacity ({mod.capacity.max_sequences:,.0f} "
-                                          f"sequences) keeps up with {lam:g} requests/s; the {lim} roof binds")
+        return math.inf, math.inf, rho, (
+            f"no batch up to the KV capacity ({mod.capacity.max_sequences:,.0f} sequences) keeps up "
+            f"with {lam:g} requests/s; the {lim} roof binds")
     i = int(ok[0])
     if i == 0:
         bb = 0.0
@@ -554,13 +578,15 @@ def _solve_batch(mod: _Model, lam: float) -> tuple[float, float, float, str]:
             bb = float(lam * mod.m_dec * tt[0])
     tt, rho, _ = _tau(mod, lam, np.array([bb]))
     if cfg_capacity_exceeded(mod, bb):
-        return math.inf, math.inf, rho, (f"the mean batch {bb:,.0f} reaches the KV capacity of "
-                                          f"{mod.capacity.max_sequences:,.0f} sequences ({mod.capacity.allocation})")
+        return math.inf, math.inf, rho, (
+            f"the mean batch {bb:,.0f} reaches the KV capacity of "
+            f"{mod.capacity.max_sequences:,.0f} sequences ({mod.capacity.allocation})")
     if mod.config.scheduling == "chunked":
         per_it = lam * float(tt[0]) * mod.traffic.prompt.mean
         if per_it > mod.config.chunk_tokens:
-            return math.inf, math.inf, rho, (f"{per_it:,.0f} prompt tokens arrive per iteration, more than the "
-                                              f"chunk budget of {mod.config.chunk_tokens}")
+            return math.inf, math.inf, rho, (
+                f"{per_it:,.0f} prompt tokens arrive per iteration, more than the chunk budget of "
+                f"{mod.config.chunk_tokens}")
     return bb, float(tt[0]), rho, ""
 
 
@@ -614,14 +640,15 @@ def _latencies(mod: _Model, lam: float, bb: float, tau: float, rho: float) -> tu
     cs2 = float(np.var(mod.o_grid)) / max(float(np.mean(mod.o_grid)) ** 2, 1e-12)
     adm_mean_if_wait = (1.0 + cs2) / 2.0 * life / max(math.floor(c) - offered, 1e-9)
     if cfg.scheduling == "interleaved":
-        es, es2 = float(s.mean()), float((s * s).mean())
+        es2 = float((s * s).mean())
         es3 = float((s ** 3).mean())
         w_pk = lam * es2 / (2.0 * (1.0 - rho))
         w2_pk = 2.0 * w_pk ** 2 + lam * es3 / (3.0 * (1.0 - rho))      # Takacs: second moment of the wait
         # multiple vacations (a decode step whenever the batch is not empty): every arrival also
         # waits the residual of one step (Fuhrmann-Cooper decomposition)
         q_dec = 1.0 - math.exp(-bb)
-        parts_t = [("gamma", rho, (w_pk, w2_pk)), ("uni", q_dec, step)]
+        parts_t: list[tuple[str, float, float | tuple[float, float]]] = [
+            ("gamma", rho, (w_pk, w2_pk)), ("uni", q_dec, step)]
         own = s
     elif cfg.scheduling == "chunked":
         # a prompt waits behind the prompt tokens queued before it (M/G/1 in tokens at the budget rate)
@@ -640,8 +667,9 @@ def _latencies(mod: _Model, lam: float, bb: float, tau: float, rho: float) -> tu
     else:   # disaggregated: the prefill pool is priced separately; here the decode replica alone
         own = s + mod.p_grid * d.kv_bytes_per_token / cfg.kv_transfer_bytes_per_s
         parts_t = []
-    mean_ttft_guess = float(own.mean()) + sum(
-        (m[0] if isinstance(m, tuple) else p * m) for _, p, m in parts_t) + pc * adm_mean_if_wait
+    mean_ttft_guess = float(own.mean()) + pc * adm_mean_if_wait
+    for _, p, m in parts_t:
+        mean_ttft_guess += m[0] if isinstance(m, tuple) else p * m
     o = mod.o_grid
     dec_time = (o - 1.0) * tau
 
@@ -674,7 +702,8 @@ def _latencies(mod: _Model, lam: float, bb: float, tau: float, rho: float) -> tu
         mean_o = np.full(o2.shape, tau - base)
         s2 = np.log1p((sd / mean_o) ** 2)
         mu = np.log(mean_o) - s2 / 2.0
-        xs = base + np.exp(mu[:, None] + np.sqrt(s2)[:, None] * np.array([_NORMAL.inv_cdf(float(x)) for x in q])[None, :])
+        z = np.array([_NORMAL.inv_cdf(float(x)) for x in q])
+        xs = base + np.exp(mu[:, None] + np.sqrt(s2)[:, None] * z[None, :])
         allx = np.sort(xs.ravel())
         m50, m99 = float(np.quantile(allx, 0.5)), float(np.quantile(allx, _P99))
     else:
@@ -704,7 +733,8 @@ def serve(deployment: Deployment, traffic: Traffic, rates: ArrayLike, config: En
     mod = _model(d, traffic, cfg)
     flat = lam.ravel()
     n = flat.size
-    cols = {k: np.full(n, np.inf) for k in ("batch", "step", "tpot", "t50", "t99", "m50", "m99", "e50", "e99")}
+    keys = ("batch", "step", "tpot", "t50", "t99", "m50", "m99", "e50", "e99")
+    cols = {k: np.full(n, np.inf) for k in keys}
     share = np.zeros(n)
     stable = np.zeros(n, dtype=bool)
     bound = np.full(n, "unstable", dtype=object)
@@ -726,8 +756,12 @@ def serve(deployment: Deployment, traffic: Traffic, rates: ArrayLike, config: En
             cols[k][j] = v
     shp = lam.shape
     tok = np.where(stable, flat * traffic.output.mean / d.n_devices, 0.0)
-    usd = np.where(stable, TOKENS_PER_MILLION * d.usd_per_s / np.maximum(flat * traffic.output.mean, 1e-300), np.inf)
-    rs = lambda x: np.asarray(x, dtype=float).reshape(shp)
+    usd = np.where(stable, TOKENS_PER_MILLION * d.usd_per_s / np.maximum(flat * traffic.output.mean, 1e-300),
+                   np.inf)
+
+    def rs(x: ArrayLike) -> NDArray[np.float64]:
+        return np.asarray(x, dtype=np.float64).reshape(shp)
+
     return ServingCurve(deployment=d, traffic=traffic, config=cfg, rates=lam, stable=stable.reshape(shp),
                         bound=np.asarray(bound.astype(str)).reshape(shp), reason=tuple(reasons),
                         batch=rs(cols["batch"]), step_seconds=rs(cols["step"]), prefill_share=rs(share),
@@ -966,8 +1000,8 @@ def _disaggregated(d: Deployment, traffic: Traffic, lam: float, ttft: float, tpo
     if p99_ttft(1e-9) > ttft:
         return ScheduleChoice(scheduling="disaggregated", feasible=False,
                               reason=f"a lone prompt's prefill and KV transfer exceed p99 TTFT {ttft:g} s",
-                              gpus=math.inf, prefill_replicas=math.inf, decode_replicas=math.inf, chunk_tokens=0,
-                              rate_per_replica=0.0, ttft_p99=math.inf, tpot_median=math.inf,
+                              gpus=math.inf, prefill_replicas=math.inf, decode_replicas=math.inf,
+                              chunk_tokens=0, rate_per_replica=0.0, ttft_p99=math.inf, tpot_median=math.inf,
                               usd_per_million_tokens=math.inf, bound="ttft")
     lo, hi = 0.0, 1.0 / es
     for _ in range(50):
@@ -986,13 +1020,15 @@ def _disaggregated(d: Deployment, traffic: Traffic, lam: float, ttft: float, tpo
     if rd <= 0:
         return ScheduleChoice(scheduling="disaggregated", feasible=False,
                               reason=f"no decode load meets TPOT <= {tpot:g} s ({why})", gpus=math.inf,
-                              prefill_replicas=n_p, decode_replicas=math.inf, chunk_tokens=0, rate_per_replica=0.0,
-                              ttft_p99=math.inf, tpot_median=math.inf, usd_per_million_tokens=math.inf, bound="tpot")
+                              prefill_replicas=n_p, decode_replicas=math.inf, chunk_tokens=0,
+                              rate_per_replica=0.0, ttft_p99=math.inf, tpot_median=math.inf,
+                              usd_per_million_tokens=math.inf, bound="tpot")
     n_d = math.ceil(lam / rd - 1e-9)
     c = serve(d, traffic, lam / n_d, cfg)
     gpus = (n_p + n_d) * d.n_devices
-    return ScheduleChoice(scheduling="disaggregated", feasible=True, reason="", gpus=gpus, prefill_replicas=n_p,
-                          decode_replicas=n_d, chunk_tokens=0, rate_per_replica=lam / n_d,
+    return ScheduleChoice(scheduling="disaggregated", feasible=True, reason="", gpus=gpus,
+                          prefill_replicas=n_p, decode_replicas=n_d, chunk_tokens=0,
+                          rate_per_replica=lam / n_d,
                           ttft_p99=p99_ttft(lam / n_p), tpot_median=float(c.tpot_median[()]),
                           usd_per_million_tokens=price(gpus),  # type: ignore[operator]
                           bound="stability" if why == "stability" else "tpot")
@@ -1038,7 +1074,8 @@ def prefix_cache(deployment: Deployment, prompt_tokens: ArrayLike, shared_fracti
     d = _deployment(deployment)
     p = _arr("prompt_tokens", prompt_tokens)
     if ((p < 1) | ~np.isfinite(p)).any():
-        raise ValueError(f"prompt_tokens must be >= 1 and finite, got {p[(p < 1) | ~np.isfinite(p)].ravel()[:3].tolist()}")
+        raise ValueError(f"prompt_tokens must be >= 1 and finite, "
+                         f"got {p[(p < 1) | ~np.isfinite(p)].ravel()[:3].tolist()}")
     phi = _arr("shared_fraction", shared_fraction)
     eta = _arr("hit_rate", hit_rate)
     for name, x in (("shared_fraction", phi), ("hit_rate", eta)):
@@ -1052,7 +1089,8 @@ def prefix_cache(deployment: Deployment, prompt_tokens: ArrayLike, shared_fracti
     h = np.minimum(h, p - 1.0)           # the last token is always computed (it makes the first output)
     m = d.model
     new = p - h
-    flop = 2.0 * m.active_matmul_params * new + m.attention_flop_per_context_token * (p * (p - 1) - h * (h - 1)) / 2.0
+    attn = m.attention_flop_per_context_token * (p * (p - 1) - h * (h - 1)) / 2.0
+    flop = 2.0 * m.active_matmul_params * new + attn
     from inferecon.serving.moe import params_read_per_step
     mem = (d.weight_format.bytes_per_element * params_read_per_step(m, new) + new * d.kv_bytes_per_token) \
         / d.hbm_bytes_per_s

@@ -27,7 +27,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from inferecon.serving.engine import ALLOCATIONS, Traffic, VLLM_BLOCK_TOKENS, _deployment, _scalar, kv_capacity
+from inferecon.serving.engine import (
+    ALLOCATIONS,
+    VLLM_BLOCK_TOKENS,
+    Traffic,
+    _deployment,
+    _scalar,
+    kv_capacity,
+)
 from inferecon.serving.moe import params_read_per_step
 from inferecon.serving.roofline import decode_step
 from inferecon.specs.deployment import Deployment
@@ -121,7 +128,8 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     n = int(_scalar("n_requests", n_requests, 1, 1e7, integer=True))
     sd = int(_scalar("seed", seed, 0, integer=True))
     if scheduling not in ("interleaved", "chunked"):
-        raise ValueError(f"scheduling must be interleaved or chunked (disaggregated is analytic only); got {scheduling!r}")
+        raise ValueError(f"scheduling must be interleaved or chunked (disaggregated is analytic only); "
+                         f"got {scheduling!r}")
     if allocation not in ALLOCATIONS:
         raise ValueError(f"allocation must be one of {', '.join(ALLOCATIONS)}; got {allocation!r}")
     blk = int(_scalar("block_tokens", block_tokens, 1, integer=True))
@@ -130,7 +138,8 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     cap = kv_capacity(d, traffic, allocation, block_tokens=blk, reserve_tokens=int(reserve_tokens))
     kv_tok = cap.kv_tokens
     if maxpf < traffic.prompt.maximum:
-        raise ValueError(f"max_prefill_tokens must hold the longest prompt, {traffic.prompt.maximum}; got {maxpf}")
+        raise ValueError(f"max_prefill_tokens must hold the longest prompt, {traffic.prompt.maximum}; "
+                         f"got {maxpf}")
 
     rng = np.random.default_rng(sd)
     arrival = np.cumsum(rng.exponential(1.0 / lam, n))
@@ -148,13 +157,17 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     cp = float(s0.compute_seconds)                             # s of matmul per token
     table_n = int(max(cap.kv_tokens / max(min(traffic.prompt.grid(64)), 1.0), 1.0)) + chunk + maxpf + 2
     if m.is_moe:
-        mw = d.weight_format.bytes_per_element * params_read_per_step(m, np.arange(1, table_n + 1, dtype=float)) \
-            / d.hbm_bytes_per_s
+        read = params_read_per_step(m, np.arange(1, table_n + 1, dtype=float))
+        mw = d.weight_format.bytes_per_element * read / d.hbm_bytes_per_s
         mw = np.concatenate([[mw[0]], mw])
-        wread = lambda tokens: float(mw[min(tokens, table_n)])
+
+        def wread(tokens: int) -> float:
+            return float(mw[min(tokens, table_n)])
     else:
         w0 = float(s0.memory_seconds)
-        wread = lambda tokens: w0
+
+        def wread(tokens: int) -> float:
+            return w0
     kvw = d.kv_bytes_per_token / d.hbm_bytes_per_s              # s per KV token written (prefill)
     a_flop = m.attention_flop_per_context_token
     n2 = 2.0 * m.active_matmul_params
@@ -169,7 +182,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     slots = math.floor(kv_tok / cap.tokens_per_sequence)
     peak = 0.0
     P = [int(x) for x in prompt.tolist()]
-    O = [int(x) for x in output.tolist()]
+    outs = [int(x) for x in output.tolist()]
     done = [0] * n                          # output tokens generated so far, per request
     epoch = [0] * n
 
@@ -221,7 +234,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     def join(i: int) -> None:
         nonlocal b, sumbase, join_seq, fsum, held
         held -= need_of.pop(i)
-        remaining = O[i] - done[i]
+        remaining = outs[i] - done[i]
         if remaining <= 0:
             finish[i] = clock
             return
@@ -315,7 +328,8 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
         if b and not pending and (not queue or not admitted):
             J = int(min(next_finish() - k + 1, 1 << 20))
             if paged and J >= 2:
-                room = total_blocks - held - dec_blocks(k)       # blocks(k + j) <= blocks(k) + b (j // blk + 1)
+                # blocks(k + j) <= blocks(k) + b (j // blk + 1)
+                room = total_blocks - held - dec_blocks(k)
                 safe = (room // b) * blk if room >= b else 0
                 if safe < J:
                     ks = k + np.arange(J if J <= 8192 else 8192)
@@ -331,13 +345,16 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                 mem_first, mem_last = am >= ac, am + bm * (J - 1) >= ac + bc * (J - 1)
                 if mem_first == mem_last:            # one roof throughout: closed-form sums
                     al, be = (am, bm) if mem_first else (ac, bc)
-                    cum = lambda jj: al * jj + be * jj * (jj - 1) / 2.0
+
+                    def cum(jj: int, al: float = al, be: float = be) -> float:
+                        return al * jj + be * jj * (jj - 1) / 2.0
+
                     if math.isfinite(target):
                         if be > 0:
                             h = al - be / 2.0
-                            jj = int(math.ceil((-h + math.sqrt(h * h + 2.0 * be * target)) / be))
+                            jj = math.ceil((-h + math.sqrt(h * h + 2.0 * be * target)) / be)
                         else:
-                            jj = int(math.ceil(target / al))
+                            jj = math.ceil(target / al)
                         jj = max(jj, 1)
                         while jj > 1 and cum(jj - 1) >= target:
                             jj -= 1
@@ -361,7 +378,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                 k += J
                 for i, ep in finish_at.pop(k - 1, []):
                     if epoch[i] == ep and i in joined:
-                        done[i] = O[i]
+                        done[i] = outs[i]
                         finish[i] = clock
                         leave(i)
                 continue
@@ -414,7 +431,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
             k += 1
             for i, ep in finish_at.pop(k - 1, []):
                 if epoch[i] == ep and i in joined:
-                    done[i] = O[i]
+                    done[i] = outs[i]
                     finish[i] = clock
                     leave(i)
         else:

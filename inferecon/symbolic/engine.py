@@ -13,8 +13,20 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["lam", "m", "A", "K", "Es", "c", "b", "fixed_point_equation", "batch", "time_per_token",
-           "kv_read_limit", "capacity_limit"]
+__all__ = [
+    "A",
+    "Es",
+    "K",
+    "b",
+    "batch",
+    "c",
+    "capacity_limit",
+    "fixed_point_equation",
+    "kv_read_limit",
+    "lam",
+    "m",
+    "time_per_token",
+]
 
 lam = sp.Symbol(r"\lambda", positive=True)      # requests per second
 m = sp.Symbol("m", positive=True)               # decode tokens per request, E[O - 1]

@@ -12,7 +12,7 @@ from inferecon.plots.engine import latency_throughput
 from inferecon.serving import engine as eng
 from inferecon.specs.deployment import deployment
 
-__all__ = ["EngineExplorer", "make_engine_explorer", "explain_engine"]
+__all__ = ["EngineExplorer", "explain_engine", "make_engine_explorer"]
 
 _SETUPS = {"Llama 3 8B on 1 H100": ("llama-3-8b", 1), "Llama 3 70B on 4 H100": ("llama-3-70b", 4)}
 
@@ -29,9 +29,10 @@ def explain_engine(setup: str, prompt: int, output: int, cv: float, scheduling: 
         c = eng.serve(d, tr, load * lim.rate, cfg)
     except ValueError as exc:
         return f"<b>not available:</b> {exc}"
-    return (f"stable up to <b>{lim.rate:,.1f} requests/s</b> ({lim.tokens_per_s_per_gpu:,.0f} output tokens/s "
-            f"per GPU, ${lim.usd_per_million_tokens:.3f}/M), then bound by <b>{lim.bound}</b>.<br>"
-            f"At {load:.0%} of it: batch {float(c.batch):,.0f}, TPOT median {float(c.tpot_median) * 1e3:.1f} ms, "
+    return (f"stable up to <b>{lim.rate:,.1f} requests/s</b> ({lim.tokens_per_s_per_gpu:,.0f} output "
+            f"tokens/s per GPU, ${lim.usd_per_million_tokens:.3f}/M), then bound by <b>{lim.bound}</b>.<br>"
+            f"At {load:.0%} of it: batch {float(c.batch):,.0f}, "
+            f"TPOT median {float(c.tpot_median) * 1e3:.1f} ms, "
             f"TTFT p99 {float(c.ttft_p99) * 1e3:,.0f} ms, E2E p99 {float(c.e2e_p99):,.1f} s.")
 
 
@@ -64,7 +65,7 @@ class EngineExplorer:
                                  output=eng.lognormal_length(args[2], args[3]))
                 fig = latency_throughput(d, tr, [(f"{args[4]}, {args[5]}", eng.EngineConfig(
                     scheduling=args[4], allocation=args[5]))], points=25)
-                display(fig)
+                display(fig)  # type: ignore[no-untyped-call]
                 plt.close(fig)
             except ValueError as exc:
                 print(exc)
