@@ -880,23 +880,35 @@ class ScheduleChoice:
     bound: str
 
 
-def _max_rate(d: Deployment, traffic: Traffic, cfg: EngineConfig, ok: object) -> tuple[float, str]:
-    """Largest rate at which ``ok(curve)`` holds (bisection; assumed monotone in the load)."""
+def _max_rate(d: Deployment, traffic: Traffic, cfg: EngineConfig, ttft: float,
+              tpot: float) -> tuple[float, str]:
+    """Largest rate meeting p99 TTFT <= ``ttft`` and median TPOT <= ``tpot`` (bisection; assumed
+    monotone in the load), and what stops it just above: ``"stability"``, ``"ttft"`` or ``"tpot"``."""
+
+    def meets(c: ServingCurve) -> bool:
+        return bool(c.stable.all() and (c.ttft_p99 <= ttft).all() and (c.tpot_median <= tpot).all())
+
+    def why(c: ServingCurve) -> str:
+        if not bool(c.stable.all()):
+            return "stability"
+        return "ttft" if bool((c.ttft_p99 > ttft).any()) else "tpot"
+
     lim = stable_rate(d, traffic, cfg, rtol=1e-3)
     hi = lim.rate * 0.999
-    curve = serve(d, traffic, hi, cfg)
-    if ok(curve):  # type: ignore[operator]
+    top = serve(d, traffic, hi, cfg)
+    if meets(top):
         return hi, "stability"
-    lo = 0.0
+    lo, fail = 0.0, why(top)
     for _ in range(30):
         mid = 0.5 * (lo + hi)
-        if ok(serve(d, traffic, mid, cfg)):  # type: ignore[operator]
+        c = serve(d, traffic, mid, cfg)
+        if meets(c):
             lo = mid
         else:
-            hi = mid
+            hi, fail = mid, why(c)
         if hi - lo < 1e-3 * hi:
             break
-    return lo, "target"
+    return lo, fail
 
 
 def max_rate_within(deployment: Deployment, traffic: Traffic, config: EngineConfig, *, ttft_p99_s: float,
@@ -909,11 +921,7 @@ def max_rate_within(deployment: Deployment, traffic: Traffic, config: EngineConf
     d = _deployment(deployment)
     ttft = _scalar("ttft_p99_s", ttft_p99_s, 0.0, low_open=True)
     tpot = _scalar("tpot_s", tpot_s, 0.0, low_open=True)
-
-    def meets(c: ServingCurve) -> bool:
-        return bool(c.stable.all() and (c.ttft_p99 <= ttft).all() and (c.tpot_median <= tpot).all())
-
-    return _max_rate(d, traffic, config, meets)
+    return _max_rate(d, traffic, config, ttft, tpot)
 
 
 def cheapest_schedules(deployment: Deployment, traffic: Traffic, total_rate: float, *,
@@ -941,15 +949,12 @@ def cheapest_schedules(deployment: Deployment, traffic: Traffic, total_rate: flo
     def price(gpus: float) -> float:
         return TOKENS_PER_MILLION * gpus * d.price_usd_per_hour / 3600.0 / tok
 
-    def meets(c: ServingCurve) -> bool:
-        return bool(c.stable.all() and (c.ttft_p99 <= ttft).all() and (c.tpot_median <= tpot).all())
-
     for sched in ("interleaved", "chunked"):
         best: ScheduleChoice | None = None
         for chunk in (chunk_options if sched == "chunked" else (512,)):
             cfg = EngineConfig(scheduling=sched, allocation=allocation, chunk_tokens=chunk)
             try:
-                r, why = _max_rate(d, traffic, cfg, meets)
+                r, why = _max_rate(d, traffic, cfg, ttft, tpot)
             except ValueError as exc:
                 r, why = 0.0, str(exc)
             if r <= 0:
@@ -962,8 +967,7 @@ def cheapest_schedules(deployment: Deployment, traffic: Traffic, total_rate: flo
             else:
                 reps = math.ceil(lam / r - 1e-9)
                 c = serve(d, traffic, lam / reps, cfg)
-                bnd = "stability" if why == "stability" else (
-                    "ttft" if float(c.ttft_p99[()]) > 0.9 * ttft else "tpot")
+                bnd = why
                 cand = ScheduleChoice(scheduling=sched, feasible=True, reason="", gpus=reps * d.n_devices,
                                       prefill_replicas=0, decode_replicas=reps, chunk_tokens=chunk,
                                       rate_per_replica=lam / reps, ttft_p99=float(c.ttft_p99[()]),
@@ -1010,11 +1014,8 @@ def _disaggregated(d: Deployment, traffic: Traffic, lam: float, ttft: float, tpo
     n_p = math.ceil(lam / lo - 1e-9)
     cfg = EngineConfig(scheduling="disaggregated", allocation=allocation, kv_transfer_bytes_per_s=link)
 
-    def dec_ok(c: ServingCurve) -> bool:
-        return bool(c.stable.all() and (c.tpot_median <= tpot).all())
-
     try:
-        rd, why = _max_rate(d, traffic, cfg, dec_ok)
+        rd, why = _max_rate(d, traffic, cfg, math.inf, tpot)
     except ValueError as exc:
         rd, why = 0.0, str(exc)
     if rd <= 0:
@@ -1031,7 +1032,7 @@ def _disaggregated(d: Deployment, traffic: Traffic, lam: float, ttft: float, tpo
                           rate_per_replica=lam / n_d,
                           ttft_p99=p99_ttft(lam / n_p), tpot_median=float(c.tpot_median[()]),
                           usd_per_million_tokens=price(gpus),  # type: ignore[operator]
-                          bound="stability" if why == "stability" else "tpot")
+                          bound=why)
 
 
 # ----------------------------------------------------------------------------------------
