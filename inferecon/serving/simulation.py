@@ -135,7 +135,8 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     blk = int(_scalar("block_tokens", block_tokens, 1, integer=True))
     chunk = int(_scalar("chunk_tokens", chunk_tokens, 1, integer=True))
     maxpf = int(_scalar("max_prefill_tokens", max_prefill_tokens, 1, integer=True))
-    cap = kv_capacity(d, traffic, allocation, block_tokens=blk, reserve_tokens=int(reserve_tokens))
+    res = int(_scalar("reserve_tokens", reserve_tokens, 0, integer=True))
+    cap = kv_capacity(d, traffic, allocation, block_tokens=blk, reserve_tokens=res)
     kv_tok = cap.kv_tokens
     if maxpf < traffic.prompt.maximum:
         raise ValueError(f"max_prefill_tokens must hold the longest prompt, {traffic.prompt.maximum}; "
