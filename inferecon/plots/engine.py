@@ -1,0 +1,55 @@
+"""Figures for the serving-engines chapter: latency against throughput per GPU, analytic and simulated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from inferecon.plots import COLORS, new_figure
+from inferecon.serving import engine as eng
+from inferecon.specs.deployment import Deployment
+
+__all__ = ["engine_static", "latency_throughput"]
+
+
+def latency_throughput(deployment: Deployment, traffic: eng.Traffic,
+                       configs: Sequence[tuple[str, eng.EngineConfig]], *, points: int = 40,
+                       simulated: Sequence[tuple[float, dict[str, float]]] = ()) -> Figure:
+    """Median TPOT and p99 TTFT against output tokens/s per GPU, one line per engine config,
+    up to each config's stable limit (marked); ``simulated`` adds (load rate, summary) markers."""
+    fig, (a1, a2) = new_figure(ncols=2, width=10.0, height=4.0)
+    for color, (label, cfg) in zip(COLORS, configs, strict=False):
+        lim = eng.stable_rate(deployment, traffic, cfg)
+        rates = np.linspace(0.02, 0.995, points) * lim.rate
+        c = eng.serve(deployment, traffic, rates, cfg)
+        x = c.tokens_per_s_per_gpu
+        a1.plot(x, c.tpot_median * 1e3, color=color, label=f"{label} (limit: {lim.bound})")
+        a2.plot(x, c.ttft_p99 * 1e3, color=color, label=label)
+        for ax in (a1, a2):
+            ax.axvline(lim.tokens_per_s_per_gpu, color=color, ls=":", lw=1)
+    for _rate, s in simulated:
+        tok = s["tokens_per_s"] / deployment.n_devices
+        a1.plot(tok, s["tpot_median"] * 1e3, "k^", ms=5)
+        a2.plot(tok, s["ttft_p99"] * 1e3, "k^", ms=5)
+    if simulated:
+        a1.plot([], [], "k^", label="simulation")
+    a1.set_xlabel("output tokens/s per GPU")
+    a2.set_xlabel("output tokens/s per GPU")
+    a1.set_ylabel("median time per output token (ms)")
+    a2.set_ylabel("p99 time to first token (ms)")
+    a2.set_yscale("log")
+    a1.legend(fontsize=8, loc="upper left")
+    assert isinstance(fig, Figure)
+    return fig
+
+
+def engine_static() -> Figure:
+    """The explorer's default view for the book: Llama 3 8B on one H100, lognormal lengths."""
+    from inferecon.specs.deployment import deployment
+    d = deployment("h100-sxm", "llama-3-8b")
+    tr = eng.Traffic(prompt=eng.lognormal_length(1000, 1.0), output=eng.lognormal_length(250, 1.0))
+    return latency_throughput(d, tr, [("interleaved, paged", eng.EngineConfig()),
+                                      ("chunked (512), paged", eng.EngineConfig(scheduling="chunked")),
+                                      ("interleaved, contiguous", eng.EngineConfig(allocation="contiguous"))])
