@@ -14,9 +14,14 @@ from inferecon.specs.deployment import Deployment
 __all__ = ["engine_static", "latency_throughput"]
 
 
-def latency_throughput(deployment: Deployment, traffic: eng.Traffic,
-                       configs: Sequence[tuple[str, eng.EngineConfig]], *, points: int = 40,
-                       simulated: Sequence[tuple[float, dict[str, float]]] = ()) -> Figure:
+def latency_throughput(
+    deployment: Deployment,
+    traffic: eng.Traffic,
+    configs: Sequence[tuple[str, eng.EngineConfig]],
+    *,
+    points: int = 40,
+    simulated: Sequence[tuple[float, dict[str, float]]] = (),
+) -> Figure:
     """Median TPOT and p99 TTFT against output tokens/s per GPU, one line per engine config,
     up to each config's stable limit (marked); ``simulated`` adds (load rate, summary) markers."""
     fig, (a1, a2) = new_figure(ncols=2, width=10.0, height=4.0)
@@ -48,8 +53,15 @@ def latency_throughput(deployment: Deployment, traffic: eng.Traffic,
 def engine_static() -> Figure:
     """The explorer's default view for the book: Llama 3 8B on one H100, lognormal lengths."""
     from inferecon.specs.deployment import deployment
+
     d = deployment("h100-sxm", "llama-3-8b")
     tr = eng.Traffic(prompt=eng.lognormal_length(1000, 1.0), output=eng.lognormal_length(250, 1.0))
-    return latency_throughput(d, tr, [("interleaved, paged", eng.EngineConfig()),
-                                      ("chunked (512), paged", eng.EngineConfig(scheduling="chunked")),
-                                      ("interleaved, contiguous", eng.EngineConfig(allocation="contiguous"))])
+    return latency_throughput(
+        d,
+        tr,
+        [
+            ("interleaved, paged", eng.EngineConfig()),
+            ("chunked (512), paged", eng.EngineConfig(scheduling="chunked")),
+            ("interleaved, contiguous", eng.EngineConfig(allocation="contiguous")),
+        ],
+    )

@@ -87,8 +87,8 @@ ALLOCATIONS = ("paged", "contiguous")
 #: vLLM's default KV block size in tokens :cite:`kwon2023efficient`.
 VLLM_BLOCK_TOKENS = 16
 
-_GRID = 2048          # quantile points of a length distribution
-_TGRID = 4096         # points of a latency distribution's time grid
+_GRID = 2048  # quantile points of a length distribution
+_TGRID = 4096  # points of a latency distribution's time grid
 _P99 = 0.99
 
 
@@ -96,9 +96,11 @@ _P99 = 0.99
 # Validation (numeric strings and bools refused, unlike a plain float conversion)
 # ----------------------------------------------------------------------------------------
 
+
 def _arr(name: str, value: object) -> NDArray[np.float64]:
-    if isinstance(value, str | bytes) or (isinstance(value, list | tuple) and any(
-            isinstance(v, str | bytes) for v in value)):
+    if isinstance(value, str | bytes) or (
+        isinstance(value, list | tuple) and any(isinstance(v, str | bytes) for v in value)
+    ):
         raise ValueError(f"{name} must be a number, got the string {value!r}")
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a number, got {value!r}")
@@ -108,8 +110,15 @@ def _arr(name: str, value: object) -> NDArray[np.float64]:
     return arr
 
 
-def _scalar(name: str, value: object, low: float, high: float = math.inf, *, low_open: bool = False,
-            integer: bool = False) -> float:
+def _scalar(
+    name: str,
+    value: object,
+    low: float,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    integer: bool = False,
+) -> float:
     arr = _arr(name, value)
     if arr.size != 1:
         raise ValueError(f"{name} must be a single number, got {value!r}")
@@ -126,15 +135,18 @@ def _rates(name: str, value: object) -> NDArray[np.float64]:
     arr = _arr(name, value)
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
-        raise ValueError(f"{name} must be > 0 and finite (requests per second), "
-                         f"got {arr[bad].ravel()[:3].tolist()}")
+        raise ValueError(
+            f"{name} must be > 0 and finite (requests per second), got {arr[bad].ravel()[:3].tolist()}"
+        )
     return arr
 
 
 def _deployment(d: object) -> Deployment:
     if not isinstance(d, Deployment):
-        raise ValueError(f"deployment must be a Deployment (build one with inferecon.specs.deployment."
-                         f"deployment), got {d!r}")
+        raise ValueError(
+            f"deployment must be a Deployment (build one with inferecon.specs.deployment."
+            f"deployment), got {d!r}"
+        )
     return d
 
 
@@ -195,7 +207,7 @@ class LengthDistribution:
                 return np.ones(u.shape)
             p = 1.0 / m
             return np.maximum(np.ceil(np.log1p(-u) / math.log1p(-p)), 1.0)
-        s2 = math.log1p(self.cv ** 2)
+        s2 = math.log1p(self.cv**2)
         mu = math.log(m) - s2 / 2.0
         z = np.array([_NORMAL.inv_cdf(float(x)) for x in u.ravel()]).reshape(u.shape)
         return np.maximum(np.round(np.exp(mu + math.sqrt(s2) * z)), 1.0)
@@ -219,7 +231,7 @@ class LengthDistribution:
         elif self.kind == "geometric":
             x = rng.geometric(1.0 / m, n).astype(float) if m > 1 else np.ones(n)
         else:
-            s2 = math.log1p(self.cv ** 2)
+            s2 = math.log1p(self.cv**2)
             x = np.maximum(np.round(rng.lognormal(math.log(m) - s2 / 2.0, math.sqrt(s2), n)), 1.0)
         return np.asarray(np.minimum(x, float(self.maximum)), dtype=np.float64)
 
@@ -315,6 +327,7 @@ class EngineConfig:
 # KV capacity: paged against contiguous
 # ----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KVCapacity:
     """How many sequences the KV cache holds under one allocation (bound: HBM capacity).
@@ -338,8 +351,14 @@ class KVCapacity:
     bound: str = "capacity"
 
 
-def kv_capacity(deployment: Deployment, traffic: Traffic, allocation: str = "paged", *,
-                block_tokens: int = VLLM_BLOCK_TOKENS, reserve_tokens: int = 0) -> KVCapacity:
+def kv_capacity(
+    deployment: Deployment,
+    traffic: Traffic,
+    allocation: str = "paged",
+    *,
+    block_tokens: int = VLLM_BLOCK_TOKENS,
+    reserve_tokens: int = 0,
+) -> KVCapacity:
     """Sequences the usable HBM left by the weights holds, paged or contiguous.
 
     .. math:: c = \\frac{n f H - p_w N}{k_\\mathrm{kv}\\,L},\\qquad
@@ -355,16 +374,20 @@ def kv_capacity(deployment: Deployment, traffic: Traffic, allocation: str = "pag
     res = int(_scalar("reserve_tokens", reserve_tokens, 0, integer=True))
     free = d.usable_hbm_bytes - d.weight_bytes
     if free <= 0:
-        raise ValueError(f"{d.model.name} weights ({d.weight_bytes / 1e9:,.1f} GB) do not fit in the usable "
-                         f"{d.usable_hbm_bytes / 1e9:,.1f} GB of {d.n_devices} x {d.accelerator.name}; "
-                         f"short by "
-                         f"{-free / 1e9:,.1f} GB")
+        raise ValueError(
+            f"{d.model.name} weights ({d.weight_bytes / 1e9:,.1f} GB) do not fit in the usable "
+            f"{d.usable_hbm_bytes / 1e9:,.1f} GB of {d.n_devices} x {d.accelerator.name}; "
+            f"short by "
+            f"{-free / 1e9:,.1f} GB"
+        )
     kv_tokens = free / d.kv_bytes_per_token
     longest = traffic.max_tokens
     if kv_tokens < longest:
-        raise ValueError(f"the KV cache holds {kv_tokens:,.0f} tokens beside the weights, fewer than one "
-                         f"longest "
-                         f"sequence ({longest:,} tokens); use more devices or shorter maxima")
+        raise ValueError(
+            f"the KV cache holds {kv_tokens:,.0f} tokens beside the weights, fewer than one "
+            f"longest "
+            f"sequence ({longest:,} tokens); use more devices or shorter maxima"
+        )
     ell = traffic.decode_context
     if allocation == "paged":
         per = ell + (blk - 1) / 2.0
@@ -372,20 +395,30 @@ def kv_capacity(deployment: Deployment, traffic: Traffic, allocation: str = "pag
     else:
         per = float(res or longest)
         if per < longest:
-            raise ValueError(f"reserve_tokens must be at least the longest sequence, {longest:,}; "
-                             f"got {res:,}")
+            raise ValueError(
+                f"reserve_tokens must be at least the longest sequence, {longest:,}; got {res:,}"
+            )
         internal, reserved = 0.0, (per - ell) / per
-    return KVCapacity(allocation=allocation, block_tokens=blk, kv_tokens=kv_tokens, tokens_per_sequence=per,
-                      max_sequences=kv_tokens / per, used_fraction=ell / per, internal_waste=internal,
-                      reserved_waste=reserved)
+    return KVCapacity(
+        allocation=allocation,
+        block_tokens=blk,
+        kv_tokens=kv_tokens,
+        tokens_per_sequence=per,
+        max_sequences=kv_tokens / per,
+        used_fraction=ell / per,
+        internal_waste=internal,
+        reserved_waste=reserved,
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # Latency distributions on a time grid
 # ----------------------------------------------------------------------------------------
 
-def _hist(values: NDArray[np.float64], weights: NDArray[np.float64] | None, dt: float,
-          n: int) -> NDArray[np.float64]:
+
+def _hist(
+    values: NDArray[np.float64], weights: NDArray[np.float64] | None, dt: float, n: int
+) -> NDArray[np.float64]:
     idx = np.minimum(np.round(values / dt).astype(np.int64), n - 1)
     out = np.zeros(n)
     np.add.at(out, idx, np.ones(values.shape) / values.size if weights is None else weights)
@@ -482,23 +515,25 @@ class _Model:
     m_dec: float
     p_grid: NDArray[np.float64]
     o_grid: NDArray[np.float64]
-    s_grid: NDArray[np.float64]         # prefill seconds of each prompt grid point (alone)
-    s_comp: NDArray[np.float64]         # its arithmetic part (what it adds to a batched pass)
-    f_grid: NDArray[np.float64]         # prefill FLOPs of each prompt grid point
-    n_chunks: NDArray[np.float64]       # chunks of each prompt (chunked)
-    b_grid: NDArray[np.float64]         # candidate mean batches (others)
-    t_mem: NDArray[np.float64]          # decode step roofs at b_grid + 1
+    s_grid: NDArray[np.float64]  # prefill seconds of each prompt grid point (alone)
+    s_comp: NDArray[np.float64]  # its arithmetic part (what it adds to a batched pass)
+    f_grid: NDArray[np.float64]  # prefill FLOPs of each prompt grid point
+    n_chunks: NDArray[np.float64]  # chunks of each prompt (chunked)
+    b_grid: NDArray[np.float64]  # candidate mean batches (others)
+    t_mem: NDArray[np.float64]  # decode step roofs at b_grid + 1
     t_comp: NDArray[np.float64]
     capacity: KVCapacity
 
 
 def _model(d: Deployment, traffic: Traffic, config: EngineConfig) -> _Model:
-    cap = kv_capacity(d, traffic, config.allocation, block_tokens=config.block_tokens,
-                      reserve_tokens=config.reserve_tokens)
+    cap = kv_capacity(
+        d, traffic, config.allocation, block_tokens=config.block_tokens, reserve_tokens=config.reserve_tokens
+    )
     ell = traffic.decode_context
     p = traffic.prompt.grid(256)
     o = traffic.output.grid(256)
     from inferecon.serving.roofline import prefill_step  # local: keeps the import list short
+
     st = prefill_step(d, p, 1)
     s = np.maximum(st.memory_seconds, st.compute_seconds)
     f = prefill_flop(d.model, p)
@@ -506,10 +541,23 @@ def _model(d: Deployment, traffic: Traffic, config: EngineConfig) -> _Model:
     top = max(cap.max_sequences * 1.05, 4.0)
     b = np.concatenate([np.linspace(0.0, 1.0, 64, endpoint=False), np.geomspace(1.0, top, 1500)])
     step = decode_step(d, b + 1.0, ell)
-    return _Model(d=d, traffic=traffic, config=config, ell=ell, m_dec=traffic.decode_tokens, p_grid=p,
-                  o_grid=o, s_grid=s, s_comp=np.asarray(st.compute_seconds, dtype=float), f_grid=f,
-                  n_chunks=nch, b_grid=b, t_mem=np.asarray(step.memory_seconds, dtype=float),
-                  t_comp=np.asarray(step.compute_seconds, dtype=float), capacity=cap)
+    return _Model(
+        d=d,
+        traffic=traffic,
+        config=config,
+        ell=ell,
+        m_dec=traffic.decode_tokens,
+        p_grid=p,
+        o_grid=o,
+        s_grid=s,
+        s_comp=np.asarray(st.compute_seconds, dtype=float),
+        f_grid=f,
+        n_chunks=nch,
+        b_grid=b,
+        t_mem=np.asarray(step.memory_seconds, dtype=float),
+        t_comp=np.asarray(step.compute_seconds, dtype=float),
+        capacity=cap,
+    )
 
 
 def _prefill_seconds(mod: _Model, lam: float) -> NDArray[np.float64]:
@@ -552,13 +600,13 @@ def _tau(mod: _Model, lam: float, b: NDArray[np.float64]) -> tuple[NDArray[np.fl
         # each prompt rides in ceil(P/c) iterations; those iterations take max(mem, comp + chunk FLOPs)
         flops = float(mod.f_grid.mean())
         nch = float(_chunks(mod, lam).mean())
-        chunk_it = np.maximum(nch * tm, nch * tc + flops / d.flop_per_s)   # time of one prompt's iterations
+        chunk_it = np.maximum(nch * tm, nch * tc + flops / d.flop_per_s)  # time of one prompt's iterations
         share = lam * chunk_it
         plain_rate = np.where(share < 1.0, (1.0 - share) / t, 0.0)
         it_rate = lam * nch + plain_rate
         tau = np.where(share < 1.0, 1.0 / it_rate, np.inf)
         return tau, float(share[0]), ""
-    return t, 0.0, ""   # disaggregated decode pool: never paused
+    return t, 0.0, ""  # disaggregated decode pool: never paused
 
 
 def _solve_batch(mod: _Model, lam: float) -> tuple[float, float, float, str]:
@@ -571,13 +619,19 @@ def _solve_batch(mod: _Model, lam: float) -> tuple[float, float, float, str]:
     ok = np.nonzero(h >= 0)[0]
     if ok.size == 0:
         lim = "compute" if mod.t_comp[-1] >= mod.t_mem[-1] else "memory (KV reads grow with the batch)"
-        return math.inf, math.inf, rho, (
-            f"no batch up to the KV capacity ({mod.capacity.max_sequences:,.0f} sequences) keeps up "
-            f"with {lam:g} requests/s; the {lim} roof binds")
+        return (
+            math.inf,
+            math.inf,
+            rho,
+            (
+                f"no batch up to the KV capacity ({mod.capacity.max_sequences:,.0f} sequences) keeps up "
+                f"with {lam:g} requests/s; the {lim} roof binds"
+            ),
+        )
     i = int(ok[0])
     if i == 0:
         bb = 0.0
-    else:   # linear interpolation of the sign change, then one secant refinement
+    else:  # linear interpolation of the sign change, then one secant refinement
         b0, b1, h0, h1 = b[i - 1], b[i], h[i - 1], h[i]
         bb = float(b0 - h0 * (b1 - b0) / (h1 - h0))
         for _ in range(3):
@@ -585,15 +639,27 @@ def _solve_batch(mod: _Model, lam: float) -> tuple[float, float, float, str]:
             bb = float(lam * mod.m_dec * tt[0])
     tt, rho, _ = _tau(mod, lam, np.array([bb]))
     if cfg_capacity_exceeded(mod, bb):
-        return math.inf, math.inf, rho, (
-            f"the mean batch {bb:,.0f} reaches the KV capacity of "
-            f"{mod.capacity.max_sequences:,.0f} sequences ({mod.capacity.allocation})")
+        return (
+            math.inf,
+            math.inf,
+            rho,
+            (
+                f"the mean batch {bb:,.0f} reaches the KV capacity of "
+                f"{mod.capacity.max_sequences:,.0f} sequences ({mod.capacity.allocation})"
+            ),
+        )
     if mod.config.scheduling == "chunked":
         per_it = lam * float(tt[0]) * mod.traffic.prompt.mean
         if per_it > mod.config.chunk_tokens:
-            return math.inf, math.inf, rho, (
-                f"{per_it:,.0f} prompt tokens arrive per iteration, more than the chunk budget of "
-                f"{mod.config.chunk_tokens}")
+            return (
+                math.inf,
+                math.inf,
+                rho,
+                (
+                    f"{per_it:,.0f} prompt tokens arrive per iteration, more than the chunk budget of "
+                    f"{mod.config.chunk_tokens}"
+                ),
+            )
     return bb, float(tt[0]), rho, ""
 
 
@@ -648,14 +714,16 @@ def _latencies(mod: _Model, lam: float, bb: float, tau: float, rho: float) -> tu
     adm_mean_if_wait = (1.0 + cs2) / 2.0 * life / max(math.floor(c) - offered, 1e-9)
     if cfg.scheduling == "interleaved":
         es2 = float((s * s).mean())
-        es3 = float((s ** 3).mean())
+        es3 = float((s**3).mean())
         w_pk = lam * es2 / (2.0 * (1.0 - rho))
-        w2_pk = 2.0 * w_pk ** 2 + lam * es3 / (3.0 * (1.0 - rho))      # Takacs: second moment of the wait
+        w2_pk = 2.0 * w_pk**2 + lam * es3 / (3.0 * (1.0 - rho))  # Takacs: second moment of the wait
         # multiple vacations (a decode step whenever the batch is not empty): every arrival also
         # waits the residual of one step (Fuhrmann-Cooper decomposition)
         q_dec = 1.0 - math.exp(-bb)
         parts_t: list[tuple[str, float, float | tuple[float, float]]] = [
-            ("gamma", rho, (w_pk, w2_pk)), ("uni", q_dec, step)]
+            ("gamma", rho, (w_pk, w2_pk)),
+            ("uni", q_dec, step),
+        ]
         own = s
     elif cfg.scheduling == "chunked":
         # a prompt waits behind the prompt tokens queued before it (M/G/1 in tokens at the budget rate)
@@ -668,10 +736,10 @@ def _latencies(mod: _Model, lam: float, bb: float, tau: float, rho: float) -> tu
         if rho_c >= 1.0:
             rho_c = 0.999
         w = lam * float((serv * serv).mean()) / (2.0 * (1.0 - rho_c))
-        w2 = 2.0 * w ** 2 + lam * float((serv ** 3).mean()) / (3.0 * (1.0 - rho_c))
+        w2 = 2.0 * w**2 + lam * float((serv**3).mean()) / (3.0 * (1.0 - rho_c))
         parts_t = [("gamma", rho_c, (w, w2)), ("uni", 1.0 - math.exp(-bb), it)]
         own = serv
-    else:   # disaggregated: the prefill pool is priced separately; here the decode replica alone
+    else:  # disaggregated: the prefill pool is priced separately; here the decode replica alone
         own = s + mod.p_grid * d.kv_bytes_per_token / cfg.kv_transfer_bytes_per_s
         parts_t = []
     mean_ttft_guess = float(own.mean()) + pc * adm_mean_if_wait
@@ -703,7 +771,7 @@ def _latencies(mod: _Model, lam: float, bb: float, tau: float, rho: float) -> tu
     if cfg.scheduling == "interleaved" and rho > 0:
         es2 = float((s * s).mean())
         sd = np.sqrt(lam * tau * es2 / (o2 - 1.0))
-        base = tau - lam * tau * float(s.mean())   # = step time t, the pause-free part
+        base = tau - lam * tau * float(s.mean())  # = step time t, the pause-free part
         q = np.linspace(0.0, 1.0, 801)[1:-1]
         # mixture over O of a gamma-like law: use a lognormal with the same mean and sd per O
         mean_o = np.full(o2.shape, tau - base)
@@ -718,8 +786,9 @@ def _latencies(mod: _Model, lam: float, bb: float, tau: float, rho: float) -> tu
     return t50, t99, m50, m99, e50, e99
 
 
-def serve(deployment: Deployment, traffic: Traffic, rates: ArrayLike, config: EngineConfig | None = None
-          ) -> ServingCurve:
+def serve(
+    deployment: Deployment, traffic: Traffic, rates: ArrayLike, config: EngineConfig | None = None
+) -> ServingCurve:
     """Latency percentiles and throughput per GPU of one replica at each Poisson arrival rate.
 
     The batch is the fixed point of Little's law (module docstring); the time per output token
@@ -758,23 +827,48 @@ def serve(deployment: Deployment, traffic: Traffic, rates: ArrayLike, config: En
         tc = float(np.interp(bb, mod.b_grid, mod.t_comp))
         bound[j] = "memory" if tm >= tc else "compute"
         t50, t99, m50, m99, e50, e99 = _latencies(mod, float(r), bb, tau, rho)
-        for k, v in (("batch", bb), ("step", max(tm, tc)), ("tpot", tau), ("t50", t50), ("t99", t99),
-                     ("m50", m50), ("m99", m99), ("e50", e50), ("e99", e99)):
+        for k, v in (
+            ("batch", bb),
+            ("step", max(tm, tc)),
+            ("tpot", tau),
+            ("t50", t50),
+            ("t99", t99),
+            ("m50", m50),
+            ("m99", m99),
+            ("e50", e50),
+            ("e99", e99),
+        ):
             cols[k][j] = v
     shp = lam.shape
     tok = np.where(stable, flat * traffic.output.mean / d.n_devices, 0.0)
-    usd = np.where(stable, TOKENS_PER_MILLION * d.usd_per_s / np.maximum(flat * traffic.output.mean, 1e-300),
-                   np.inf)
+    usd = np.where(
+        stable, TOKENS_PER_MILLION * d.usd_per_s / np.maximum(flat * traffic.output.mean, 1e-300), np.inf
+    )
 
     def rs(x: ArrayLike) -> NDArray[np.float64]:
         return np.asarray(x, dtype=np.float64).reshape(shp)
 
-    return ServingCurve(deployment=d, traffic=traffic, config=cfg, rates=lam, stable=stable.reshape(shp),
-                        bound=np.asarray(bound.astype(str)).reshape(shp), reason=tuple(reasons),
-                        batch=rs(cols["batch"]), step_seconds=rs(cols["step"]), prefill_share=rs(share),
-                        tpot_mean=rs(cols["tpot"]), tpot_median=rs(cols["m50"]), tpot_p99=rs(cols["m99"]),
-                        ttft_median=rs(cols["t50"]), ttft_p99=rs(cols["t99"]), e2e_median=rs(cols["e50"]),
-                        e2e_p99=rs(cols["e99"]), tokens_per_s_per_gpu=rs(tok), usd_per_million_tokens=rs(usd))
+    return ServingCurve(
+        deployment=d,
+        traffic=traffic,
+        config=cfg,
+        rates=lam,
+        stable=stable.reshape(shp),
+        bound=np.asarray(bound.astype(str)).reshape(shp),
+        reason=tuple(reasons),
+        batch=rs(cols["batch"]),
+        step_seconds=rs(cols["step"]),
+        prefill_share=rs(share),
+        tpot_mean=rs(cols["tpot"]),
+        tpot_median=rs(cols["m50"]),
+        tpot_p99=rs(cols["m99"]),
+        ttft_median=rs(cols["t50"]),
+        ttft_p99=rs(cols["t99"]),
+        e2e_median=rs(cols["e50"]),
+        e2e_p99=rs(cols["e99"]),
+        tokens_per_s_per_gpu=rs(tok),
+        usd_per_million_tokens=rs(usd),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -794,8 +888,9 @@ class StableLimit:
     reason: str
 
 
-def stable_rate(deployment: Deployment, traffic: Traffic, config: EngineConfig | None = None,
-                *, rtol: float = 1e-4) -> StableLimit:
+def stable_rate(
+    deployment: Deployment, traffic: Traffic, config: EngineConfig | None = None, *, rtol: float = 1e-4
+) -> StableLimit:
     """Bisect the load at which the fixed point of :func:`serve` stops existing."""
     d = _deployment(deployment)
     if not isinstance(traffic, Traffic):
@@ -816,17 +911,32 @@ def stable_rate(deployment: Deployment, traffic: Traffic, config: EngineConfig |
             lo = mid
     bb = _solve_batch(mod, lo)[0] if lo > 0 else 0.0
     why = _solve_batch(mod, hi)[3]
-    bound = ("capacity" if "KV capacity" in why else "prefill" if "prefill alone" in why
-             else "chunk" if "chunk budget" in why else "compute" if "compute roof" in why else "memory")
+    bound = (
+        "capacity"
+        if "KV capacity" in why
+        else "prefill"
+        if "prefill alone" in why
+        else "chunk"
+        if "chunk budget" in why
+        else "compute"
+        if "compute roof" in why
+        else "memory"
+    )
     tok = lo * traffic.output.mean
-    return StableLimit(rate=lo, batch=bb, tokens_per_s_per_gpu=tok / d.n_devices,
-                       usd_per_million_tokens=TOKENS_PER_MILLION * d.usd_per_s / tok if tok > 0 else math.inf,
-                       bound=bound, reason=why)
+    return StableLimit(
+        rate=lo,
+        batch=bb,
+        tokens_per_s_per_gpu=tok / d.n_devices,
+        usd_per_million_tokens=TOKENS_PER_MILLION * d.usd_per_s / tok if tok > 0 else math.inf,
+        bound=bound,
+        reason=why,
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # Paged against contiguous: batch, throughput and price at the capacity each allows
 # ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AllocationComparison:
@@ -845,8 +955,14 @@ class AllocationComparison:
     usd_ratio: float
 
 
-def compare_allocations(deployment: Deployment, traffic: Traffic, *, block_tokens: int = VLLM_BLOCK_TOKENS,
-                        reserve_tokens: int = 0, scheduling: str = "interleaved") -> AllocationComparison:
+def compare_allocations(
+    deployment: Deployment,
+    traffic: Traffic,
+    *,
+    block_tokens: int = VLLM_BLOCK_TOKENS,
+    reserve_tokens: int = 0,
+    scheduling: str = "interleaved",
+) -> AllocationComparison:
     """Sequences held, throughput and $/M at the stable limit, paged against contiguous."""
     d = _deployment(deployment)
     pg = EngineConfig(scheduling=scheduling, allocation="paged", block_tokens=block_tokens)
@@ -854,15 +970,21 @@ def compare_allocations(deployment: Deployment, traffic: Traffic, *, block_token
     kp = kv_capacity(d, traffic, "paged", block_tokens=block_tokens)
     kc = kv_capacity(d, traffic, "contiguous", reserve_tokens=reserve_tokens)
     lp, lc = stable_rate(d, traffic, pg), stable_rate(d, traffic, ct)
-    return AllocationComparison(paged=kp, contiguous=kc, paged_limit=lp, contiguous_limit=lc,
-                                batch_ratio=kp.max_sequences / kc.max_sequences,
-                                throughput_ratio=lp.rate / lc.rate,
-                                usd_ratio=lp.usd_per_million_tokens / lc.usd_per_million_tokens)
+    return AllocationComparison(
+        paged=kp,
+        contiguous=kc,
+        paged_limit=lp,
+        contiguous_limit=lc,
+        batch_ratio=kp.max_sequences / kc.max_sequences,
+        throughput_ratio=lp.rate / lc.rate,
+        usd_ratio=lp.usd_per_million_tokens / lc.usd_per_million_tokens,
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # Interleaved, chunked or disaggregated: the cheapest fleet for a TTFT and TPOT target
 # ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScheduleChoice:
@@ -887,8 +1009,9 @@ class ScheduleChoice:
     bound: str
 
 
-def _max_rate(d: Deployment, traffic: Traffic, cfg: EngineConfig, ttft: float,
-              tpot: float) -> tuple[float, str]:
+def _max_rate(
+    d: Deployment, traffic: Traffic, cfg: EngineConfig, ttft: float, tpot: float
+) -> tuple[float, str]:
     """Largest rate meeting p99 TTFT <= ``ttft`` and median TPOT <= ``tpot`` (bisection; assumed
     monotone in the load), and what stops it just above: ``"stability"``, ``"ttft"`` or ``"tpot"``."""
 
@@ -918,8 +1041,9 @@ def _max_rate(d: Deployment, traffic: Traffic, cfg: EngineConfig, ttft: float,
     return lo, fail
 
 
-def max_rate_within(deployment: Deployment, traffic: Traffic, config: EngineConfig, *, ttft_p99_s: float,
-                    tpot_s: float) -> tuple[float, str]:
+def max_rate_within(
+    deployment: Deployment, traffic: Traffic, config: EngineConfig, *, ttft_p99_s: float, tpot_s: float
+) -> tuple[float, str]:
     """Largest Poisson rate one replica serves with p99 TTFT and median TPOT within the targets.
 
     Returns the rate and what sets it: ``"stability"`` (the targets hold up to the stable
@@ -931,11 +1055,17 @@ def max_rate_within(deployment: Deployment, traffic: Traffic, config: EngineConf
     return _max_rate(d, traffic, config, ttft, tpot)
 
 
-def cheapest_schedules(deployment: Deployment, traffic: Traffic, total_rate: float, *,
-                       ttft_p99_s: float, tpot_s: float,
-                       chunk_options: tuple[int, ...] = (128, 256, 512, 1024, 2048),
-                       allocation: str = "paged",
-                       kv_transfer_bytes_per_s: float = 50e9) -> tuple[ScheduleChoice, ...]:
+def cheapest_schedules(
+    deployment: Deployment,
+    traffic: Traffic,
+    total_rate: float,
+    *,
+    ttft_p99_s: float,
+    tpot_s: float,
+    chunk_options: tuple[int, ...] = (128, 256, 512, 1024, 2048),
+    allocation: str = "paged",
+    kv_transfer_bytes_per_s: float = 50e9,
+) -> tuple[ScheduleChoice, ...]:
     """For each of :data:`SCHEDULES`, the fewest GPUs serving ``total_rate`` within the targets.
 
     Targets: p99 time to first token ``ttft_p99_s`` and median time per output token
@@ -958,28 +1088,46 @@ def cheapest_schedules(deployment: Deployment, traffic: Traffic, total_rate: flo
 
     for sched in ("interleaved", "chunked"):
         best: ScheduleChoice | None = None
-        for chunk in (chunk_options if sched == "chunked" else (512,)):
+        for chunk in chunk_options if sched == "chunked" else (512,):
             cfg = EngineConfig(scheduling=sched, allocation=allocation, chunk_tokens=chunk)
             try:
                 r, why = _max_rate(d, traffic, cfg, ttft, tpot)
             except ValueError as exc:
                 r, why = 0.0, str(exc)
             if r <= 0:
-                cand = ScheduleChoice(scheduling=sched, feasible=False, chunk_tokens=chunk,
-                                      reason=f"no load meets p99 TTFT <= {ttft:g} s and TPOT <= {tpot:g} s "
-                                             f"({why or 'even a light load misses a target'})",
-                                      gpus=math.inf, prefill_replicas=0, decode_replicas=math.inf,
-                                      rate_per_replica=0.0, ttft_p99=math.inf, tpot_median=math.inf,
-                                      usd_per_million_tokens=math.inf, bound="target")
+                cand = ScheduleChoice(
+                    scheduling=sched,
+                    feasible=False,
+                    chunk_tokens=chunk,
+                    reason=f"no load meets p99 TTFT <= {ttft:g} s and TPOT <= {tpot:g} s "
+                    f"({why or 'even a light load misses a target'})",
+                    gpus=math.inf,
+                    prefill_replicas=0,
+                    decode_replicas=math.inf,
+                    rate_per_replica=0.0,
+                    ttft_p99=math.inf,
+                    tpot_median=math.inf,
+                    usd_per_million_tokens=math.inf,
+                    bound="target",
+                )
             else:
                 reps = math.ceil(lam / r - 1e-9)
                 c = serve(d, traffic, lam / reps, cfg)
                 bnd = why
-                cand = ScheduleChoice(scheduling=sched, feasible=True, reason="", gpus=reps * d.n_devices,
-                                      prefill_replicas=0, decode_replicas=reps, chunk_tokens=chunk,
-                                      rate_per_replica=lam / reps, ttft_p99=float(c.ttft_p99[()]),
-                                      tpot_median=float(c.tpot_median[()]),
-                                      usd_per_million_tokens=price(reps * d.n_devices), bound=bnd)
+                cand = ScheduleChoice(
+                    scheduling=sched,
+                    feasible=True,
+                    reason="",
+                    gpus=reps * d.n_devices,
+                    prefill_replicas=0,
+                    decode_replicas=reps,
+                    chunk_tokens=chunk,
+                    rate_per_replica=lam / reps,
+                    ttft_p99=float(c.ttft_p99[()]),
+                    tpot_median=float(c.tpot_median[()]),
+                    usd_per_million_tokens=price(reps * d.n_devices),
+                    bound=bnd,
+                )
             if best is None or (cand.gpus, -cand.rate_per_replica) < (best.gpus, -best.rate_per_replica):
                 best = cand
         assert best is not None
@@ -988,9 +1136,18 @@ def cheapest_schedules(deployment: Deployment, traffic: Traffic, total_rate: flo
     return tuple(out)
 
 
-def _disaggregated(d: Deployment, traffic: Traffic, lam: float, ttft: float, tpot: float, allocation: str,
-                   link: float, price: object) -> ScheduleChoice:
+def _disaggregated(
+    d: Deployment,
+    traffic: Traffic,
+    lam: float,
+    ttft: float,
+    tpot: float,
+    allocation: str,
+    link: float,
+    price: object,
+) -> ScheduleChoice:
     from inferecon.serving.roofline import prefill_step
+
     p = traffic.prompt.grid(256)
     st = prefill_step(d, p, 1)
     s = np.maximum(st.memory_seconds, st.compute_seconds)
@@ -1009,11 +1166,20 @@ def _disaggregated(d: Deployment, traffic: Traffic, lam: float, ttft: float, tpo
         return _quantiles(pm, dt, (_P99,))[0]
 
     if p99_ttft(1e-9) > ttft:
-        return ScheduleChoice(scheduling="disaggregated", feasible=False,
-                              reason=f"a lone prompt's prefill and KV transfer exceed p99 TTFT {ttft:g} s",
-                              gpus=math.inf, prefill_replicas=math.inf, decode_replicas=math.inf,
-                              chunk_tokens=0, rate_per_replica=0.0, ttft_p99=math.inf, tpot_median=math.inf,
-                              usd_per_million_tokens=math.inf, bound="ttft")
+        return ScheduleChoice(
+            scheduling="disaggregated",
+            feasible=False,
+            reason=f"a lone prompt's prefill and KV transfer exceed p99 TTFT {ttft:g} s",
+            gpus=math.inf,
+            prefill_replicas=math.inf,
+            decode_replicas=math.inf,
+            chunk_tokens=0,
+            rate_per_replica=0.0,
+            ttft_p99=math.inf,
+            tpot_median=math.inf,
+            usd_per_million_tokens=math.inf,
+            bound="ttft",
+        )
     lo, hi = 0.0, 1.0 / es
     for _ in range(50):
         mid = 0.5 * (lo + hi)
@@ -1026,25 +1192,43 @@ def _disaggregated(d: Deployment, traffic: Traffic, lam: float, ttft: float, tpo
     except ValueError as exc:
         rd, why = 0.0, str(exc)
     if rd <= 0:
-        return ScheduleChoice(scheduling="disaggregated", feasible=False,
-                              reason=f"no decode load meets TPOT <= {tpot:g} s ({why})", gpus=math.inf,
-                              prefill_replicas=n_p, decode_replicas=math.inf, chunk_tokens=0,
-                              rate_per_replica=0.0, ttft_p99=math.inf, tpot_median=math.inf,
-                              usd_per_million_tokens=math.inf, bound="tpot")
+        return ScheduleChoice(
+            scheduling="disaggregated",
+            feasible=False,
+            reason=f"no decode load meets TPOT <= {tpot:g} s ({why})",
+            gpus=math.inf,
+            prefill_replicas=n_p,
+            decode_replicas=math.inf,
+            chunk_tokens=0,
+            rate_per_replica=0.0,
+            ttft_p99=math.inf,
+            tpot_median=math.inf,
+            usd_per_million_tokens=math.inf,
+            bound="tpot",
+        )
     n_d = math.ceil(lam / rd - 1e-9)
     c = serve(d, traffic, lam / n_d, cfg)
     gpus = (n_p + n_d) * d.n_devices
-    return ScheduleChoice(scheduling="disaggregated", feasible=True, reason="", gpus=gpus,
-                          prefill_replicas=n_p, decode_replicas=n_d, chunk_tokens=0,
-                          rate_per_replica=lam / n_d,
-                          ttft_p99=p99_ttft(lam / n_p), tpot_median=float(c.tpot_median[()]),
-                          usd_per_million_tokens=price(gpus),  # type: ignore[operator]
-                          bound=why)
+    return ScheduleChoice(
+        scheduling="disaggregated",
+        feasible=True,
+        reason="",
+        gpus=gpus,
+        prefill_replicas=n_p,
+        decode_replicas=n_d,
+        chunk_tokens=0,
+        rate_per_replica=lam / n_d,
+        ttft_p99=p99_ttft(lam / n_p),
+        tpot_median=float(c.tpot_median[()]),
+        usd_per_million_tokens=price(gpus),  # type: ignore[operator]
+        bound=why,
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # Prefix caching (RadixAttention)
 # ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PrefixCacheResult:
@@ -1066,8 +1250,14 @@ class PrefixCacheResult:
     bound: NDArray[np.str_]
 
 
-def prefix_cache(deployment: Deployment, prompt_tokens: ArrayLike, shared_fraction: ArrayLike,
-                 hit_rate: ArrayLike, *, distinct_prefixes: ArrayLike = 1) -> PrefixCacheResult:
+def prefix_cache(
+    deployment: Deployment,
+    prompt_tokens: ArrayLike,
+    shared_fraction: ArrayLike,
+    hit_rate: ArrayLike,
+    *,
+    distinct_prefixes: ArrayLike = 1,
+) -> PrefixCacheResult:
     """Prefill time, FLOPs, price and TTFT when a share of each prompt's prefix is cached.
 
     With :math:`h` cached tokens of a prompt of :math:`P`, the pass computes only the last
@@ -1082,8 +1272,9 @@ def prefix_cache(deployment: Deployment, prompt_tokens: ArrayLike, shared_fracti
     d = _deployment(deployment)
     p = _arr("prompt_tokens", prompt_tokens)
     if ((p < 1) | ~np.isfinite(p)).any():
-        raise ValueError(f"prompt_tokens must be >= 1 and finite, "
-                         f"got {p[(p < 1) | ~np.isfinite(p)].ravel()[:3].tolist()}")
+        raise ValueError(
+            f"prompt_tokens must be >= 1 and finite, got {p[(p < 1) | ~np.isfinite(p)].ravel()[:3].tolist()}"
+        )
     phi = _arr("shared_fraction", shared_fraction)
     eta = _arr("hit_rate", hit_rate)
     for name, x in (("shared_fraction", phi), ("hit_rate", eta)):
@@ -1094,22 +1285,30 @@ def prefix_cache(deployment: Deployment, prompt_tokens: ArrayLike, shared_fracti
         raise ValueError(f"distinct_prefixes must be >= 0 and finite, got {distinct_prefixes!r}")
     p, phi, eta, nd = np.broadcast_arrays(p, phi, eta, nd)
     h = np.floor(eta * phi * p)
-    h = np.minimum(h, p - 1.0)           # the last token is always computed (it makes the first output)
+    h = np.minimum(h, p - 1.0)  # the last token is always computed (it makes the first output)
     m = d.model
     new = p - h
     attn = m.attention_flop_per_context_token * (p * (p - 1) - h * (h - 1)) / 2.0
     flop = 2.0 * m.active_matmul_params * new + attn
     from inferecon.serving.moe import params_read_per_step
-    mem = (d.weight_format.bytes_per_element * params_read_per_step(m, new) + new * d.kv_bytes_per_token) \
-        / d.hbm_bytes_per_s
+
+    mem = (
+        d.weight_format.bytes_per_element * params_read_per_step(m, new) + new * d.kv_bytes_per_token
+    ) / d.hbm_bytes_per_s
     comp = flop / d.flop_per_s
     t = np.maximum(mem, comp)
     full_flop = prefill_flop(m, p)
-    full_mem = (d.weight_format.bytes_per_element * params_read_per_step(m, p) + p * d.kv_bytes_per_token) \
-        / d.hbm_bytes_per_s
+    full_mem = (
+        d.weight_format.bytes_per_element * params_read_per_step(m, p) + p * d.kv_bytes_per_token
+    ) / d.hbm_bytes_per_s
     t0 = np.maximum(full_mem, full_flop / d.flop_per_s)
     cache = nd * np.floor(phi * p) * d.kv_bytes_per_token
-    return PrefixCacheResult(cached_tokens=h, prefill_flop=flop, ttft_seconds=t,
-                             usd_per_million_prompt_tokens=TOKENS_PER_MILLION * d.usd_per_s * t / p,
-                             cache_bytes=cache, speedup=t0 / t,
-                             bound=np.where(mem >= comp, "memory", "compute"))
+    return PrefixCacheResult(
+        cached_tokens=h,
+        prefill_flop=flop,
+        ttft_seconds=t,
+        usd_per_million_prompt_tokens=TOKENS_PER_MILLION * d.usd_per_s * t / p,
+        cache_bytes=cache,
+        speedup=t0 / t,
+        bound=np.where(mem >= comp, "memory", "compute"),
+    )

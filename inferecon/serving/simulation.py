@@ -111,10 +111,20 @@ class SimulationResult:
         return out
 
 
-def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: int = 20_000, *,
-             seed: int = 0, scheduling: str = "interleaved", allocation: str = "paged",
-             block_tokens: int = VLLM_BLOCK_TOKENS, chunk_tokens: int = 512, reserve_tokens: int = 0,
-             max_prefill_tokens: int = 16_384) -> SimulationResult:
+def simulate(
+    deployment: Deployment,
+    traffic: Traffic,
+    rate: float,
+    n_requests: int = 20_000,
+    *,
+    seed: int = 0,
+    scheduling: str = "interleaved",
+    allocation: str = "paged",
+    block_tokens: int = VLLM_BLOCK_TOKENS,
+    chunk_tokens: int = 512,
+    reserve_tokens: int = 0,
+    max_prefill_tokens: int = 16_384,
+) -> SimulationResult:
     """Simulate ``n_requests`` Poisson arrivals at ``rate`` per second on one replica.
 
     ``seed`` seeds ``np.random.default_rng``. Raises ValueError for bad input or when one
@@ -128,8 +138,9 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     n = int(_scalar("n_requests", n_requests, 1, 1e7, integer=True))
     sd = int(_scalar("seed", seed, 0, integer=True))
     if scheduling not in ("interleaved", "chunked"):
-        raise ValueError(f"scheduling must be interleaved or chunked (disaggregated is analytic only); "
-                         f"got {scheduling!r}")
+        raise ValueError(
+            f"scheduling must be interleaved or chunked (disaggregated is analytic only); got {scheduling!r}"
+        )
     if allocation not in ALLOCATIONS:
         raise ValueError(f"allocation must be one of {', '.join(ALLOCATIONS)}; got {allocation!r}")
     blk = int(_scalar("block_tokens", block_tokens, 1, integer=True))
@@ -139,8 +150,9 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     cap = kv_capacity(d, traffic, allocation, block_tokens=blk, reserve_tokens=res)
     kv_tok = cap.kv_tokens
     if maxpf < traffic.prompt.maximum:
-        raise ValueError(f"max_prefill_tokens must hold the longest prompt, {traffic.prompt.maximum}; "
-                         f"got {maxpf}")
+        raise ValueError(
+            f"max_prefill_tokens must hold the longest prompt, {traffic.prompt.maximum}; got {maxpf}"
+        )
 
     rng = np.random.default_rng(sd)
     arrival = np.cumsum(rng.exponential(1.0 / lam, n))
@@ -153,9 +165,9 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     m = d.model
     s0 = decode_step(d, 1.0, 0.0)
     s1 = decode_step(d, 1.0, 1.0)
-    km = float(s1.memory_seconds - s0.memory_seconds)          # s per cached token read
-    kc = float(s1.compute_seconds - s0.compute_seconds)        # s per cached token attended
-    cp = float(s0.compute_seconds)                             # s of matmul per token
+    km = float(s1.memory_seconds - s0.memory_seconds)  # s per cached token read
+    kc = float(s1.compute_seconds - s0.compute_seconds)  # s per cached token attended
+    cp = float(s0.compute_seconds)  # s of matmul per token
     table_n = int(max(cap.kv_tokens / max(min(traffic.prompt.grid(64)), 1.0), 1.0)) + chunk + maxpf + 2
     if m.is_moe:
         read = params_read_per_step(m, np.arange(1, table_n + 1, dtype=float))
@@ -169,7 +181,8 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
 
         def wread(tokens: int) -> float:
             return w0
-    kvw = d.kv_bytes_per_token / d.hbm_bytes_per_s              # s per KV token written (prefill)
+
+    kvw = d.kv_bytes_per_token / d.hbm_bytes_per_s  # s per KV token written (prefill)
     a_flop = m.attention_flop_per_context_token
     n2 = 2.0 * m.active_matmul_params
     fl = d.flop_per_s
@@ -184,13 +197,13 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
     peak = 0.0
     P = [int(x) for x in prompt.tolist()]
     outs = [int(x) for x in output.tolist()]
-    done = [0] * n                          # output tokens generated so far, per request
+    done = [0] * n  # output tokens generated so far, per request
     epoch = [0] * n
 
     queue: deque[int] = deque()
-    pending: dict[int, int] = {}            # request -> prompt tokens still to prefill (chunked progress)
-    recompute: dict[int, int] = {}          # preempted request -> tokens to recompute (prompt + generated)
-    held = 0                                # blocks (paged) / slots (contiguous) of admitted, not decoding
+    pending: dict[int, int] = {}  # request -> prompt tokens still to prefill (chunked progress)
+    recompute: dict[int, int] = {}  # preempted request -> tokens to recompute (prompt + generated)
+    held = 0  # blocks (paged) / slots (contiguous) of admitted, not decoding
     need_of: dict[int, int] = {}
     # running sequences: the step with index k attends base_i + k tokens of sequence i
     b = 0
@@ -239,7 +252,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
         if remaining <= 0:
             finish[i] = clock
             return
-        ctx = P[i] + done[i]                  # the first step attends the prompt and the tokens so far
+        ctx = P[i] + done[i]  # the first step attends the prompt and the tokens so far
         b += 1
         base[i] = ctx - k
         sumbase += base[i]
@@ -300,7 +313,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                 tokens += ptok
                 if scheduling == "chunked":
                     pending[i] = ptok
-            if admitted:   # (blocks the next step needs are allocated, or preempted for, before it runs)
+            if admitted:  # (blocks the next step needs are allocated, or preempted for, before it runs)
                 peak = max(peak, used_now() * (blk if paged else cap.tokens_per_sequence))
         if scheduling == "interleaved" and admitted:
             comp = sum(prefill_flops(0.0, tokens_for(i)) for i in admitted) / fl
@@ -319,7 +332,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                 join(i)
             continue
         if b == 0 and not pending:
-            if nxt >= n:   # pragma: no cover - kv_capacity guarantees one longest sequence fits
+            if nxt >= n:  # pragma: no cover - kv_capacity guarantees one longest sequence fits
                 raise RuntimeError("a waiting request can never be admitted")
             clock = max(clock, float(arrival[nxt]))
             continue
@@ -344,7 +357,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                 ac, bc = b * cp + S0 * kc, b * kc
                 target = float(arrival[nxt] - clock) if (not queue and nxt < n) else math.inf
                 mem_first, mem_last = am >= ac, am + bm * (J - 1) >= ac + bc * (J - 1)
-                if mem_first == mem_last:            # one roof throughout: closed-form sums
+                if mem_first == mem_last:  # one roof throughout: closed-form sums
                     al, be = (am, bm) if mem_first else (ac, bc)
 
                     def cum(jj: int, al: float = al, be: float = be) -> float:
@@ -388,7 +401,7 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
             while held + dec_blocks(k) > total_blocks:
                 while order and (order[0][1] not in joined or epoch[order[0][1]] != order[0][2]):
                     heapq.heappop(order)
-                if not order:   # pragma: no cover
+                if not order:  # pragma: no cover
                     raise RuntimeError("KV blocks exhausted by prompts still being prefilled")
                 _, v, _ = heapq.heappop(order)
                 done[v] += k - joined[v]
@@ -445,10 +458,22 @@ def simulate(deployment: Deployment, traffic: Traffic, rate: float, n_requests: 
                 done[i] = 1
             join(i)
 
-    if np.isnan(finish).any() or np.isnan(first).any():   # pragma: no cover
+    if np.isnan(finish).any() or np.isnan(first).any():  # pragma: no cover
         raise RuntimeError("simulation ended with unfinished requests")
-    return SimulationResult(arrival=arrival, first_token=first, finish=finish, prompt=prompt, output=output,
-                            mean_batch=area_b / float(finish.max() - arrival.min()), busy_seconds=busy,
-                            decode_tokens=dec_tokens, prefill_passes=passes, decode_steps=steps,
-                            peak_kv_tokens=peak, kv_capacity_tokens=kv_tok, preemptions=preempt,
-                            scheduling=scheduling, allocation=allocation)
+    return SimulationResult(
+        arrival=arrival,
+        first_token=first,
+        finish=finish,
+        prompt=prompt,
+        output=output,
+        mean_batch=area_b / float(finish.max() - arrival.min()),
+        busy_seconds=busy,
+        decode_tokens=dec_tokens,
+        prefill_passes=passes,
+        decode_steps=steps,
+        peak_kv_tokens=peak,
+        kv_capacity_tokens=kv_tok,
+        preemptions=preempt,
+        scheduling=scheduling,
+        allocation=allocation,
+    )

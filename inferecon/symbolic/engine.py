@@ -28,13 +28,13 @@ __all__ = [
     "time_per_token",
 ]
 
-lam = sp.Symbol(r"\lambda", positive=True)      # requests per second
-m = sp.Symbol("m", positive=True)               # decode tokens per request, E[O - 1]
-A = sp.Symbol("A", positive=True)               # weight-read time of a step
-K = sp.Symbol("K", positive=True)               # KV-read time per sequence in the step
-Es = sp.Symbol(r"E[s]", nonnegative=True)       # mean prefill seconds per request
-c = sp.Symbol("c", positive=True)               # sequences the KV cache holds
-b = sp.Symbol(r"\bar b", nonnegative=True)      # mean batch (others)
+lam = sp.Symbol(r"\lambda", positive=True)  # requests per second
+m = sp.Symbol("m", positive=True)  # decode tokens per request, E[O - 1]
+A = sp.Symbol("A", positive=True)  # weight-read time of a step
+K = sp.Symbol("K", positive=True)  # KV-read time per sequence in the step
+Es = sp.Symbol(r"E[s]", nonnegative=True)  # mean prefill seconds per request
+c = sp.Symbol("c", positive=True)  # sequences the KV cache holds
+b = sp.Symbol(r"\bar b", nonnegative=True)  # mean batch (others)
 
 
 def fixed_point_equation() -> sp.Equality:

@@ -17,8 +17,9 @@ __all__ = ["EngineExplorer", "explain_engine", "make_engine_explorer"]
 _SETUPS = {"Llama 3 8B on 1 H100": ("llama-3-8b", 1), "Llama 3 70B on 4 H100": ("llama-3-70b", 4)}
 
 
-def explain_engine(setup: str, prompt: int, output: int, cv: float, scheduling: str, allocation: str,
-                   load: float) -> str:
+def explain_engine(
+    setup: str, prompt: int, output: int, cv: float, scheduling: str, allocation: str, load: float
+) -> str:
     """HTML summary of one operating point (testable without a display); errors come back as text."""
     try:
         mid, n = _SETUPS[setup]
@@ -29,11 +30,13 @@ def explain_engine(setup: str, prompt: int, output: int, cv: float, scheduling: 
         c = eng.serve(d, tr, load * lim.rate, cfg)
     except ValueError as exc:
         return f"<b>not available:</b> {exc}"
-    return (f"stable up to <b>{lim.rate:,.1f} requests/s</b> ({lim.tokens_per_s_per_gpu:,.0f} output "
-            f"tokens/s per GPU, ${lim.usd_per_million_tokens:.3f}/M), then bound by <b>{lim.bound}</b>.<br>"
-            f"At {load:.0%} of it: batch {float(c.batch):,.0f}, "
-            f"TPOT median {float(c.tpot_median) * 1e3:.1f} ms, "
-            f"TTFT p99 {float(c.ttft_p99) * 1e3:,.0f} ms, E2E p99 {float(c.e2e_p99):,.1f} s.")
+    return (
+        f"stable up to <b>{lim.rate:,.1f} requests/s</b> ({lim.tokens_per_s_per_gpu:,.0f} output "
+        f"tokens/s per GPU, ${lim.usd_per_million_tokens:.3f}/M), then bound by <b>{lim.bound}</b>.<br>"
+        f"At {load:.0%} of it: batch {float(c.batch):,.0f}, "
+        f"TPOT median {float(c.tpot_median) * 1e3:.1f} ms, "
+        f"TTFT p99 {float(c.ttft_p99) * 1e3:,.0f} ms, E2E p99 {float(c.e2e_p99):,.1f} s."
+    )
 
 
 @dataclass
@@ -53,37 +56,59 @@ class EngineExplorer:
 
     def update(self, *_: object) -> None:
         """Recompute the text and the figure from the controls."""
-        args = (self.setup.value, int(self.prompt.value), int(self.output.value), float(self.cv.value),
-                self.scheduling.value, self.allocation.value, float(self.load.value))
+        args = (
+            self.setup.value,
+            int(self.prompt.value),
+            int(self.output.value),
+            float(self.cv.value),
+            self.scheduling.value,
+            self.allocation.value,
+            float(self.load.value),
+        )
         self.result.value = explain_engine(*args)
         self.plot.clear_output(wait=True)
         with self.plot:
             try:
                 mid, n = _SETUPS[self.setup.value]
                 d = deployment("h100-sxm", mid, n_devices=n)
-                tr = eng.Traffic(prompt=eng.lognormal_length(args[1], args[3]),
-                                 output=eng.lognormal_length(args[2], args[3]))
-                fig = latency_throughput(d, tr, [(f"{args[4]}, {args[5]}", eng.EngineConfig(
-                    scheduling=args[4], allocation=args[5]))], points=25)
+                tr = eng.Traffic(
+                    prompt=eng.lognormal_length(args[1], args[3]),
+                    output=eng.lognormal_length(args[2], args[3]),
+                )
+                fig = latency_throughput(
+                    d,
+                    tr,
+                    [(f"{args[4]}, {args[5]}", eng.EngineConfig(scheduling=args[4], allocation=args[5]))],
+                    points=25,
+                )
                 display(fig)  # type: ignore[no-untyped-call]
                 plt.close(fig)
             except ValueError as exc:
                 print(exc)
 
 
-def make_engine_explorer(setup: str = "Llama 3 8B on 1 H100", prompt: int = 1000, output: int = 250,
-                         cv: float = 1.0, scheduling: str = "interleaved", allocation: str = "paged",
-                         load: float = 0.7) -> EngineExplorer:
+def make_engine_explorer(
+    setup: str = "Llama 3 8B on 1 H100",
+    prompt: int = 1000,
+    output: int = 250,
+    cv: float = 1.0,
+    scheduling: str = "interleaved",
+    allocation: str = "paged",
+    load: float = 0.7,
+) -> EngineExplorer:
     """Build the explorer with its controls wired to :meth:`EngineExplorer.update`."""
     ex = EngineExplorer(
-        widget=w.VBox(), setup=w.Dropdown(options=list(_SETUPS), value=setup, description="setup"),
+        widget=w.VBox(),
+        setup=w.Dropdown(options=list(_SETUPS), value=setup, description="setup"),
         prompt=w.IntSlider(value=prompt, min=16, max=8000, step=16, description="prompt"),
         output=w.IntSlider(value=output, min=2, max=2000, step=2, description="output"),
         cv=w.FloatSlider(value=cv, min=0.1, max=2.0, step=0.1, description="cv"),
         scheduling=w.Dropdown(options=["interleaved", "chunked"], value=scheduling, description="prefill"),
         allocation=w.Dropdown(options=list(eng.ALLOCATIONS), value=allocation, description="KV"),
         load=w.FloatSlider(value=load, min=0.05, max=0.99, step=0.01, description="load"),
-        result=w.HTML(), plot=w.Output())
+        result=w.HTML(),
+        plot=w.Output(),
+    )
     controls = [ex.setup, ex.prompt, ex.output, ex.cv, ex.scheduling, ex.allocation, ex.load]
     for c in controls:
         c.observe(ex.update, names="value")
