@@ -31,13 +31,14 @@ import pytest
 
 from inferecon.serving import engine as e
 from inferecon.serving import simulation as sim
+from inferecon.serving import workload
 from inferecon.serving.roofline import decode_step, prefill_step
 from inferecon.specs.deployment import deployment
 
 MODELS = {"llama-3-8b/1xH100": deployment("h100-sxm", "llama-3-8b"),
           "llama-3-70b/4xH100": deployment("h100-sxm", "llama-3-70b", n_devices=4)}
-TRAFFIC = {"fixed/geometric": e.Traffic(prompt=e.fixed_length(512), output=e.geometric_length(256)),
-           "lognormal": e.Traffic(prompt=e.lognormal_length(512, 1.0), output=e.lognormal_length(256, 1.0))}
+TRAFFIC = {"fixed/geometric": workload.Traffic(prompt=workload.fixed_length(512), output=workload.geometric_length(256)),
+           "lognormal": workload.Traffic(prompt=workload.lognormal_length(512, 1.0), output=workload.lognormal_length(256, 1.0))}
 TOL = {0.1: dict(tpot=0.05, thr=0.03, ttft50=0.10, ttft99=0.25, batch=0.05),
        0.5: dict(tpot=0.05, thr=0.03, ttft50=0.10, ttft99=0.25, batch=0.05),
        0.9: dict(tpot=0.12, thr=0.05, ttft50=0.20, ttft99=0.30, batch=0.20)}
@@ -47,12 +48,12 @@ TOL = {0.1: dict(tpot=0.05, thr=0.03, ttft50=0.10, ttft99=0.25, batch=0.05),
 @pytest.mark.parametrize("tname", sorted(TRAFFIC))
 @pytest.mark.parametrize("mname", sorted(MODELS))
 def test_analytic_matches_simulation(mname, tname, load):
-    _agree(MODELS[mname], TRAFFIC[tname], load, e.EngineConfig())
+    _agree(MODELS[mname], TRAFFIC[tname], load, workload.EngineConfig())
 
 
 @pytest.mark.parametrize("load", [0.1, 0.5])
-@pytest.mark.parametrize("cfg", [e.EngineConfig(scheduling="chunked"),
-                                 e.EngineConfig(allocation="contiguous")], ids=["chunked", "contiguous"])
+@pytest.mark.parametrize("cfg", [workload.EngineConfig(scheduling="chunked"),
+                                 workload.EngineConfig(allocation="contiguous")], ids=["chunked", "contiguous"])
 @pytest.mark.parametrize("tname", sorted(TRAFFIC))
 def test_chunked_and_contiguous_match_simulation(tname, cfg, load):
     # chunked: a prompt's chunk iterations are summed as one roofline (memory- or compute-bound
@@ -86,7 +87,7 @@ def _invariants(r: sim.SimulationResult) -> None:
 @pytest.mark.parametrize("scheduling", ["interleaved", "chunked"])
 def test_invariants_and_littles_law(scheduling, allocation):
     d, tr = MODELS["llama-3-8b/1xH100"], TRAFFIC["lognormal"]
-    cfg = e.EngineConfig(scheduling=scheduling, allocation=allocation)
+    cfg = workload.EngineConfig(scheduling=scheduling, allocation=allocation)
     rate = 0.7 * e.stable_rate(d, tr, cfg).rate
     r = sim.simulate(d, tr, rate, 5_000, seed=3, scheduling=scheduling, allocation=allocation)
     _invariants(r)
@@ -99,7 +100,7 @@ def test_preemption_keeps_invariants():
     # a small KV cache (40,000 tokens) and long, variable outputs: sequences admitted on their
     # prompts outgrow it, and vLLM-style preemption (recompute) must keep every invariant
     d = deployment("h100-sxm", "llama-3-8b", hbm_fraction=0.25)
-    tr = e.Traffic(prompt=e.lognormal_length(256, 1.0), output=e.lognormal_length(1024, 1.5))
+    tr = workload.Traffic(prompt=workload.lognormal_length(256, 1.0), output=workload.lognormal_length(1024, 1.5))
     r = sim.simulate(d, tr, 5.0, 2_000, seed=5)
     _invariants(r)
     assert r.preemptions > 0
@@ -107,7 +108,7 @@ def test_preemption_keeps_invariants():
 
 def test_lone_request_times_are_the_roofline():
     d = MODELS["llama-3-8b/1xH100"]
-    tr = e.Traffic(prompt=e.fixed_length(512), output=e.fixed_length(3))
+    tr = workload.Traffic(prompt=workload.fixed_length(512), output=workload.fixed_length(3))
     r = sim.simulate(d, tr, 1e-3, 3, seed=0)
     s = float(prefill_step(d, 512, 1).seconds)
     steps = float(decode_step(d, 1, 513).seconds) + float(decode_step(d, 1, 514).seconds)

@@ -6,12 +6,13 @@ import pytest
 import sympy as sp
 
 from inferecon.serving import engine as e
+from inferecon.serving import kv_cache, workload
 from inferecon.serving.roofline import decode_step, prefill_step
 from inferecon.specs.deployment import deployment
 from inferecon.symbolic import engine as sym
 
 D = deployment("h100-sxm", "llama-3-8b")
-TR = e.Traffic(prompt=e.fixed_length(512), output=e.fixed_length(257))
+TR = workload.Traffic(prompt=workload.fixed_length(512), output=workload.fixed_length(257))
 ELL = 640.5
 T0 = float(decode_step(D, 1, ELL).memory_seconds)
 T1 = float(decode_step(D, 2, ELL).memory_seconds)
@@ -28,7 +29,7 @@ def test_batch_and_tau_match_the_numeric_fixed_point(rate):
 
 
 def test_capacity_limit_matches_stable_rate():
-    cap = e.kv_capacity(D, TR).max_sequences
+    cap = kv_cache.kv_capacity(D, TR).max_sequences
     lim = float(sym.capacity_limit().subs({**SUBS, sym.c: cap}))
     assert lim == pytest.approx(e.stable_rate(D, TR).rate, rel=2e-3)
 

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 
 from inferecon.plots import COLORS, new_figure
 from inferecon.serving import engine as eng
+from inferecon.serving import workload
 from inferecon.specs.deployment import Deployment
 
 __all__ = ["engine_static", "latency_throughput"]
@@ -16,8 +17,8 @@ __all__ = ["engine_static", "latency_throughput"]
 
 def latency_throughput(
     deployment: Deployment,
-    traffic: eng.Traffic,
-    configs: Sequence[tuple[str, eng.EngineConfig]],
+    traffic: workload.Traffic,
+    configs: Sequence[tuple[str, workload.EngineConfig]],
     *,
     points: int = 40,
     simulated: Sequence[tuple[float, dict[str, float]]] = (),
@@ -55,13 +56,15 @@ def engine_static() -> Figure:
     from inferecon.specs.deployment import deployment
 
     d = deployment("h100-sxm", "llama-3-8b")
-    tr = eng.Traffic(prompt=eng.lognormal_length(1000, 1.0), output=eng.lognormal_length(250, 1.0))
+    tr = workload.Traffic(
+        prompt=workload.lognormal_length(1000, 1.0), output=workload.lognormal_length(250, 1.0)
+    )
     return latency_throughput(
         d,
         tr,
         [
-            ("interleaved, paged", eng.EngineConfig()),
-            ("chunked (512), paged", eng.EngineConfig(scheduling="chunked")),
-            ("interleaved, contiguous", eng.EngineConfig(allocation="contiguous")),
+            ("interleaved, paged", workload.EngineConfig()),
+            ("chunked (512), paged", workload.EngineConfig(scheduling="chunked")),
+            ("interleaved, contiguous", workload.EngineConfig(allocation="contiguous")),
         ],
     )

@@ -27,16 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from inferecon.serving.engine import (
-    ALLOCATIONS,
-    VLLM_BLOCK_TOKENS,
-    Traffic,
-    _deployment,
-    _scalar,
-    kv_capacity,
-)
+from inferecon.serving.kv_cache import kv_capacity
 from inferecon.serving.moe import params_read_per_step
 from inferecon.serving.roofline import decode_step
+from inferecon.serving.workload import ALLOCATIONS, VLLM_BLOCK_TOKENS, Traffic, _deployment, _scalar
 from inferecon.specs.deployment import Deployment
 
 __all__ = ["SimulationResult", "simulate"]

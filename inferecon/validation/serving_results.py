@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from inferecon.serving import disaggregation, prefix_cache, workload
 from inferecon.serving import engine as eng
 from inferecon.specs.deployment import deployment
 from inferecon.specs.hardware import get_accelerator
@@ -225,43 +226,47 @@ def _ours() -> dict[str, float]:
     out: dict[str, float] = {}
     # vLLM: paged vs contiguous reservation of the model's 2,048-token maximum, 13B on an A100 40GB
     d = deployment(_a100_40gb(), "llama-2-13b")  # type: ignore[arg-type]
-    share = eng.Traffic(
-        prompt=eng.lognormal_length(160, 1.0, maximum=1024),
-        output=eng.lognormal_length(340, 1.0, maximum=1024),
+    share = workload.Traffic(
+        prompt=workload.lognormal_length(160, 1.0, maximum=1024),
+        output=workload.lognormal_length(340, 1.0, maximum=1024),
     )
     out["kwon2023efficient"] = eng.compare_allocations(d, share, reserve_tokens=2048).throughput_ratio
     # Sarathi-Serve: chunked vs interleaved capacity within a TTFT and TPOT target, 8B on an A100 80GB
     d8 = deployment("a100-80gb-sxm", "llama-3-8b")
-    arxiv = eng.Traffic(
-        prompt=eng.lognormal_length(2000, 0.8, maximum=8192),
-        output=eng.lognormal_length(200, 1.0, maximum=1024),
+    arxiv = workload.Traffic(
+        prompt=workload.lognormal_length(2000, 0.8, maximum=8192),
+        output=workload.lognormal_length(200, 1.0, maximum=1024),
     )
-    ri, _ = eng.max_rate_within(
-        d8, arxiv, eng.EngineConfig(scheduling="interleaved"), ttft_p99_s=5.0, tpot_s=0.05
+    ri, _ = disaggregation.max_rate_within(
+        d8, arxiv, workload.EngineConfig(scheduling="interleaved"), ttft_p99_s=5.0, tpot_s=0.05
     )
     rc = max(
-        eng.max_rate_within(
-            d8, arxiv, eng.EngineConfig(scheduling="chunked", chunk_tokens=ch), ttft_p99_s=5.0, tpot_s=0.05
+        disaggregation.max_rate_within(
+            d8,
+            arxiv,
+            workload.EngineConfig(scheduling="chunked", chunk_tokens=ch),
+            ttft_p99_s=5.0,
+            tpot_s=0.05,
         )[0]
         for ch in (256, 512, 1024, 2048)
     )
     out["agrawal2024taming"] = rc / ri if ri > 0 else float("inf")
     # DistServe and Splitwise: GPUs of the cheapest colocated fleet over the cheapest disaggregated one
     d70 = deployment("h100-sxm", "llama-3-70b", n_devices=4)
-    chat = eng.Traffic(
-        prompt=eng.lognormal_length(1000, 1.0, maximum=4096),
-        output=eng.lognormal_length(250, 1.0, maximum=1024),
+    chat = workload.Traffic(
+        prompt=workload.lognormal_length(1000, 1.0, maximum=4096),
+        output=workload.lognormal_length(250, 1.0, maximum=1024),
     )
-    ch = eng.cheapest_schedules(d70, chat, 100.0, ttft_p99_s=0.5, tpot_s=0.04)
+    ch = disaggregation.cheapest_schedules(d70, chat, 100.0, ttft_p99_s=0.5, tpot_s=0.04)
     out["zhong2024distserve"] = min(x.gpus for x in ch[:2]) / ch[2].gpus
-    code = eng.Traffic(
-        prompt=eng.lognormal_length(1500, 1.0, maximum=8192),
-        output=eng.lognormal_length(20, 1.0, maximum=256),
+    code = workload.Traffic(
+        prompt=workload.lognormal_length(1500, 1.0, maximum=8192),
+        output=workload.lognormal_length(20, 1.0, maximum=256),
     )
-    cs = eng.cheapest_schedules(d70, code, 100.0, ttft_p99_s=1.0, tpot_s=0.05)
+    cs = disaggregation.cheapest_schedules(d70, code, 100.0, ttft_p99_s=1.0, tpot_s=0.05)
     out["patel2024splitwise"] = min(x.gpus for x in cs[:2]) / cs[2].gpus
     # SGLang: few-shot prompts whose shared examples are all cached; one prefill and a short answer
-    out["zheng2024sglang"] = float(np.asarray(eng.prefix_cache(d8, 1500, 0.95, 1.0).speedup))
+    out["zheng2024sglang"] = float(np.asarray(prefix_cache.prefix_cache(d8, 1500, 0.95, 1.0).speedup))
     return out
 
 

@@ -10,6 +10,7 @@ from IPython.display import display
 
 from inferecon.plots.engine import latency_throughput
 from inferecon.serving import engine as eng
+from inferecon.serving import workload
 from inferecon.specs.deployment import deployment
 
 __all__ = ["EngineExplorer", "explain_engine", "make_engine_explorer"]
@@ -24,8 +25,10 @@ def explain_engine(
     try:
         mid, n = _SETUPS[setup]
         d = deployment("h100-sxm", mid, n_devices=n)
-        tr = eng.Traffic(prompt=eng.lognormal_length(prompt, cv), output=eng.lognormal_length(output, cv))
-        cfg = eng.EngineConfig(scheduling=scheduling, allocation=allocation)
+        tr = workload.Traffic(
+            prompt=workload.lognormal_length(prompt, cv), output=workload.lognormal_length(output, cv)
+        )
+        cfg = workload.EngineConfig(scheduling=scheduling, allocation=allocation)
         lim = eng.stable_rate(d, tr, cfg)
         c = eng.serve(d, tr, load * lim.rate, cfg)
     except ValueError as exc:
@@ -71,14 +74,19 @@ class EngineExplorer:
             try:
                 mid, n = _SETUPS[self.setup.value]
                 d = deployment("h100-sxm", mid, n_devices=n)
-                tr = eng.Traffic(
-                    prompt=eng.lognormal_length(args[1], args[3]),
-                    output=eng.lognormal_length(args[2], args[3]),
+                tr = workload.Traffic(
+                    prompt=workload.lognormal_length(args[1], args[3]),
+                    output=workload.lognormal_length(args[2], args[3]),
                 )
                 fig = latency_throughput(
                     d,
                     tr,
-                    [(f"{args[4]}, {args[5]}", eng.EngineConfig(scheduling=args[4], allocation=args[5]))],
+                    [
+                        (
+                            f"{args[4]}, {args[5]}",
+                            workload.EngineConfig(scheduling=args[4], allocation=args[5]),
+                        )
+                    ],
                     points=25,
                 )
                 display(fig)  # type: ignore[no-untyped-call]
@@ -104,7 +112,7 @@ def make_engine_explorer(
         output=w.IntSlider(value=output, min=2, max=2000, step=2, description="output"),
         cv=w.FloatSlider(value=cv, min=0.1, max=2.0, step=0.1, description="cv"),
         scheduling=w.Dropdown(options=["interleaved", "chunked"], value=scheduling, description="prefill"),
-        allocation=w.Dropdown(options=list(eng.ALLOCATIONS), value=allocation, description="KV"),
+        allocation=w.Dropdown(options=list(workload.ALLOCATIONS), value=allocation, description="KV"),
         load=w.FloatSlider(value=load, min=0.05, max=0.99, step=0.01, description="load"),
         result=w.HTML(),
         plot=w.Output(),
