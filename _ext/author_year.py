@@ -15,11 +15,19 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from pybtex.plugin import register_plugin
-from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from pybtex.plugin import register_plugin  # type: ignore[import-untyped]
+from pybtex.style.formatting import toplevel  # type: ignore[import-untyped]
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle  # type: ignore[import-untyped]
 from pybtex.style.formatting.unsrt import pages
-from pybtex.style.formatting import toplevel
-from pybtex.style.template import field, join, optional, optional_field, sentence, tag, words
+from pybtex.style.template import (  # type: ignore[import-untyped]
+    field,
+    join,
+    optional,
+    optional_field,
+    sentence,
+    tag,
+    words,
+)
 from sphinx.application import Sphinx
 from sphinxcontrib.bibtex.plugin import register_plugin as register_bibtex_plugin
 from sphinxcontrib.bibtex.style.referencing import BracketStyle
@@ -41,7 +49,7 @@ class RoundAuthorYearReferenceStyle(AuthorYearReferenceStyle):
     bracket_year: BracketStyle = dataclasses.field(default_factory=_round)
 
 
-class AuthorYearStyle(UnsrtStyle):
+class AuthorYearStyle(UnsrtStyle):  # type: ignore[misc]
     """Bibliography entries that open with "Surname, I., … (year)." sorted by author and year."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -51,7 +59,8 @@ class AuthorYearStyle(UnsrtStyle):
         super().__init__(**kwargs)
 
     def _authors_year(self) -> Any:
-        return sentence(sep=" ")[self.format_names("author", as_sentence=False), join["(", field("year"), ")"]]
+        authors = self.format_names("author", as_sentence=False)
+        return sentence(sep=" ")[authors, join["(", field("year"), ")"]]
 
     def get_misc_template(self, e: Any) -> Any:
         return toplevel[
@@ -82,7 +91,8 @@ class AuthorYearStyle(UnsrtStyle):
         return self.get_misc_template(e)
 
 
-register_bibtex_plugin("sphinxcontrib.bibtex.style.referencing", "author_year_round", RoundAuthorYearReferenceStyle)
+register_bibtex_plugin("sphinxcontrib.bibtex.style.referencing", "author_year_round",
+                       RoundAuthorYearReferenceStyle)
 register_plugin("pybtex.style.formatting", "author_year", AuthorYearStyle)
 
 

@@ -102,7 +102,8 @@ def _page(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any]
     link = _notebook_link(app, pagename, context)
     if link is not None:
         url, name = (html.escape(x, quote=True) for x in link)
-        download = (f'<p class="inferecon-download"><a class="reference external" href="{url}" download="{name}">'
+        download = (f'<p class="inferecon-download"><a class="reference external" href="{url}" '
+                    f'download="{name}">'
                     f'<i class="fa-solid fa-download" aria-hidden="true"></i> Download this chapter as a '
                     f"Jupyter notebook ({name}, with its outputs)</a></p>")
         body = re.sub(r"(</h1>)", lambda m: m.group(1) + "\n" + download, body, count=1)

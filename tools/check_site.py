@@ -16,6 +16,8 @@ Usage: python tools/check_site.py [_build/html]      (make check-site; about a m
    - math typeset by MathJax (no raw ``\\(``, ``\\[`` or ``$$`` left in the text), every saved
      widget view rendered by the widget manager (no widget error), every figure's file present
      and a non-empty PNG/SVG, and on chapter pages a link to the chapter's notebook;
+   - widgets that say they are snapshots: a note with each widget, and no control that can be
+     moved (nothing computes in the book, so a live-looking control would silently do nothing);
    - nothing cut: no element of the article sticks out of the page or out of a box that clips
      it (``overflow: hidden``); a box that scrolls sideways (display math, tables, code,
      widget outputs) must show its scrollbar (at 390 px, with the phone's overlay scrollbars,
@@ -65,10 +67,14 @@ async () => {
     return s + (sec ? ' in #' + sec.id : '') + (text ? ' "' + text + '"' : '');
   };
   const vw = document.documentElement.clientWidth;
-  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const article = document.querySelector('article.bd-article') || document.querySelector('main')
+                  || document.body;
   const cut = [], hiddenScroll = [], wideWidgets = [];
   const reported = new Set();
-  const isReportedInside = (el) => { for (let a = el.parentElement; a; a = a.parentElement) if (reported.has(a)) return true; return false; };
+  const isReportedInside = (el) => {
+    for (let a = el.parentElement; a; a = a.parentElement) if (reported.has(a)) return true;
+    return false;
+  };
   for (const el of article.querySelectorAll('*')) {
     const st = getComputedStyle(el);
     if (st.display === 'none' || st.visibility === 'hidden' || st.position === 'fixed') continue;
@@ -78,7 +84,8 @@ async () => {
     if (r.width < 1 || r.height < 1) continue;
     // a box that scrolls sideways must show that it does
     if ((st.overflowX === 'auto' || st.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1) {
-      const bar = el.offsetHeight - el.clientHeight - parseFloat(st.borderTopWidth) - parseFloat(st.borderBottomWidth);
+      const bar = el.offsetHeight - el.clientHeight - parseFloat(st.borderTopWidth)
+                  - parseFloat(st.borderBottomWidth);
       if (bar < 2) hiddenScroll.push(describe(el) + ` (${el.scrollWidth}px in ${el.clientWidth}px)`);
     }
     // is it cut? find the nearest ancestor that clips or scrolls horizontally
@@ -96,16 +103,19 @@ async () => {
     }
     if (!scrolls && (r.right > limitR + 2 || r.left < limitL - 2)) {
       if (!isReportedInside(el)) {
-        cut.push(describe(el) + ` (${Math.round(r.left)}..${Math.round(r.right)} px, room ${Math.round(limitL)}..${Math.round(limitR)})`);
+        cut.push(describe(el) + ` (${Math.round(r.left)}..${Math.round(r.right)} px, `
+                 + `room ${Math.round(limitL)}..${Math.round(limitR)})`);
       }
       reported.add(el);
     }
   }
-  for (const w of article.querySelectorAll('.widget-subarea > .jupyter-widgets, .cell_output .jupyter-widgets.widget-container')) {
+  const boxes = '.widget-subarea > .jupyter-widgets, .cell_output .jupyter-widgets.widget-container';
+  for (const w of article.querySelectorAll(boxes)) {
     const r = w.getBoundingClientRect();
     // wider than the screen, or needing a sideways scroll inside its own box
     if (r.width > vw + 1 || w.scrollWidth > w.clientWidth + 1) {
-      wideWidgets.push(describe(w) + ` (${Math.round(Math.max(r.width, w.scrollWidth))} px in ${Math.round(r.width)} px)`);
+      const need = Math.round(Math.max(r.width, w.scrollWidth));
+      wideWidgets.push(describe(w) + ` (${need} px in ${Math.round(r.width)} px)`);
     }
   }
   const pageScroll = document.documentElement.scrollWidth > vw + 1 ? document.documentElement.scrollWidth : 0;
@@ -113,10 +123,16 @@ async () => {
           typeset: document.querySelectorAll('mjx-container').length,
           widgets: document.querySelectorAll('.cell_output .jupyter-widgets').length,
           widgetErrors: document.querySelectorAll('.jupyter-widgets-error, .widget-error').length,
+          liveControls: [...document.querySelectorAll(
+                           '.cell_output .jupyter-widgets :is(select, input, textarea, button)'
+                           + ':not(:disabled), '
+                           + '.cell_output .jupyter-widgets .noUi-target:not([disabled]), '
+                           + '.cell_output .jupyter-widgets [contenteditable="true"]')].map(describe),
           snapshots: document.querySelectorAll('.inferecon-snapshot').length,
           downloads: [...document.querySelectorAll('a[href$=".ipynb"]')].map(a => a.getAttribute('href')),
           text: (() => { const c = article.cloneNode(true);
-                          c.querySelectorAll('script, style, pre, code, mjx-container, textarea').forEach(e => e.remove());
+                          c.querySelectorAll('script, style, pre, code, mjx-container, textarea')
+                           .forEach(e => e.remove());
                           return c.textContent; })()};
 }
 """
@@ -126,7 +142,8 @@ OPEN_ALL_JS = r"""
 () => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
   document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
-  document.querySelectorAll('button.toggle-button-hidden').forEach(b => b.classList.remove('toggle-button-hidden'));
+  document.querySelectorAll('button.toggle-button-hidden')
+    .forEach(b => b.classList.remove('toggle-button-hidden'));
   window.dispatchEvent(new Event('resize'));
 }
 """
@@ -137,8 +154,10 @@ async (nViews) => {
   const sleep = (ms) => new Promise(r => setTimeout(r, ms));
   for (let i = 0; i < 200; i++) {
     const mj = window.MathJax;
-    const mathDone = !document.querySelector('.math') || (mj && mj.startup && mj.startup.promise && mj.typesetPromise);
-    const rendered = document.querySelectorAll('.cell_output .widget-subarea, .cell_output .jupyter-widgets-view').length;
+    const mathDone = !document.querySelector('.math')
+                     || (mj && mj.startup && mj.startup.promise && mj.typesetPromise);
+    const rendered = document.querySelectorAll(
+      '.cell_output .widget-subarea, .cell_output .jupyter-widgets-view').length;
     if (mathDone && (nViews === 0 || rendered >= nViews)) {
       if (mj && mj.startup && mj.startup.promise) await mj.startup.promise;
       return true;
@@ -151,7 +170,8 @@ async (nViews) => {
 
 
 def _ids(soup: BeautifulSoup) -> set[str]:
-    return {str(t["id"]) for t in soup.find_all(id=True)} | {str(t["name"]) for t in soup.find_all("a", attrs={"name": True})}
+    named = {str(t["name"]) for t in soup.find_all("a", attrs={"name": True})}
+    return {str(t["id"]) for t in soup.find_all(id=True)} | named
 
 
 def _pages(site: Path) -> list[Path]:
@@ -312,6 +332,9 @@ def _check_page(tab: Any, site: Path, page: Path, source: BeautifulSoup, width: 
             problems.append(f"{where}: {n_views} saved widget views but the widget manager rendered none")
         if found["widgetErrors"]:
             problems.append(f"{where}: widget manager reported {found['widgetErrors']} errors")
+        if found["liveControls"]:
+            problems.append(f"{where}: {len(found['liveControls'])} widget controls can be moved although "
+                            "nothing computes in the book: " + _limit(found["liveControls"]))
         if found["snapshots"] < n_views:
             problems.append(f"{where}: {n_views} widgets but {found['snapshots']} notes saying they "
                             "are snapshots (live only in Jupyter)")
