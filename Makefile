@@ -43,8 +43,11 @@ test-other-machine: $(STAMP)
 outputs: $(STAMP)
 	$(PY) tools/execute_notebooks.py
 
-## Open every built page in headless Chromium with no network; check links, math, widgets, figures.
+## Open every built page offline in headless Chromium at 1280 px and at 390 px (a phone): fail on any
+## console error, failed request, broken link, untypeset math, unrendered or live-looking widget,
+## missing figure, content cut off without a visible scrollbar; screenshots in _build/site-check/.
 check-site: $(STAMP)
+	test -f _build/html/index.html || $(MAKE) book
 	$(PY) tools/check_site.py _build/html
 
 ## Students: open a working copy of the chapters (lab/) in the pinned JupyterLab with jupyterlab-myst.

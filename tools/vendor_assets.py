@@ -12,8 +12,11 @@ its hash, and extracts only the files the pages load:
     _vendor/require.js      require.js
 
 ``_config.yml`` serves ``_vendor`` through ``html_extra_path`` and points ``mathjax_path``
-and ``nb_ipywidgets_js`` at it. Only Python is needed (no Node); a second run is a no-op
-when ``_vendor/.lock`` matches the lock file.
+and ``nb_ipywidgets_js`` at it. The HTML manager's icon fonts sit next to ``embed-amd.js`` in
+``html-manager/``; ``_static/widgets-offline.js`` points the manager's module path there (it
+resolved them under the page, ``chapters/@jupyter-widgets/html-manager/dist/``, and 404ed).
+Only Python is needed (no Node); a second run is a no-op when ``_vendor/.lock`` matches the
+lock file.
 """
 
 from __future__ import annotations
