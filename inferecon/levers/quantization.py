@@ -46,6 +46,10 @@ __all__ = [
 ]
 
 
+#: Author-year labels of the quality results' sources (keys of ``references.bib``).
+_SOURCE_LABELS = {"lin2024awq": "Lin et al., 2024", "xiao2023smoothquant": "Xiao et al., 2023"}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QualityResult:
     """A published perplexity before and after quantization.
@@ -61,6 +65,11 @@ class QualityResult:
     quantized: float
     source: str
     evidence: str
+
+    @property
+    def source_label(self) -> str:
+        """The source as the book cites it, author and year (``source`` is its bibliography key)."""
+        return _SOURCE_LABELS.get(self.source, self.source)
 
     @property
     def relative_increase(self) -> float:

@@ -315,7 +315,7 @@ def sqrt_law_figure(
         ls="--",
         label="square-root law through the smallest model",
     )
-    ax.loglog(n, 1e3 * t, "k*", ms=12, label="measured best latency (Pope et al. 2022, Fig. 1)")
+    ax.loglog(n, 1e3 * t, "k*", ms=12, label="measured best latency (Pope et al., 2023, Fig. 1)")
     ax.loglog(
         n, 1e3 * closed, "o-", color=COLORS[1], label=f"eq. 14 closed form ({accelerator}, {weight_format})"
     )

@@ -112,7 +112,7 @@ class Accelerator:
 
 
 # Capacity as the device reports it. NVIDIA's "80 GB" and "141 GB" are close to GiB, not GB.
-_SMI = "nvidia-smi total {mib} MiB, as tabulated by Belotti (2024, modal2024gpumemory); datasheet '{gb} GB'"
+_SMI = "nvidia-smi total {mib} MiB, as tabulated by Belotti (2024); datasheet '{gb} GB'"
 _NOT_KNOWN = "vendor figure {fig}; the device-reported capacity is not known to this catalogue"
 
 _ERDIL_PRICE = "Erdil 2025 §4: lowest Nebius rate with one third removed as markup"

@@ -77,9 +77,9 @@ COLUMNS = (
 #: Short display names of the sources in ``measurements.csv`` (for tables).
 SOURCE_LABELS: Mapping[str, str] = MappingProxyType(
     {
-        "pope2022efficiently": "Pope et al. 2022",
-        "erdil2025inference": "Erdil 2025",
-        "artificialanalysis2024": "Artificial Analysis 2024",
+        "pope2022efficiently": "Pope et al., 2023",
+        "erdil2025inference": "Erdil, 2025",
+        "artificialanalysis2024": "Artificial Analysis, 2024",
         "llmviewer2024issue4": "TensorRT-LLM via LLM-Viewer issue #4",
         "yuan2024llmviewer": "LLM-Viewer",
     }
