@@ -110,7 +110,7 @@ def make_frontier_explorer(
     if constants not in CONSTANT_SETS:
         raise ValueError(f"unknown constant set {constants!r}; choose one of {', '.join(CONSTANT_SETS)}")
     style = {"description_width": "160px"}
-    layout = w.Layout(width="540px")
+    layout = w.Layout(width="100%", max_width="540px")
     alpha = CONSTANT_SETS[constants].preference_alpha
     ex = FrontierExplorer(
         widget=w.VBox(),

@@ -53,7 +53,7 @@ def make_crossover_explorer(
     if model not in _TRAINED:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(_TRAINED)}")
     style = {"description_width": "150px"}
-    layout = w.Layout(width="520px")
+    layout = w.Layout(width="100%", max_width="520px")
     ex = CrossoverExplorer(
         widget=w.VBox(),
         model=w.Dropdown(

@@ -83,7 +83,7 @@ def make_planner_explorer(
     if model not in _MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(_MODELS)}")
     style = {"description_width": "170px"}
-    layout = w.Layout(width="520px")
+    layout = w.Layout(width="100%", max_width="520px")
     ex = PlannerExplorer(
         widget=w.VBox(),
         requests_per_s=w.FloatLogSlider(

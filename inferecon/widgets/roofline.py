@@ -140,7 +140,7 @@ def make_roofline_explorer(
     if kv_format not in _KV_FORMATS:
         raise ValueError(f"unknown kv_format {kv_format!r}; valid: {', '.join(_KV_FORMATS)}")
     style = {"description_width": "150px"}
-    layout = w.Layout(width="520px")
+    layout = w.Layout(width="100%", max_width="520px")
     ex = RooflineExplorer(
         widget=w.VBox(),
         accelerator=w.Dropdown(

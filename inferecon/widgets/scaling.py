@@ -18,7 +18,7 @@ __all__ = [
 
 _FIT_OPTIONS = [(f.name, f.id) for f in sc.FITS.values()]
 _STYLE = {"description_width": "170px"}
-_LAYOUT = w.Layout(width="540px")
+_LAYOUT = w.Layout(width="100%", max_width="540px")
 
 
 def _b(params: float) -> str:

@@ -110,7 +110,7 @@ def make_speculative_explorer(
     if target not in _TARGETS:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(_TARGETS)}")
     style = {"description_width": "170px"}
-    layout = w.Layout(width="520px")
+    layout = w.Layout(width="100%", max_width="520px")
     ex = SpeculativeExplorer(
         widget=w.VBox(),
         target=w.Dropdown(
