@@ -97,9 +97,9 @@ def frontier_figure(
     fig, ax = new_figure(width=7.0, height=4.6)
     for color, sw, lab in zip(COLORS, sweeps, labels, strict=False):
         _draw_frontier(ax, sw, lab, color, cloud=cloud)
-    for v, c, lab in observed:
-        ax.plot([v], [c], "k*", ms=11)
-        ax.annotate(lab, (v, c), xytext=(5, 4), textcoords="offset points", fontsize=8)
+    # observed points are named in the legend, not annotated on the data, so no label covers a curve
+    for (v, c, lab), marker in zip(observed, ("*", "D", "s", "^", "v", "P"), strict=False):
+        ax.plot([v], [c], marker, color="black", ms=11 if marker == "*" else 7, ls="none", label=lab)
     ax.set_yscale("log")
     ax.set_xlabel("serial speed (tokens/s per request)")
     ax.set_ylabel("USD per million output tokens")
@@ -111,7 +111,9 @@ def frontier_figure(
         title or f"Pareto frontiers (dots: the choice of a customer maximizing (tok/s)^{alphas[0]:g}/price)",
         fontsize=10,
     )
-    ax.legend(loc="upper left", fontsize=8)
+    # the legend sits below the axes: the frontiers fill the plot's corners
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout()
     return fig
 
 
