@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
-from IPython.display import display
 
-from inferecon.plots.engine import latency_throughput
 from inferecon.serving import engine as eng
 from inferecon.serving import workload
 from inferecon.specs.deployment import deployment
@@ -44,7 +41,11 @@ def explain_engine(
 
 @dataclass
 class EngineExplorer:
-    """Controls and output of the engine explorer; ``widget`` is what to display."""
+    """Controls and output of the engine explorer; ``widget`` is what to display.
+
+    Like the other explorers it updates one ``HTML`` summary (no figure per update, so an update
+    takes about 20 ms); chapter 7's latency figure is the same function over the whole load range.
+    """
 
     widget: w.VBox
     setup: w.Dropdown
@@ -55,11 +56,10 @@ class EngineExplorer:
     allocation: w.Dropdown
     load: w.FloatSlider
     result: w.HTML
-    plot: w.Output
 
     def update(self, *_: object) -> None:
-        """Recompute the text and the figure from the controls."""
-        args = (
+        """Recompute the summary from the controls."""
+        self.result.value = explain_engine(
             self.setup.value,
             int(self.prompt.value),
             int(self.output.value),
@@ -68,31 +68,6 @@ class EngineExplorer:
             self.allocation.value,
             float(self.load.value),
         )
-        self.result.value = explain_engine(*args)
-        self.plot.clear_output(wait=True)
-        with self.plot:
-            try:
-                mid, n = _SETUPS[self.setup.value]
-                d = deployment("h100-sxm", mid, n_devices=n)
-                tr = workload.Traffic(
-                    prompt=workload.lognormal_length(args[1], args[3]),
-                    output=workload.lognormal_length(args[2], args[3]),
-                )
-                fig = latency_throughput(
-                    d,
-                    tr,
-                    [
-                        (
-                            f"{args[4]}, {args[5]}",
-                            workload.EngineConfig(scheduling=args[4], allocation=args[5]),
-                        )
-                    ],
-                    points=25,
-                )
-                display(fig)  # type: ignore[no-untyped-call]
-                plt.close(fig)
-            except ValueError as exc:
-                print(exc)
 
 
 def make_engine_explorer(
@@ -105,21 +80,42 @@ def make_engine_explorer(
     load: float = 0.7,
 ) -> EngineExplorer:
     """Build the explorer with its controls wired to :meth:`EngineExplorer.update`."""
+    style = {"description_width": "170px"}
+    layout = w.Layout(width="100%", max_width="520px")
+
+    def slider(kind: type[w.IntSlider] | type[w.FloatSlider], **kw: object) -> w.IntSlider | w.FloatSlider:
+        return kind(style=style, layout=layout, continuous_update=False, **kw)
+
     ex = EngineExplorer(
         widget=w.VBox(),
-        setup=w.Dropdown(options=list(_SETUPS), value=setup, description="setup"),
-        prompt=w.IntSlider(value=prompt, min=16, max=8000, step=16, description="prompt"),
-        output=w.IntSlider(value=output, min=2, max=2000, step=2, description="output"),
-        cv=w.FloatSlider(value=cv, min=0.1, max=2.0, step=0.1, description="cv"),
-        scheduling=w.Dropdown(options=["interleaved", "chunked"], value=scheduling, description="prefill"),
-        allocation=w.Dropdown(options=list(workload.ALLOCATIONS), value=allocation, description="KV"),
-        load=w.FloatSlider(value=load, min=0.05, max=0.99, step=0.01, description="load"),
+        setup=w.Dropdown(
+            options=list(_SETUPS), value=setup, description="replica", style=style, layout=layout
+        ),
+        prompt=slider(w.IntSlider, value=prompt, min=16, max=8000, step=16, description="mean prompt tokens"),
+        output=slider(w.IntSlider, value=output, min=2, max=2000, step=2, description="mean output tokens"),
+        cv=slider(w.FloatSlider, value=cv, min=0.1, max=2.0, step=0.1, description="length spread (CV)"),
+        scheduling=w.Dropdown(
+            options=["interleaved", "chunked"],
+            value=scheduling,
+            description="prefill",
+            style=style,
+            layout=layout,
+        ),
+        allocation=w.Dropdown(
+            options=list(workload.ALLOCATIONS),
+            value=allocation,
+            description="KV memory",
+            style=style,
+            layout=layout,
+        ),
+        load=slider(
+            w.FloatSlider, value=load, min=0.05, max=0.99, step=0.01, description="load (share of limit)"
+        ),
         result=w.HTML(),
-        plot=w.Output(),
     )
     controls = [ex.setup, ex.prompt, ex.output, ex.cv, ex.scheduling, ex.allocation, ex.load]
     for c in controls:
         c.observe(ex.update, names="value")
-    ex.widget.children = (*controls, ex.result, ex.plot)
+    ex.widget.children = (*controls, ex.result)
     ex.update()
     return ex
