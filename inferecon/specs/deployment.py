@@ -29,11 +29,9 @@ activation_bytes : bytes per activation element sent over the network.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
+from inferecon._validate import real
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
@@ -47,40 +45,6 @@ __all__ = ["USABLE_HBM_FRACTION", "Deployment", "Layout", "deployment"]
 #: which caps weights, activations and KV together, so it is slightly optimistic for weights and
 #: KV alone; pass ``hbm_fraction=1.0`` for the pure capacity bound.
 USABLE_HBM_FRACTION = 0.9
-
-
-def _real(
-    name: str,
-    value: object,
-    *,
-    low: float,
-    high: float = math.inf,
-    low_open: bool = False,
-    high_open: bool = False,
-    integer: bool = False,
-) -> float:
-    """``value`` as a float after checking type and range; ValueError naming argument, value and range."""
-    lo_b, hi_b = "(" if low_open else "[", ")" if high_open or math.isinf(high) else "]"
-    rng = f"{lo_b}{low:g}, {high:g}{hi_b}"
-    if isinstance(value, np.ndarray | list | tuple):
-        arr = np.asarray(value)
-        if arr.size != 1:
-            raise ValueError(f"{name} must be a single number in {rng}, got {value!r}")
-        value = arr.item()
-    if isinstance(value, str):
-        raise ValueError(f"{name} must be a number in {rng}, got the string {value!r}")
-    if isinstance(value, bool) or not hasattr(value, "__float__"):
-        raise ValueError(f"{name} must be a number in {rng}, got {value!r} ({type(value).__name__})")
-    x = float(value)
-    if math.isfinite(high):
-        ok = (x > low if low_open else x >= low) and (x < high if high_open else x <= high)
-        if not ok:
-            raise ValueError(f"{name} must lie in {rng}, got {value!r}")
-    elif not math.isfinite(x) or (x <= low if low_open else x < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g} and finite, got {value!r}")
-    if integer and x != int(x):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    return x
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,10 +64,10 @@ class Layout:
 
     def __post_init__(self) -> None:
         for name in ("tp", "pp", "ep"):
-            v = _real(name, getattr(self, name), low=1, integer=True)
+            v = real(name, getattr(self, name), low=1, integer=True)
             object.__setattr__(self, name, int(v))
         heads = self.tp if self.tp_heads in (0, None) else self.tp_heads
-        h = int(_real("tp_heads", heads, low=1, high=self.tp, integer=True))
+        h = int(real("tp_heads", heads, low=1, high=self.tp, integer=True))
         if self.tp % h:
             raise ValueError(f"tp_heads must divide tp = {self.tp}, got {h}")
         object.__setattr__(self, "tp_heads", h)
@@ -152,17 +116,17 @@ class Deployment:
         def set_(name: str, value: float) -> None:
             object.__setattr__(self, name, value)
 
-        set_("context_tokens", _real("context_tokens", self.context_tokens, low=0))
+        set_("context_tokens", real("context_tokens", self.context_tokens, low=0))
         set_(
-            "flop_utilization", _real("flop_utilization", self.flop_utilization, low=0, high=1, low_open=True)
+            "flop_utilization", real("flop_utilization", self.flop_utilization, low=0, high=1, low_open=True)
         )
         set_(
             "bandwidth_utilization",
-            _real("bandwidth_utilization", self.bandwidth_utilization, low=0, high=1, low_open=True),
+            real("bandwidth_utilization", self.bandwidth_utilization, low=0, high=1, low_open=True),
         )
-        set_("hbm_fraction", _real("hbm_fraction", self.hbm_fraction, low=0, high=1, low_open=True))
-        set_("price_usd_per_hour", _real("price_usd_per_hour", self.price_usd_per_hour, low=0, low_open=True))
-        set_("activation_bytes", _real("activation_bytes", self.activation_bytes, low=0, low_open=True))
+        set_("hbm_fraction", real("hbm_fraction", self.hbm_fraction, low=0, high=1, low_open=True))
+        set_("price_usd_per_hour", real("price_usd_per_hour", self.price_usd_per_hour, low=0, low_open=True))
+        set_("activation_bytes", real("activation_bytes", self.activation_bytes, low=0, low_open=True))
         self.accelerator.peak_flop_per_s(self.weight_format.compute_precision)  # raises if unsupported
 
     # ---- what the roofline reads
@@ -248,7 +212,7 @@ def _resolve_fields(changes: dict[str, object]) -> dict[str, object]:
         if "n_devices" in split:
             if set(split) - {"n_devices"}:
                 raise ValueError("n_devices is tp * pp: pass n_devices alone (ideal sharding) or tp and pp")
-            split = {"tp": int(_real("n_devices", split.pop("n_devices"), low=1, integer=True))}
+            split = {"tp": int(real("n_devices", split.pop("n_devices"), low=1, integer=True))}
         changes["layout"] = Layout(**split)  # type: ignore[arg-type]
     return changes
 
