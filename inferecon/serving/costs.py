@@ -18,7 +18,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import at_least_one, non_negative, positive
 from inferecon.serving import roofline
-from inferecon.specs.deployment import USABLE_HBM_FRACTION, Deployment, deployment
+from inferecon.specs.deployment import (
+    USABLE_HBM_FRACTION,
+    context_argument,
+    from_call,
+)
 from inferecon.specs.hardware import Accelerator
 from inferecon.specs.models import ModelSpec
 from inferecon.specs.precision import NumberFormat
@@ -101,39 +105,6 @@ def monthly_usd(price_usd_per_hour: ArrayLike, n_devices: ArrayLike = 1) -> NDAr
     return n * price * MONTH_S / HOUR_S
 
 
-def _boundary(
-    accelerator: str | Accelerator,
-    model: str | ModelSpec,
-    *,
-    weight_format: str | NumberFormat,
-    kv_format: str | NumberFormat,
-    flop_utilization: float,
-    bandwidth_utilization: float,
-    n_devices: int,
-    price_usd_per_hour: float | None,
-    hbm_fraction: float = USABLE_HBM_FRACTION,
-) -> Deployment:
-    for name, value in (
-        ("flop_utilization", flop_utilization),
-        ("bandwidth_utilization", bandwidth_utilization),
-        ("n_devices", n_devices),
-        ("hbm_fraction", hbm_fraction),
-    ):
-        if value is None:
-            raise ValueError(f"{name} must be given (a number), got None")
-    return deployment(
-        accelerator,
-        model,
-        weight_format=weight_format,
-        kv_format=kv_format,
-        flop_utilization=flop_utilization,
-        bandwidth_utilization=bandwidth_utilization,
-        n_devices=n_devices,
-        price_usd_per_hour=price_usd_per_hour,
-        hbm_fraction=hbm_fraction,
-    )
-
-
 def decode_usd_per_million_tokens(
     accelerator: str | Accelerator,
     model: str | ModelSpec,
@@ -155,7 +126,7 @@ def decode_usd_per_million_tokens(
     :math:`10^6 (2N/u_C C) P/3600`. Raises ValueError (what does not fit, by how much) if the
     weights and KV cache exceed the usable HBM: a configuration that does not fit has no price.
     """
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -167,7 +138,7 @@ def decode_usd_per_million_tokens(
         hbm_fraction=hbm_fraction,
     )
     return (
-        roofline.decode_step(d, batch, roofline._context(context_tokens)).require_fit().usd_per_million_tokens
+        roofline.decode_step(d, batch, context_argument(context_tokens)).require_fit().usd_per_million_tokens
     )
 
 
@@ -186,7 +157,7 @@ def prefill_usd_per_million_tokens(
     hbm_fraction: float = USABLE_HBM_FRACTION,
 ) -> NDArray[np.float64]:
     """$ per million input (prompt) tokens: a prefill pass processes :math:`bP` tokens."""
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -222,7 +193,7 @@ def decode_floor_usd_per_million_tokens(
     \\approx \\$6.06` per million tokens. Capacity is ignored (no real batch is infinite); the
     floor is a bound no batch size can beat.
     """
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -283,7 +254,7 @@ def decode_economics(
     hbm_fraction: float = USABLE_HBM_FRACTION,
 ) -> DecodeEconomics:
     """Step time, throughput, speed per user, $/M, MFU, bound and fit of a decode operating point."""
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -294,7 +265,7 @@ def decode_economics(
         price_usd_per_hour=price_usd_per_hour,
         hbm_fraction=hbm_fraction,
     )
-    st = roofline.decode_step(d, batch, roofline._context(context_tokens))
+    st = roofline.decode_step(d, batch, context_argument(context_tokens))
     step = st.seconds
     return DecodeEconomics(
         step_seconds=step,

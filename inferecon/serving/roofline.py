@@ -29,7 +29,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import at_least_one, fraction, non_negative
 from inferecon.serving.moe import params_read_per_step
-from inferecon.specs.deployment import USABLE_HBM_FRACTION, Deployment, deployment
+from inferecon.specs.deployment import (
+    USABLE_HBM_FRACTION,
+    Deployment,
+    context_argument,
+    from_call,
+)
 from inferecon.specs.hardware import ACCELERATORS, Accelerator, get_accelerator
 from inferecon.specs.models import MODELS, ModelSpec, get_model
 from inferecon.specs.precision import FORMATS, NumberFormat, get_format
@@ -101,22 +106,6 @@ def _peak(acc: Accelerator, fmt: NumberFormat) -> float:
 
 BOUNDS = ("memory", "compute", "capacity")
 """What limits a step: HBM bandwidth, arithmetic, or HBM capacity (the step does not fit)."""
-
-
-def _boundary(accelerator: str | Accelerator, model: str | ModelSpec, **kw: object) -> Deployment:
-    """The :class:`Deployment` of a public call: ids resolved here, once; ``None`` is not a value."""
-    for name, value in kw.items():
-        if value is None:
-            raise ValueError(f"{name} must be given (a number or a catalogue id), got None")
-    return deployment(accelerator, model, **kw)  # type: ignore[arg-type]
-
-
-def _context(context_tokens: ArrayLike) -> ArrayLike:
-    if context_tokens is None:
-        raise ValueError(
-            "context_tokens must be a number >= 0 (tokens in each sequence's KV cache), got None"
-        )
-    return context_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +257,7 @@ def decode_memory_seconds(
     read for an MoE (:func:`inferecon.serving.moe.params_read_per_step`); :math:`\\ell` is the number
     of cached tokens each sequence attends to :cite:`erdil2025inference` (§2.1, §3.1).
     """
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -276,7 +265,7 @@ def decode_memory_seconds(
         bandwidth_utilization=bandwidth_utilization,
         n_devices=n_devices,
     )
-    return decode_step(d, batch, _context(context_tokens)).memory_seconds
+    return decode_step(d, batch, context_argument(context_tokens)).memory_seconds
 
 
 def decode_compute_seconds(
@@ -296,14 +285,14 @@ def decode_compute_seconds(
     The FLOP/s used is the accelerator's dense rate at the weight format's compute precision
     (16-bit for weight-only formats such as ``int4-g128``).
     """
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
         flop_utilization=flop_utilization,
         n_devices=n_devices,
     )
-    return decode_step(d, batch, _context(context_tokens)).compute_seconds
+    return decode_step(d, batch, context_argument(context_tokens)).compute_seconds
 
 
 def decode_step_seconds(
@@ -326,7 +315,7 @@ def decode_step_seconds(
     configuration that does not fit gets no time. :func:`decode_step` returns the same step
     with its bound and feasibility per point instead.
     """
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -336,7 +325,7 @@ def decode_step_seconds(
         n_devices=n_devices,
         hbm_fraction=hbm_fraction,
     )
-    return decode_step(d, batch, _context(context_tokens)).require_fit().seconds
+    return decode_step(d, batch, context_argument(context_tokens)).require_fit().seconds
 
 
 def decode_bound(
@@ -354,7 +343,7 @@ def decode_bound(
 ) -> NDArray[np.str_]:
     """``"memory"`` where :math:`t_\\mathrm{mem} \\ge t_\\mathrm{comp}`, ``"compute"`` where not,
     ``"capacity"`` where the step does not fit in HBM."""
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -364,7 +353,7 @@ def decode_bound(
         n_devices=n_devices,
         hbm_fraction=hbm_fraction,
     )
-    return decode_step(d, batch, _context(context_tokens)).bound
+    return decode_step(d, batch, context_argument(context_tokens)).bound
 
 
 def decode_mfu(
@@ -387,7 +376,7 @@ def decode_mfu(
     It rises as :math:`b/b^*` while memory-bound and saturates at :math:`u_C`. Independent of
     the device count under ideal sharding.
     """
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -395,7 +384,7 @@ def decode_mfu(
         flop_utilization=flop_utilization,
         bandwidth_utilization=bandwidth_utilization,
     )
-    st = decode_step(d, batch, _context(context_tokens))
+    st = decode_step(d, batch, context_argument(context_tokens))
     return d.flop_utilization * st.compute_seconds / np.maximum(st.memory_seconds, st.compute_seconds)
 
 
@@ -671,7 +660,7 @@ def min_devices(
     count at which a roofline price exists at all (DeepSeek-V3 in bf16: 1.34 TB over
     0.9 x 85.5 GB per H100, 18 devices).
     """
-    d = _boundary(
+    d = from_call(
         accelerator, model, weight_format=weight_format, kv_format=kv_format, hbm_fraction=hbm_fraction
     )
     b = at_least_one("batch", batch)
@@ -791,7 +780,7 @@ def prefill_memory_seconds(
     n_devices: int = 1,
 ) -> NDArray[np.float64]:
     """HBM time of one prefill pass (the memory roof of :func:`prefill_step`; capacity not checked)."""
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -815,7 +804,7 @@ def prefill_compute_seconds(
     """Arithmetic time of one prefill pass, :math:`b\\,F_\\mathrm{prefill}(P) / (n\\,u_C C)`.
 
     Capacity is not checked (see :func:`prefill_step`)."""
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -845,7 +834,7 @@ def prefill_seconds(
     :math:`bP` exceeds roughly :math:`b^*` (about 300 tokens on an H100 in bf16). Raises
     ValueError, saying by how much, if the weights and the prompts' KV cache do not fit.
     """
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,
@@ -870,7 +859,7 @@ def prefill_mfu(
     bandwidth_utilization: float = 1.0,
 ) -> NDArray[np.float64]:
     """Model FLOP utilization of a prefill pass at the roofline bound, :math:`u_C t_\\mathrm{comp}/t`."""
-    d = _boundary(
+    d = from_call(
         accelerator,
         model,
         weight_format=weight_format,

@@ -31,12 +31,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from numpy.typing import ArrayLike
+
 from inferecon._validate import real
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
 
-__all__ = ["USABLE_HBM_FRACTION", "Deployment", "Layout", "deployment"]
+__all__ = ["USABLE_HBM_FRACTION", "Deployment", "Layout", "context_argument", "deployment", "from_call"]
 
 #: Fraction of the device-reported HBM (:attr:`inferecon.specs.hardware.Accelerator.hbm_bytes`)
 #: that weights and KV cache may fill by default. The rest holds the CUDA/ROCm context and
@@ -268,3 +270,24 @@ def deployment(
         assert isinstance(acc, Accelerator)
         resolved["price_usd_per_hour"] = acc.price_usd_per_hour
     return Deployment(**resolved)  # type: ignore[arg-type]
+
+
+def from_call(accelerator: str | Accelerator, model: str | ModelSpec, **fields: object) -> Deployment:
+    """The :class:`Deployment` of an id-style public call (``decode_step_seconds(acc, model, ...)``).
+
+    Every keyword the call passes is a value: ``None`` is refused (the call's defaults are
+    numbers), except ``price_usd_per_hour``, where it means the accelerator's own price.
+    """
+    for name, value in fields.items():
+        if value is None and name != "price_usd_per_hour":
+            raise ValueError(f"{name} must be given (a number or a catalogue id), got None")
+    return deployment(accelerator, model, **fields)  # type: ignore[arg-type]
+
+
+def context_argument(context_tokens: ArrayLike) -> ArrayLike:
+    """``context_tokens`` of an id-style call, refused if ``None`` (there it is not optional)."""
+    if context_tokens is None:
+        raise ValueError(
+            "context_tokens must be a number >= 0 (tokens in each sequence's KV cache), got None"
+        )
+    return context_tokens
