@@ -190,33 +190,33 @@ def test_sweep_bad_input():
 
 def test_ch6_answers_by_hand():
     from inferecon.exercises import check
-    # ch6-ex2: eq. 14 for Llama 3.1 405B, paper constants. Matmul weights by hand:
+    # ch7-ex2: eq. 14 for Llama 3.1 405B, paper constants. Matmul weights by hand:
     # 126 x (16384 x 18432 + 16384^2 + 3 x 16384 x 53248) + 128256 x 16384 = 403,747,897,344
     n = 126 * (16384 * 18432 + 16384 ** 2 + 3 * 16384 * 53248) + 128256 * 16384
     k, m = 126 * 4 * 1e-6, 2 * n / (0.75 * 3.3e12)
     t = 3 * k ** (2 / 3) * m ** (1 / 3) - 2 * k                    # about 12.1 ms
-    assert check("6.2", 1 / t).correct
-    assert not check("6.2", 1.05 / t).correct
-    # ch6-ex4: sqrt law from 150 tok/s at 70B to 405B: 150 sqrt(70/405) = 62.4 tok/s
-    assert check("6.4", 150 * (70 / 405) ** 0.5).correct
+    assert check("7.2", 1 / t).correct
+    assert not check("7.2", 1.05 / t).correct
+    # ch7-ex4: sqrt law from 150 tok/s at 70B to 405B: 150 sqrt(70/405) = 62.4 tok/s
+    assert check("7.4", 150 * (70 / 405) ** 0.5).correct
 
 
 def test_ch6_sweep_answers_are_frontier_values_and_reject_wrong_ones():
     from _exercise_answers import chapter
 
     from inferecon.exercises import check
-    ch06 = chapter(6)
-    # ch6-ex3: the cheapest 405B configuration at >= 30 tok/s is a feasible frontier point
+    ch07 = chapter(7)
+    # ch7-ex3: the cheapest 405B configuration at >= 30 tok/s is a feasible frontier point
     # at least that fast, and no feasible configuration at >= 30 tok/s is cheaper
     sw = frontier.sweep("h100-sxm", "llama-3.1-405b", constants="erdil-paper")
-    usd = ch06["6.3"].compute()
+    usd = ch07["7.3"].compute()
     ok = sw.feasible & (sw.tokens_per_s_per_request >= 30)
     assert usd == pytest.approx(float(sw.usd_per_million_tokens[ok].min()), rel=1e-12)
-    # ch6-ex5: FP8 speeds the fastest service up, but by less than the closed form's 2^(1/3)
+    # ch7-ex5: FP8 speeds the fastest service up, but by less than the closed form's 2^(1/3)
     # (kernel launches and collective latencies do not shrink with precision)
-    ratio = ch06["6.5"].compute()
+    ratio = ch07["7.5"].compute()
     assert 1.0 < ratio < 2 ** (1 / 3)
-    for key, ans in ch06.items():
+    for key, ans in ch07.items():
         v = ans.compute()
         assert check(key, v).correct
         assert not check(key, v * 1.5 + 1).correct

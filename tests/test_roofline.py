@@ -115,7 +115,7 @@ def test_gqa_intensity_is_2g_over_p():
 @pytest.mark.parametrize("model_id", ["mixtral-8x7b", "deepseek-v3"])
 def test_moe_optimal_batch_matches_independent_solver_and_balances(model_id):
     b = float(rl.optimal_batch(H100, model_id))
-    # moe_batching.moe_optimal_batch (chapter 5) solves the same balance with its own code
+    # moe_batching.moe_optimal_batch (chapter 6) solves the same balance with its own code
     assert b == pytest.approx(float(moe_batching.moe_optimal_batch(H100, model_id)), rel=1e-9)
     mem = float(ie.decode_memory_seconds(H100, model_id, b))
     comp = float(ie.decode_compute_seconds(H100, model_id, b))

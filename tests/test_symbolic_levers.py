@@ -1,4 +1,4 @@
-"""Symbolic twins of chapters 8-9 lambdified and compared with the numeric functions."""
+"""Symbolic twins of chapters 9-10 lambdified and compared with the numeric functions."""
 
 import numpy as np
 import pytest

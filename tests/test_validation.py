@@ -1,4 +1,4 @@
-"""Chapter 10: the bound against published measurements (inferecon.validation.predictions)."""
+"""Chapter 11: the bound against published measurements (inferecon.validation.predictions)."""
 
 from __future__ import annotations
 
@@ -316,10 +316,10 @@ def test_implied_mfu_errors():
 
 # ------------------------------------------------------------------------------ exercises
 @pytest.mark.parametrize("ex,lo,hi", [
-    ("10.2", 0.33, 0.345),   # hand: 3.5808e16 FLOP / (6.0 s x 64 x 275e12) = 0.339
-    ("10.3", 38.1, 38.4),    # 13 ms x sqrt(540.36 / 62.50) = 13 x 2.9404 = 38.23 ms
-    ("10.4", 1000, 3500),    # 0.67 x the bound of ~2,900 tokens/s
-    ("10.5", 0.2, 0.9),      # fp8 at 150 tok/s costs less than the provider's $0.90 per million
+    ("11.2", 0.33, 0.345),   # hand: 3.5808e16 FLOP / (6.0 s x 64 x 275e12) = 0.339
+    ("11.3", 38.1, 38.4),    # 13 ms x sqrt(540.36 / 62.50) = 13 x 2.9404 = 38.23 ms
+    ("11.4", 1000, 3500),    # 0.67 x the bound of ~2,900 tokens/s
+    ("11.5", 0.2, 0.9),      # fp8 at 150 tok/s costs less than the provider's $0.90 per million
 ])
 def test_exercise_answers(ex, lo, hi):
     value = ANSWERS[ex].compute()
@@ -333,4 +333,4 @@ def test_exercise_4_is_bound_times_throughput_fit():
                             n_chips=1, batch=64, prompt_tokens=512, generated_tokens=512,
                             weight_format="fp16", kv_format="fp16")
     eta = validation.fit_efficiency(PREDICTIONS, "throughput").geometric_mean
-    assert ANSWERS["10.4"].compute() == pytest.approx(eta * validation.bound_value(s), rel=1e-12)
+    assert ANSWERS["11.4"].compute() == pytest.approx(eta * validation.bound_value(s), rel=1e-12)

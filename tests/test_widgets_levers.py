@@ -1,4 +1,4 @@
-"""Explorers of chapters 8-9: setting a control updates the output label with the package's numbers."""
+"""Explorers of chapters 9-10: setting a control updates the output label with the package's numbers."""
 
 import pytest
 

@@ -25,8 +25,8 @@ and prefills each prompt at the arithmetic roofline. The planner
 
 The multi-device replica is an **ideal** group (bandwidth, FLOP/s and memory add up; no
 communication time), so the step times are bounds and the fleets and dollars lower limits:
-real tensor-parallel replicas are slower (chapter 6 prices the network) and real kernels
-reach roughly half the roofline (chapter 10). :meth:`ReplicaConfig.derated` applies a fitted
+real tensor-parallel replicas are slower (chapter 7 prices the network) and real kernels
+reach roughly half the roofline (chapter 11). :meth:`ReplicaConfig.derated` applies a fitted
 efficiency through the two utilization arguments.
 """
 
@@ -293,7 +293,7 @@ class ReplicaConfig:
         bound: both utilizations multiplied by :math:`\\eta`.
 
         With the default utilizations of 1 the planner prices the ideal bound, a lower limit on
-        cost; chapter 10 fits :math:`\\eta` from published measurements
+        cost; chapter 11 fits :math:`\\eta` from published measurements
         (:func:`inferecon.validation.predictions.fit_efficiency`) so that budgets can be planned with it.
         """
         eta = float(fraction("efficiency", efficiency))

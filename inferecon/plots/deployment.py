@@ -1,4 +1,4 @@
-"""Figures for chapter 9: routing, cascades and the deployment planner.
+"""Figures for chapter 10: routing, cascades and the deployment planner.
 
 Every function calls :mod:`inferecon.levers.routing` or :mod:`inferecon.planning.planner` and returns
 a Figure.

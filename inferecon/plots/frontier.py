@@ -1,4 +1,4 @@
-"""Figures for chapter 6: the four limits, the minimum latency, the Pareto frontier.
+"""Figures for chapter 7: the four limits, the minimum latency, the Pareto frontier.
 
 Every function calls :mod:`inferecon.serving.parallelism` and :mod:`inferecon.serving.frontier` (never
 re-implements a formula) and returns a matplotlib Figure.

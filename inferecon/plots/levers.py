@@ -1,4 +1,4 @@
-"""Figures for chapter 8: speculative decoding, quantization decisions, distillation.
+"""Figures for chapter 9: speculative decoding, quantization decisions, distillation.
 
 Every function calls the numeric functions of :mod:`inferecon.levers.speculative`,
 :mod:`inferecon.levers.quantization` and :mod:`inferecon.training.distillation` and returns a Figure.

@@ -1,4 +1,4 @@
-"""Figures for chapter 5: what a mixture of experts reads, what it costs, and its optimal batch.
+"""Figures for chapter 6: what a mixture of experts reads, what it costs, and its optimal batch.
 
 Every function calls the numeric functions of :mod:`inferecon.serving.moe`, :mod:`inferecon.serving.costs`
 and :mod:`inferecon.serving.roofline` (never re-implements a formula) and returns a Figure.

@@ -1,4 +1,4 @@
-"""Figures for chapter 4: the roofline of decoding, KV cache, capacity, prefill, quantization.
+"""Figures for chapters 4, 5 and 9: the roofline of decoding, KV cache, capacity, prefill, quantization.
 
 Every function calls the numeric functions of :mod:`inferecon.serving.roofline` and
 :mod:`inferecon.serving.costs` (never re-implements a formula) and returns a matplotlib Figure.

@@ -1,4 +1,4 @@
-"""Figures for chapter 10: the package's bound next to published measurements.
+"""Figures for chapter 11: the package's bound next to published measurements.
 
 Every function takes :class:`inferecon.validation.predictions.Prediction` objects (or a frontier
 and an :class:`inferecon.validation.predictions.EfficiencyFit`) computed by

@@ -157,7 +157,7 @@ def model_min_token_latency_seconds(
     constant set's overrides and bandwidth utilization, an
     :class:`~inferecon.specs.hardware.Accelerator` is used as given (with the set's
     utilization), a :class:`~inferecon.specs.deployment.Deployment` whole. A *prediction*
-    function: chapter 6 compares it with Pope et al.'s measured best latencies.
+    function: chapter 7 compares it with Pope et al.'s measured best latencies.
     """
     if model is None and not isinstance(accelerator, Deployment):
         raise ValueError("model is required (a catalogue id or a ModelSpec)")

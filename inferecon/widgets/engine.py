@@ -44,7 +44,7 @@ class EngineExplorer:
     """Controls and output of the engine explorer; ``widget`` is what to display.
 
     Like the other explorers it updates one ``HTML`` summary (no figure per update, so an update
-    takes about 20 ms); chapter 7's latency figure is the same function over the whole load range.
+    takes about 20 ms); chapter 8's latency figure is the same function over the whole load range.
     """
 
     widget: w.VBox

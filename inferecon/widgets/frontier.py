@@ -1,4 +1,4 @@
-"""Explorer for chapter 6: the cost-speed frontier of a model on an accelerator.
+"""Explorer for chapter 7: the cost-speed frontier of a model on an accelerator.
 
 Each change re-runs :func:`inferecon.serving.frontier.sweep` (a vectorized sweep of every valid
 configuration, a fraction of a second) and reports the frontier's two ends and the point a

@@ -1,4 +1,4 @@
-"""Explorer for chapter 9: the deployment planner (traffic, latency target, configuration, efficiency,
+"""Explorer for chapter 10: the deployment planner (traffic, latency target, configuration, efficiency,
 multipliers). The efficiency slider derates the bound
 (:meth:`inferecon.planning.planner.ReplicaConfig.derated`);
 at 1 the planner prices the ideal bound, a lower limit on cost."""

@@ -1,4 +1,4 @@
-"""Roofline explorer for chapter 4: accelerator, model, precision, batch, context -> step time,
+"""Roofline explorer for chapter 5: accelerator, model, precision, batch, context -> step time,
 tokens/s, $ per million tokens and which bound binds."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Explorer for chapter 8: speculative decoding on the roofline (acceptance, draft length, batch)."""
+"""Explorer for chapter 9: speculative decoding on the roofline (acceptance, draft length, batch)."""
 
 from __future__ import annotations
 

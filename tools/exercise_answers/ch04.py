@@ -1,4 +1,4 @@
-"""Answer checks for chapter 4 (the roofline of decoding)."""
+"""Answer checks for chapter 4 (the roofline of a decode step)."""
 
 from __future__ import annotations
 
@@ -23,27 +23,9 @@ def _ex3() -> float:
     return 0.15 / mfu_per_sequence
 
 
-def _ex4() -> float:
-    # Llama 3 70B, fp8 weights and fp8 KV, one H200, 32K context, 90% of the reported HBM usable
-    return float(roofline.max_batch("h200-sxm", "llama-3-70b", 32_768, weight_format="fp8",
-                                    kv_format="fp8", hbm_fraction=0.9))
-
-
-def _ex5() -> float:
-    # KV-read cost floor at 100K context: Mistral Large 2 over DeepSeek-V3 (both bf16 KV, H100)
-    mistral = costs.decode_floor_usd_per_million_tokens("h100-sxm", roofline.MISTRAL_LARGE_2, 100_000)
-    deepseek = costs.decode_floor_usd_per_million_tokens("h100-sxm", "deepseek-v3", 100_000)
-    return float(mistral / deepseek)
-
-
 ANSWERS = {
     "4.2": Answer(_ex2, rtol=0.01, unit="sequences (batch)",
                       hint="b* = p C/(2B) with the dense (not sparse) C and B multiplied by their caps 0.70 and 0.75."),
     "4.3": Answer(_ex3, rtol=0.02, unit="sequences (batch)",
                       hint="MFU = b x (tokens/s per sequence) x (FLOP per token) / (8 x 989.4e12); solve for b."),
-    "4.4": Answer(_ex4, rtol=1e-9, unit="sequences (a whole number)",
-                      hint="floor((0.9 x reported HBM bytes - weight bytes) / (32,768 x KV bytes per token)); "
-                           "the H200 reports 143,771 MiB (1 MiB = 2**20 B); fp8 is 1 byte."),
-    "4.5": Answer(_ex5, rtol=0.01, unit="ratio (dimensionless)",
-                      hint="At the KV-read floor the cost is proportional to KV bytes per token."),
 }

@@ -1,52 +1,36 @@
-"""Answer checks for chapter 5 (mixture of experts)."""
+"""Answer checks for chapter 5 (memory: the KV cache, capacity and the prompt)."""
 
 from __future__ import annotations
 
-import math
-
-from inferecon.serving import moe, moe_batching
+from inferecon.serving import costs, roofline
 
 from . import Answer
 
 
 def _ex2() -> float:
-    # DeepSeek-V3 MoE layer (256 routed experts, 8 per token), 24 tokens: expected experts read
-    return float(moe.expected_experts_read(256, 8, 24))
+    # Llama 3 70B, fp8 weights and fp8 KV, one H200, 32K context, 90% of the reported HBM usable
+    return float(roofline.max_batch("h200-sxm", "llama-3-70b", 32_768, weight_format="fp8",
+                                    kv_format="fp8", hbm_fraction=0.9))
 
 
 def _ex3() -> float:
-    # smallest (real-valued) batch at which half of DeepSeek-V3's routed experts are read:
-    # 1 - (1 - 1/s)^b = 1/2  =>  b = ln 2 / -ln(1 - 1/s), s = 32
-    s = 256 / 8
-    return math.log(2.0) / -math.log1p(-1.0 / s)
+    # KV-read cost floor at 100K context: Mistral Large 2 over DeepSeek-V3 (both bf16 KV, H100)
+    mistral = costs.decode_floor_usd_per_million_tokens("h100-sxm", roofline.MISTRAL_LARGE_2, 100_000)
+    deepseek = costs.decode_floor_usd_per_million_tokens("h100-sxm", "deepseek-v3", 100_000)
+    return float(mistral / deepseek)
 
 
 def _ex4() -> float:
-    # DeepSeek-V3's whole-layer b* on an A100 80GB SXM (datasheet figures, bf16, no caps)
-    return float(moe_batching.moe_optimal_batch("a100-80gb-sxm", "deepseek-v3"))
-
-
-def _ex5() -> float:
-    # Mixtral 8x7B's b* on an A100 80GB SXM (datasheet figures, bf16)
-    return float(moe_batching.moe_optimal_batch("a100-80gb-sxm", "mixtral-8x7b"))
-
-
-def _ex6() -> float:
-    # batch at which each DeepSeek-V3 routed expert gets b*_dense tokens on average (A100, bf16)
-    return float(moe_batching.per_expert_optimal_batch("a100-80gb-sxm", "deepseek-v3"))
+    # Llama 3 8B, FP8 weights (8-bit matmuls), one H200, a 16,384-token prompt in one pass: TTFT in ms
+    return float(roofline.prefill_seconds("h200-sxm", "llama-3-8b", 16_384, weight_format="fp8")) * 1e3
 
 
 ANSWERS = {
-    "5.2": Answer(_ex2, rtol=0.01, unit="experts per layer",
-                  hint="Each expert is missed by one token with probability 1 - k/n."),
-    "5.3": Answer(_ex3, rtol=0.01, unit="tokens",
-                  hint="Solve 1 - (1 - 1/s)^b = 1/2 for b with s = n/k."),
-    "5.4": Answer(_ex4, rtol=0.02, unit="sequences",
-                  hint="Set p N_read(b)/B = 2 N_active b / C with the A100's bf16 FLOP/s and "
-                       "bandwidth; at this size every expert is read."),
-    "5.5": Answer(_ex5, rtol=0.02, unit="sequences",
-                  hint="Dense b* = p C / (2B) on the A100, times total over active matmul parameters."),
-    "5.6": Answer(_ex6, rtol=0.02, unit="tokens in the step",
-                  hint="An expert receives b k / n tokens on average and is compute-bound when that "
-                       "reaches the dense threshold p C / (2B)."),
+    "5.2": Answer(_ex2, rtol=1e-9, unit="sequences (a whole number)",
+                      hint="floor((0.9 x reported HBM bytes - weight bytes) / (32,768 x KV bytes per token)); "
+                           "the H200 reports 143,771 MiB (1 MiB = 2**20 B); fp8 is 1 byte."),
+    "5.3": Answer(_ex3, rtol=0.01, unit="ratio (dimensionless)",
+                      hint="At the KV-read floor the cost is proportional to KV bytes per token."),
+    "5.4": Answer(_ex4, rtol=0.02, unit="milliseconds",
+                      hint="Compute-bound: P (2N + a (P - 1)/2) FLOP over the H200's dense FP8 FLOP/s."),
 }

@@ -1,43 +1,52 @@
-"""Answer checks for chapter 6 (parallelism and the Pareto frontier)."""
+"""Answer checks for chapter 6 (mixture of experts)."""
 
 from __future__ import annotations
 
-from inferecon.serving import closed_forms, frontier
+import math
+
+from inferecon.serving import moe, moe_batching
 
 from . import Answer
 
 
 def _ex2() -> float:
-    # Erdil eq. 14 for Llama 3.1 405B in 16-bit, paper constants (75% of 3.3 TB/s), 1 us hops
-    return 1.0 / closed_forms.model_min_token_latency_seconds("h100-sxm", "llama-3.1-405b", "bf16", "erdil-paper")
+    # DeepSeek-V3 MoE layer (256 routed experts, 8 per token), 24 tokens: expected experts read
+    return float(moe.expected_experts_read(256, 8, 24))
 
 
 def _ex3() -> float:
-    # cheapest $/M for Llama 3.1 405B (16-bit, H100, paper constants, short context) at >= 30 tok/s
-    fr = frontier.sweep("h100-sxm", "llama-3.1-405b", constants="erdil-paper").frontier()
-    return float(fr.cost_at_speed(30.0))
+    # smallest (real-valued) batch at which half of DeepSeek-V3's routed experts are read:
+    # 1 - (1 - 1/s)^b = 1/2  =>  b = ln 2 / -ln(1 - 1/s), s = 32
+    s = 256 / 8
+    return math.log(2.0) / -math.log1p(-1.0 / s)
 
 
 def _ex4() -> float:
-    # square-root law anchored on Llama 3 70B at 150 tok/s -> best speed of a 405B model
-    return float(closed_forms.sqrt_law_tokens_per_second(150.0, 70e9, 405e9))
+    # DeepSeek-V3's whole-layer b* on an A100 80GB SXM (datasheet figures, bf16, no caps)
+    return float(moe_batching.moe_optimal_batch("a100-80gb-sxm", "deepseek-v3"))
 
 
 def _ex5() -> float:
-    # ratio of the fastest Llama 3 8B speeds with FP8 (W8A8) and 16-bit weights, paper constants
-    fp8 = frontier.sweep("h100-sxm", "llama-3-8b", weight_format="fp8").frontier().max_speed
-    bf16 = frontier.sweep("h100-sxm", "llama-3-8b", weight_format="bf16").frontier().max_speed
-    return fp8 / bf16
+    # Mixtral 8x7B's b* on an A100 80GB SXM (datasheet figures, bf16)
+    return float(moe_batching.moe_optimal_batch("a100-80gb-sxm", "mixtral-8x7b"))
+
+
+def _ex6() -> float:
+    # batch at which each DeepSeek-V3 routed expert gets b*_dense tokens on average (A100, bf16)
+    return float(moe_batching.per_expert_optimal_batch("a100-80gb-sxm", "deepseek-v3"))
 
 
 ANSWERS = {
-    "6.2": Answer(_ex2, rtol=0.01, unit="tokens per second",
-                  hint="k = L n_r t_hop with the 405B's layers; pN/B uses 0.75 x 3.3 TB/s and the matmul "
-                       "weights; T = 3 k^(2/3) (pN/B)^(1/3) - 2k; the speed is 1/T."),
-    "6.3": Answer(_ex3, rtol=0.02, unit="USD per million tokens",
-                  hint="Sweep, take the frontier, and use Frontier.cost_at_speed(30)."),
-    "6.4": Answer(_ex4, rtol=0.01, unit="tokens per second",
-                  hint="v(N) = v_ref sqrt(N_ref / N) with the 70B as the reference."),
-    "6.5": Answer(_ex5, rtol=0.02, unit="ratio (dimensionless)",
-                  hint="Compare Frontier.max_speed of two Llama 3 8B sweeps that differ only in weight_format."),
+    "6.2": Answer(_ex2, rtol=0.01, unit="experts per layer",
+                  hint="Each expert is missed by one token with probability 1 - k/n."),
+    "6.3": Answer(_ex3, rtol=0.01, unit="tokens",
+                  hint="Solve 1 - (1 - 1/s)^b = 1/2 for b with s = n/k."),
+    "6.4": Answer(_ex4, rtol=0.02, unit="sequences",
+                  hint="Set p N_read(b)/B = 2 N_active b / C with the A100's bf16 FLOP/s and "
+                       "bandwidth; at this size every expert is read."),
+    "6.5": Answer(_ex5, rtol=0.02, unit="sequences",
+                  hint="Dense b* = p C / (2B) on the A100, times total over active matmul parameters."),
+    "6.6": Answer(_ex6, rtol=0.02, unit="tokens in the step",
+                  hint="An expert receives b k / n tokens on average and is compute-bound when that "
+                       "reaches the dense threshold p C / (2B)."),
 }

@@ -1,54 +1,43 @@
-"""Answer checks for chapter 7 (serving engines)."""
+"""Answer checks for chapter 7 (parallelism and the Pareto frontier)."""
 
 from __future__ import annotations
 
-from inferecon.serving import engine as eng
-from inferecon.serving import prefix_cache, workload
-from inferecon.specs.deployment import deployment
+from inferecon.serving import closed_forms, frontier
 
 from . import Answer
 
 
-def _d() -> object:
-    return deployment("h100-sxm", "llama-3-8b")
-
-
-def _traffic() -> workload.Traffic:
-    return workload.Traffic(prompt=workload.lognormal_length(1000, 1.0), output=workload.lognormal_length(250, 1.0))
-
-
 def _ex2() -> float:
-    # mean batch that forms for fixed 512 / 257 tokens at 20 requests/s (interleaved, paged)
-    fixed = workload.Traffic(prompt=workload.fixed_length(512), output=workload.fixed_length(257))
-    return float(eng.serve(_d(), fixed, 20.0).batch)  # type: ignore[arg-type]
+    # Erdil eq. 14 for Llama 3.1 405B in 16-bit, paper constants (75% of 3.3 TB/s), 1 us hops
+    return 1.0 / closed_forms.model_min_token_latency_seconds("h100-sxm", "llama-3.1-405b", "bf16", "erdil-paper")
 
 
 def _ex3() -> float:
-    # sequences a paged cache holds over a maximal contiguous reservation
-    return float(eng.compare_allocations(_d(), _traffic()).batch_ratio)  # type: ignore[arg-type]
+    # cheapest $/M for Llama 3.1 405B (16-bit, H100, paper constants, short context) at >= 30 tok/s
+    fr = frontier.sweep("h100-sxm", "llama-3.1-405b", constants="erdil-paper").frontier()
+    return float(fr.cost_at_speed(30.0))
 
 
 def _ex4() -> float:
-    # prefill speedup of a 2,000-token prompt, 80% shared prefix, 90% hit rate
-    return float(prefix_cache.prefix_cache(_d(), 2000, 0.8, 0.9).speedup)  # type: ignore[arg-type]
+    # square-root law anchored on Llama 3 70B at 150 tok/s -> best speed of a 405B model
+    return float(closed_forms.sqrt_law_tokens_per_second(150.0, 70e9, 405e9))
 
 
 def _ex5() -> float:
-    # stable request rate of the chapter's replica with its KV cache in FP8
-    return float(eng.stable_rate(_d().with_(kv_format="fp8"), _traffic()).rate)  # type: ignore[arg-type]
+    # ratio of the fastest Llama 3 8B speeds with FP8 (W8A8) and 16-bit weights, paper constants
+    fp8 = frontier.sweep("h100-sxm", "llama-3-8b", weight_format="fp8").frontier().max_speed
+    bf16 = frontier.sweep("h100-sxm", "llama-3-8b", weight_format="bf16").frontier().max_speed
+    return fp8 / bf16
 
 
 ANSWERS = {
-    "7.2": Answer(_ex2, rtol=0.02, unit="sequences",
-                  hint="Solve b = lam (O - 1) t(b + 1) / (1 - lam s) with t the memory roof at "
-                       "context 512 + 257/2 and s the 512-token prefill."),
-    "7.3": Answer(_ex3, rtol=0.02, unit="times",
-                  hint="Contiguous reserves the longest prompt plus the longest output; paged holds the "
-                       "mean context a step reads plus half a 16-token block."),
-    "7.4": Answer(_ex4, rtol=0.02, unit="times",
-                  hint="The cached 1,440 tokens are skipped; the other 560 still attend to everything "
-                       "before them."),
-    "7.5": Answer(_ex5, rtol=0.02, unit="requests/s",
-                  hint="An FP8 cache holds twice the sequences; find the rate at which the mean batch plus "
-                       "one fills it, or another limit binds first."),
+    "7.2": Answer(_ex2, rtol=0.01, unit="tokens per second",
+                  hint="k = L n_r t_hop with the 405B's layers; pN/B uses 0.75 x 3.3 TB/s and the matmul "
+                       "weights; T = 3 k^(2/3) (pN/B)^(1/3) - 2k; the speed is 1/T."),
+    "7.3": Answer(_ex3, rtol=0.02, unit="USD per million tokens",
+                  hint="Sweep, take the frontier, and use Frontier.cost_at_speed(30)."),
+    "7.4": Answer(_ex4, rtol=0.01, unit="tokens per second",
+                  hint="v(N) = v_ref sqrt(N_ref / N) with the 70B as the reference."),
+    "7.5": Answer(_ex5, rtol=0.02, unit="ratio (dimensionless)",
+                  hint="Compare Frontier.max_speed of two Llama 3 8B sweeps that differ only in weight_format."),
 }

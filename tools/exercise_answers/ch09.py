@@ -1,52 +1,44 @@
-"""Answer checks for chapter 9 (choosing what to deploy)."""
+"""Answer checks for chapter 9 (making each token cheaper)."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from inferecon.levers import routing
-from inferecon.planning import planner
+from inferecon.levers import quantization, speculative
+from inferecon.planning.planner import ideal_replica
+from inferecon.training import distillation
 
 from . import Answer
 
-_SHAPE = planner.Workload(requests_per_s=1.0, peak_to_average=3.0, input_tokens=1000, output_tokens=250)
-_SMALL = planner.ReplicaConfig(model="llama-3-8b")
-_LARGE_INT8 = planner.ReplicaConfig(model="llama-3-70b", n_devices=2, weight_format="int8")
-_CASE = planner.Multipliers(peak_buffer=1.25, redundancy=1.5, regions=2, development=0.2)
-
 
 def _ex2() -> float:
-    # routed share for 60% savings, c_S/c_L = 0.08, router 2% of a large call
-    return float(routing.required_small_share(0.6, 0.08, 0.02))
+    # expected tokens per step at alpha = 0.7, gamma = 5
+    return float(speculative.expected_tokens_per_step(0.7, 5))
 
 
 def _ex3() -> float:
-    # cascade cost / large-only: half easy, keep 95% easy / 10% hard, c_S/c_L = 0.1, free check
-    return float(routing.cascade_cost(0.1, 1.0, 0.5, 0.95, 0.10))
+    # Llama 3 8B, 32 sequences of 8,192 tokens on one H100: INT8 weights (W8A16) over BF16
+    return float(quantization.cost_ratio("h100-sxm", "llama-3-8b", 32, 8192, "w8a16"))
 
 
 def _ex4() -> float:
-    # GPUs for 70B INT8 on 2 H100 per replica, 50 req/s average, peak x3, 25% headroom
-    w = planner.Workload(requests_per_s=50, peak_to_average=3, input_tokens=1000, output_tokens=250)
-    return float(planner.plan(w, _LARGE_INT8, planner.Multipliers(peak_buffer=1.25)).devices)
+    # distil into 3B: 50B generated tokens at $0.12/M, training at 40% MFU; serving $0.12 vs $0.02 per M
+    fixed = distillation.distillation_cost_usd(3e9, 50e9, 0.12, mfu=0.4)
+    return float(distillation.breakeven_tokens(fixed, 0.12, 0.02))
 
 
 def _ex5() -> float:
-    # first traffic at which the 70/30 router is cheaper than 70B INT8 alone (case-study multipliers)
-    grid = np.logspace(-1, 3, 400)
-    mix = (planner.fleet(_SHAPE, _SMALL, _CASE, 0.7 * grid).usd_per_month
-           + planner.fleet(_SHAPE, _LARGE_INT8, _CASE, 0.3 * grid).usd_per_month)
-    alone = planner.fleet(_SHAPE, _LARGE_INT8, _CASE, grid).usd_per_month
-    return float(grid[np.argmax(mix < alone)])
+    # best speedup, Llama 3 70B + 8B draft, INT8, ideal 8 x H100, batch 1, no context, alpha 0.8
+    _, s = speculative.optimal_draft_tokens(ideal_replica("h100-sxm", 8), "llama-3-70b", "llama-3-8b",
+                                            1, 0.8, 0, 16, weight_format="int8")
+    return float(s)
 
 
 ANSWERS = {
-    "9.2": Answer(_ex2, rtol=0.01, unit="share of traffic (0-1)",
-                      hint="Savings = P_S (1 - rho) - rho_R; solve for P_S."),
-    "9.3": Answer(_ex3, rtol=0.01, unit="fraction of the large-only cost",
-                      hint="Every query pays c_S; the escalated share 1 - P_K also pays c_L."),
-    "9.4": Answer(_ex4, rtol=1e-9, unit="GPUs",
-                      hint="planner.plan with Multipliers(peak_buffer=1.25); devices = replicas x 2."),
-    "9.5": Answer(_ex5, rtol=0.10, unit="requests per second",
-                      hint="Compare planner.fleet for the two shares (0.7 and 0.3 of the rate) with 70B INT8 alone."),
+    "9.2": Answer(_ex2, rtol=0.005, unit="tokens per step",
+                      hint="Sum alpha^i for i = 0..gamma: (1 - alpha^(gamma+1)) / (1 - alpha)."),
+    "9.3": Answer(_ex3, rtol=0.01, unit="ratio (dimensionless)",
+                      hint="Memory-bound: (1 byte x N + b l k) / (2 bytes x N + b l k), N = matmul params."),
+    "9.4": Answer(_ex4, rtol=0.01, unit="tokens",
+                      hint="One-off cost = generation + 6 N D / (u C) x price; divide by the saving per token."),
+    "9.5": Answer(_ex5, rtol=0.01, unit="speedup (dimensionless)",
+                      hint="Sweep gamma with speculative.optimal_draft_tokens on planner.ideal_replica('h100-sxm', 8)."),
 }

@@ -1,54 +1,52 @@
-"""Answer checks for chapter 10 (bounds against reality)."""
+"""Answer checks for chapter 10 (choosing what to deploy)."""
 
 from __future__ import annotations
 
-from inferecon.serving import frontier
-from inferecon.serving.closed_forms import sqrt_law_latency_seconds
-from inferecon.specs.models import get_model
-from inferecon.validation import predictions as validation
+import numpy as np
+
+from inferecon.levers import routing
+from inferecon.planning import planner
 
 from . import Answer
 
-
-def _row(row_id: str) -> validation.Measurement:
-    return next(m for m in validation.load_measurements() if m.id == row_id)
+_SHAPE = planner.Workload(requests_per_s=1.0, peak_to_average=3.0, input_tokens=1000, output_tokens=250)
+_SMALL = planner.ReplicaConfig(model="llama-3-8b")
+_LARGE_INT8 = planner.ReplicaConfig(model="llama-3-70b", n_devices=2, weight_format="int8")
+_CASE = planner.Multipliers(peak_buffer=1.25, redundancy=1.5, regions=2, development=0.2)
 
 
 def _ex2() -> float:
-    # Pope et al. high-throughput decode: 6.0 s for 64 tokens x 512 sequences on 64 TPU v4
-    return validation.implied_mfu(_row("pope-540b-ht-decode"))
+    # routed share for 60% savings, c_S/c_L = 0.08, router 2% of a large call
+    return float(routing.required_small_share(0.6, 0.08, 0.02))
 
 
 def _ex3() -> float:
-    # square-root law from PaLM 62B's 13 ms to PaLM 540B, in ms
-    n62, n540 = get_model("palm-62b").total_params, get_model("palm-540b").total_params
-    return float(sqrt_law_latency_seconds(13.0, n62, n540))
+    # cascade cost / large-only: half easy, keep 95% easy / 10% hard, c_S/c_L = 0.1, free check
+    return float(routing.cascade_cost(0.1, 1.0, 0.5, 0.95, 0.10))
 
 
 def _ex4() -> float:
-    # LLaMA-7B, one A100 80GB, FP16, static batch 64, 512 in / 512 out, derated by the
-    # throughput regime's fitted efficiency
-    s = validation.scenario(model="llama-7b", accelerator="a100-80gb-sxm", phase="request",
-                            unit="tokens/s", n_chips=1, batch=64, prompt_tokens=512,
-                            generated_tokens=512, weight_format="fp16", kv_format="fp16")
-    fit = validation.fit_efficiency(validation.predict_all(), "throughput")
-    return float(validation.derated_value(s, fit.geometric_mean))
+    # GPUs for 70B INT8 on 2 H100 per replica, 50 req/s average, peak x3, 25% headroom
+    w = planner.Workload(requests_per_s=50, peak_to_average=3, input_tokens=1000, output_tokens=250)
+    return float(planner.plan(w, _LARGE_INT8, planner.Multipliers(peak_buffer=1.25)).devices)
 
 
 def _ex5() -> float:
-    # cheapest fp8 (weights and KV) configuration of Llama 3 70B on H100 at >= 150 tokens/s per request
-    front = frontier.sweep("h100-sxm", "llama-3-70b", constants=validation.BOUND_CONSTANTS,
-                           weight_format="fp8", kv_format="fp8").frontier()
-    return float(front.cost_at_speed(150.0))
+    # first traffic at which the 70/30 router is cheaper than 70B INT8 alone (case-study multipliers)
+    grid = np.logspace(-1, 3, 400)
+    mix = (planner.fleet(_SHAPE, _SMALL, _CASE, 0.7 * grid).usd_per_month
+           + planner.fleet(_SHAPE, _LARGE_INT8, _CASE, 0.3 * grid).usd_per_month)
+    alone = planner.fleet(_SHAPE, _LARGE_INT8, _CASE, grid).usd_per_month
+    return float(grid[np.argmax(mix < alone)])
 
 
 ANSWERS = {
-    "10.2": Answer(_ex2, rtol=0.02, unit="MFU (a fraction)",
-                      hint="FLOPs = 512 x sum over the 64 steps of (2N + a x context); divide by 6.0 s x 64 x 275e12."),
-    "10.3": Answer(_ex3, rtol=0.02, unit="ms per token",
-                      hint="T(N) = T_ref sqrt(N / N_ref) with the catalogue's parameter counts."),
-    "10.4": Answer(_ex4, rtol=0.02, unit="output tokens/s",
-                      hint="validation.scenario(...) with phase='request', bound_value, times the throughput fit's geometric mean."),
-    "10.5": Answer(_ex5, rtol=0.02, unit="$ per million output tokens",
-                      hint="frontier.sweep(..., constants=validation.BOUND_CONSTANTS, weight_format='fp8', kv_format='fp8').frontier().cost_at_speed(150)."),
+    "10.2": Answer(_ex2, rtol=0.01, unit="share of traffic (0-1)",
+                      hint="Savings = P_S (1 - rho) - rho_R; solve for P_S."),
+    "10.3": Answer(_ex3, rtol=0.01, unit="fraction of the large-only cost",
+                      hint="Every query pays c_S; the escalated share 1 - P_K also pays c_L."),
+    "10.4": Answer(_ex4, rtol=1e-9, unit="GPUs",
+                      hint="planner.plan with Multipliers(peak_buffer=1.25); devices = replicas x 2."),
+    "10.5": Answer(_ex5, rtol=0.10, unit="requests per second",
+                      hint="Compare planner.fleet for the two shares (0.7 and 0.3 of the rate) with 70B INT8 alone."),
 }
