@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inferecon.serving import costs, roofline
+from inferecon.serving import costs, memory, roofline
 from inferecon.specs.hardware import get_accelerator
 from inferecon.specs.models import get_model
 
@@ -25,8 +25,8 @@ def _ex3() -> float:
 
 def _ex4() -> float:
     # Llama 3 70B, fp8 weights and fp8 KV, one H200, 32K context, 90% of the reported HBM usable
-    return float(roofline.max_batch("h200-sxm", "llama-3-70b", 32_768, weight_format="fp8",
-                                    kv_format="fp8", hbm_fraction=0.9))
+    return float(memory.max_batch("h200-sxm", "llama-3-70b", 32_768, weight_format="fp8",
+                                  kv_format="fp8", hbm_fraction=0.9))
 
 
 def _ex5() -> float:
