@@ -9,10 +9,12 @@ The package follows the course's thread, one floor on top of the one below:
 ``training``     training 6ND against serving 2N per token (``lifecycle``), Chinchilla laws
                  (``scaling``), fitting them (``fitting``), lifetime sizing (``lifetime``),
                  ``distillation``
-``serving``      the roofline of a decode step (``roofline``), mixtures of experts (``moe``,
-                 ``moe_batching``), networks and collectives (``network``), parallel layouts
-                 (``parallelism``), Erdil's constants and closed forms (``constants``,
-                 ``closed_forms``), dollars per token (``costs``), the Pareto ``frontier``
+``serving``      the roofline of a decode step (``roofline``), what fits in HBM and what the
+                 KV cache costs (``memory``), the prefill pass (``prefill``), mixtures of
+                 experts (``moe``, ``moe_batching``), networks and collectives (``network``),
+                 parallel layouts (``parallelism``), Erdil's constants and closed forms
+                 (``constants``, ``closed_forms``), dollars per token (``costs``), the Pareto
+                 ``frontier``
 ``levers``       ``speculative`` decoding, ``quantization``, ``routing`` and cascades
 ``planning``     fleet size and monthly cost for a workload (``planner``); ``cli`` is the
                  ``inferecon`` command over it
@@ -55,8 +57,8 @@ _LAZY: dict[str, str] = {
     "Layout": "inferecon.specs.deployment",
     "deployment": "inferecon.specs.deployment",
     "decode_step": "inferecon.serving.roofline",
-    "prefill_step": "inferecon.serving.roofline",
-    "min_devices": "inferecon.serving.roofline",
+    "prefill_step": "inferecon.serving.prefill",
+    "min_devices": "inferecon.serving.memory",
     "decode_usd_per_million_tokens": "inferecon.serving.costs",
     "model_flop_utilization": "inferecon.serving.costs",
     "monthly_usd": "inferecon.serving.costs",
@@ -97,9 +99,9 @@ _LAZY: dict[str, str] = {
     "decode_memory_seconds": "inferecon.serving.roofline",
     "decode_step_seconds": "inferecon.serving.roofline",
     "dense_optimal_batch": "inferecon.serving.roofline",
-    "max_batch": "inferecon.serving.roofline",
+    "max_batch": "inferecon.serving.memory",
     "optimal_batch": "inferecon.serving.roofline",
-    "prefill_seconds": "inferecon.serving.roofline",
+    "prefill_seconds": "inferecon.serving.prefill",
     "BESIROGLU_2024": "inferecon.training.scaling",
     "HOFFMANN_2022": "inferecon.training.scaling",
     "SARDANA_2024": "inferecon.training.scaling",
@@ -230,19 +232,17 @@ if TYPE_CHECKING:
         usd_per_million_tokens,
     )
     from inferecon.serving.frontier import pareto_mask, sweep
+    from inferecon.serving.memory import max_batch, min_devices
     from inferecon.serving.moe import expert_read_fraction, params_read_per_step
     from inferecon.serving.parallelism import token_latency_seconds
+    from inferecon.serving.prefill import prefill_seconds, prefill_step
     from inferecon.serving.roofline import (
         decode_compute_seconds,
         decode_memory_seconds,
         decode_step,
         decode_step_seconds,
         dense_optimal_batch,
-        max_batch,
-        min_devices,
         optimal_batch,
-        prefill_seconds,
-        prefill_step,
     )
     from inferecon.specs.deployment import Deployment, Layout, deployment
     from inferecon.specs.hardware import ACCELERATORS, Accelerator, get_accelerator

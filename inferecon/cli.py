@@ -198,7 +198,8 @@ def plan_candidates(
         plan,
         seconds_per_output_token,
     )
-    from inferecon.serving.roofline import decode_step, prefill_compute_seconds, prefill_step
+    from inferecon.serving.prefill import prefill_compute_seconds, prefill_step
+    from inferecon.serving.roofline import decode_step
     from inferecon.specs.deployment import deployment
 
     work = Workload(

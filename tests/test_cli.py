@@ -209,7 +209,8 @@ def test_module_runs_as_a_script():
 
 def test_importing_the_cli_is_light():
     code = ("import sys, inferecon, inferecon.cli; "
-            "print([m for m in ('matplotlib', 'inferecon.serving.roofline', 'inferecon.planning.planner', "
+            "print([m for m in ('matplotlib', 'inferecon.serving.roofline', 'inferecon.serving.memory', "
+            "'inferecon.serving.prefill', 'inferecon.planning.planner', "
             "'inferecon.serving.frontier') if m in sys.modules])")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=ROOT,
                          timeout=60)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon.serving import costs
+from inferecon.serving import costs, memory
 from inferecon.serving import roofline as rl
 
 H100 = ie.get_accelerator("h100-sxm")
@@ -139,9 +139,9 @@ def test_seed_001_prose_figures_are_impossible():
 
 def test_seed_70b_needs_int8_or_two_gpus():
     with pytest.raises(ValueError, match="Llama 2 70B weights in bf16 need 138 GB"):
-        rl.max_batch(A100, rl.LLAMA_2_70B, 2048)
-    assert float(rl.max_batch(A100, rl.LLAMA_2_70B, 2048, weight_format="int8")) >= 1
-    assert float(rl.max_batch(A100, rl.LLAMA_2_70B, 2048, n_devices=2)) >= 1
+        memory.max_batch(A100, rl.LLAMA_2_70B, 2048)
+    assert float(memory.max_batch(A100, rl.LLAMA_2_70B, 2048, weight_format="int8")) >= 1
+    assert float(memory.max_batch(A100, rl.LLAMA_2_70B, 2048, n_devices=2)) >= 1
 
 
 @pytest.mark.parametrize("call,match", [

@@ -9,7 +9,8 @@ import pytest
 
 from inferecon.serving import disaggregation, kv_cache, prefix_cache, workload
 from inferecon.serving import engine as e
-from inferecon.serving.roofline import decode_step, prefill_step
+from inferecon.serving.prefill import prefill_step
+from inferecon.serving.roofline import decode_step
 from inferecon.specs.deployment import deployment
 
 D8 = deployment("h100-sxm", "llama-3-8b")

@@ -68,12 +68,20 @@ def test_no_import_circle():
             visit(m, [])
 
 
+def test_serving_follows_the_thread_memory_then_roofline_then_prefill():
+    # what fits in HBM needs no step time; the decode step needs capacity (the cheapest batch is
+    # min(ceil(b*), b_max)); the prefill pass is a RooflineStep of its own phase
+    graph = _imports()
+    memory, roofline, prefill = ("inferecon.serving." + m for m in ("memory", "roofline", "prefill"))
+    assert roofline not in graph[memory] and prefill not in graph[memory]
+    assert memory in graph[roofline] and prefill not in graph[roofline]
+    assert roofline in graph[prefill]
+
+
 def test_no_module_is_longer_than_700_lines():
     long = {str(p.relative_to(PKG)): n for p in PKG.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 700}
-    # the roofline module holds the decode step, prefill, b*, capacity and their results: the
-    # chapter's whole subject; everything else stays under 700 lines
-    assert set(long) <= {"serving/roofline.py"}, long
+    assert long == {}
 
 
 def test_import_inferecon_loads_no_subpackage_until_asked():

@@ -23,7 +23,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from inferecon.levers import quantization, routing
-from inferecon.serving import costs, roofline
+from inferecon.serving import costs, memory, roofline
 from inferecon.specs.hardware import get_accelerator
 from inferecon.specs.models import get_model
 from inferecon.specs.precision import get_format, group_quantized_bytes
@@ -102,7 +102,7 @@ def test_tokens_per_second_per_sequence_falls_with_model_size(batch: int, contex
 def test_batch_one_step_reads_the_weights_once(model: str, acc: str, u: float, n: int) -> None:
     """batch 1, no context: a dense step is memory-bound and takes weight bytes / bandwidth."""
     m, a = get_model(model), get_accelerator(acc)
-    n = max(n, int(roofline.min_devices(a, m)))  # enough devices to hold the weights (else no step time)
+    n = max(n, int(memory.min_devices(a, m)))  # enough devices to hold the weights (else no step time)
     t = _f(roofline.decode_step_seconds(a, m, 1, 0, bandwidth_utilization=u, n_devices=n))
     weight_bytes = 2.0 * m.matmul_params  # bf16: 2 bytes per weight every token multiplies
     assert t == pytest.approx(weight_bytes / (n * u * a.hbm_bytes_per_s), rel=1e-12)

@@ -1,4 +1,6 @@
-"""The decode and prefill roofline: hand-worked and published values, limits, errors."""
+"""The decode roofline: b*, step time, the cheapest batch; hand-worked and published values, limits, errors.
+
+What fits in HBM is tested in test_memory.py, the prefill pass in test_prefill.py."""
 
 import dataclasses
 
@@ -6,7 +8,7 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon.serving import moe_batching
+from inferecon.serving import memory, moe_batching, prefill
 from inferecon.serving import roofline as rl
 from inferecon.specs.deployment import deployment
 
@@ -17,7 +19,6 @@ H100 = ie.get_accelerator("h100-sxm")
 L70_MATMUL = 80 * (2 * 8192 * 8192 + 2 * 8192 * 1024 + 3 * 8192 * 28672) + 128256 * 8192
 L70_KV = 2 * 8 * 128 * 80 * 2          # 327,680 B per token in bf16
 L70_ATTN = 4 * 80 * 64 * 128           # attention FLOP per token of context
-L70_TOTAL = 70_553_706_496             # every parameter (test_models checks it)
 
 
 # ------------------------------------------------------------------ b* (public checks)
@@ -87,29 +88,7 @@ def test_optimal_batch_with_context_by_hand():
     assert float(rl.optimal_batch(H100, "llama-3-70b", ell)) == pytest.approx(expected, rel=1e-12)
 
 
-def test_kv_bound_context_by_hand_and_bstar_infinite_beyond_it():
-    # l_kv = (2N/C) / (k/B - a/C): about 1,476 tokens for Llama 3 70B on an H100 in bf16
-    expected = (2 * L70_MATMUL / 989.4e12) / (L70_KV / 3.35e12 - L70_ATTN / 989.4e12)
-    lk = float(rl.kv_bound_context(H100, "llama-3-70b"))
-    assert lk == pytest.approx(expected, rel=1e-12)
-    assert lk == pytest.approx(1476.3, rel=1e-3)
-    b = rl.optimal_batch(H100, "llama-3-70b", [0.5 * lk, 0.99 * lk, 1.01 * lk, 100 * lk])
-    assert np.all(np.isfinite(b[:2])) and np.all(np.isinf(b[2:]))
-    assert b[1] > b[0]                            # b* grows towards the KV-bound context
 
-
-def test_mla_with_fp8_cache_never_kv_bound_on_16bit_ridge():
-    # a/k = 2*61*128*(2*512+64) / ((512+64)*61*1) = 483.6 FLOP/B > 295 FLOP/B (H100 bf16)
-    assert rl.kv_arithmetic_intensity("deepseek-v3", "fp8") == pytest.approx(2 * 128 * 1088 / 576, rel=1e-12)
-    assert np.isinf(rl.kv_bound_context(H100, "deepseek-v3", kv_format="fp8"))
-    assert np.isfinite(rl.optimal_batch(H100, "deepseek-v3", 1e6, kv_format="fp8"))
-
-
-def test_gqa_intensity_is_2g_over_p():
-    # Erdil 4.3: a/k = 2g/p; Llama 3 70B g = 8, bf16 -> 8 FLOP/B; MHA -> 1
-    assert rl.kv_arithmetic_intensity("llama-3-70b") == pytest.approx(8.0)
-    assert rl.kv_arithmetic_intensity("chinchilla-70b") == pytest.approx(1.0)
-    assert rl.kv_arithmetic_intensity("palm-540b", "fp8") == pytest.approx(96.0)
 
 
 @pytest.mark.parametrize("model_id", ["mixtral-8x7b", "deepseek-v3"])
@@ -206,62 +185,14 @@ def test_decode_mfu_is_b_over_bstar_below_and_cap_above():
                                bandwidth_utilization=0.75)) == pytest.approx(0.7)
 
 
-# ------------------------------------------------------------------- memory capacity
+# ---------------------------------------------- the cheapest batch, the examples' models
 
-def test_kv_cache_and_weight_bytes_by_hand():
-    assert float(rl.kv_cache_bytes("llama-3-70b", 1000, 4)) == 4 * 1000 * L70_KV
-    assert float(rl.kv_cache_bytes("llama-3-8b", 1)) == 131_072
-    assert rl.weight_bytes("llama-3-70b", "fp8") == L70_TOTAL
-    assert rl.weight_bytes("llama-3-70b", "int4-g128") == pytest.approx(L70_TOTAL * 0.53125)
-
-
-def test_max_batch_by_hand():
-    # capacity as the H100 reports it: 81,559 MiB = 85,520,809,984 B; 90% usable by default
-    usable = 0.9 * 81_559 * 2**20
-    assert rl.USABLE_HBM_FRACTION == 0.9
-    # (76.97e9 - 70,553,706,496) / (8192 x 163,840) = 4.78 -> 4 sequences (FP8 weights and KV)
-    assert (usable - 70_553_706_496) / (8192 * 163_840) == pytest.approx(4.78, abs=0.01)
-    b = rl.max_batch(H100, "llama-3-70b", 8192, weight_format="fp8", kv_format="fp8")
-    assert float(b) == 4.0
-    # bf16 KV doubles the per-sequence bytes: 2.39 -> 2
-    assert float(rl.max_batch(H100, "llama-3-70b", 8192, weight_format="fp8")) == 2.0
-    # two H100s hold the bf16 weights: (153.94e9 - 141.1e9) / (8192 x 327,680) = 4.78 -> 4
-    assert float(rl.max_batch(H100, "llama-3-70b", 8192, n_devices=2)) == 4.0
-    # all of HBM (hbm_fraction=1): (85.52e9 - 70.55e9) / (8192 x 163,840) = 11.15 -> 11
-    assert float(rl.max_batch(H100, "llama-3-70b", 8192, weight_format="fp8", kv_format="fp8",
-                              hbm_fraction=1.0)) == 11.0
-
-
-def test_capacity_is_what_the_device_reports():
-    # issue 14 item 1: the old catalogue stored "80 GB" as 80e9 B and understated the batch.
-    # Llama 3 70B bf16 on 2 x H100 at 640 tokens, all HBM: (2 x 85.52e9 - 141.1e9) / (640 x 327,680)
-    hand = (2 * 81_559 * 2**20 - 2 * 70_553_706_496) / (640 * 327_680)
-    assert hand == pytest.approx(142.7, abs=0.1)
-    assert float(rl.max_batch(H100, "llama-3-70b", 640, n_devices=2, hbm_fraction=1.0)) == 142.0
-    assert (2 * 80e9 - 2 * 70_553_706_496) / (640 * 327_680) == pytest.approx(90.1, abs=0.1)  # the old figure
-
-
-def test_max_batch_limits():
-    b = rl.max_batch(H100, "llama-3-70b", [0.0, 1e6], weight_format="fp8")
-    assert np.isinf(b[0])              # no context: only the weights
-    assert b[1] == 0.0                 # a million-token sequence does not fit next to them
-    caps = rl.max_batch(H100, "llama-3-8b", [1024, 4096, 16384])
-    assert np.all(np.diff(caps) < 0)   # longer contexts fit fewer sequences
-
-
-def test_max_batch_error_names_the_sizes():
-    # 0.9 x 85.52e9 = 77.0 GB usable on one H100
-    with pytest.raises(ValueError, match=r"Llama 3 70B weights in bf16 need 141 GB .* hold 77 GB \(hbm_fraction 0.9\)"):
-        rl.max_batch(H100, "llama-3-70b", 8192)
-    # an array of device counts: the message names the first one that fails (70.6 GB > 0.5 x 85.5 GB)
-    with pytest.raises(ValueError, match=r"need 70.6 GB .* but 1 x H100 SXM hold 42.8 GB \(hbm_fraction 0.5\)"):
-        rl.max_batch(H100, "llama-3-70b", 1024, weight_format="fp8", hbm_fraction=0.5, n_devices=[2, 1])
-    # 2 x 70,553,706,496 B = 141.1 GB of bf16 weights: an H200 reports 143,771 MiB = 150.75e9 B,
-    # so they fit in the device (93.6% of it) but not in vLLM's default 90% (135.7 GB)
-    with pytest.raises(ValueError, match=r"need 141 GB .* 1 x H200 SXM hold 136 GB"):
-        rl.max_batch("h200-sxm", "llama-3-70b", 0)
-    assert np.isinf(rl.max_batch("h200-sxm", "llama-3-70b", 0, hbm_fraction=1.0))
-    assert 2 * 70_553_706_496 / (143_771 * 2**20) == pytest.approx(0.936, abs=1e-3)
+def test_moved_names_live_only_in_memory_and_prefill():
+    # the split of chapter 4 and 5: no alias of a moved name is left behind in the roofline
+    for name in (*memory.__all__, *prefill.__all__):
+        assert not hasattr(rl, name), name
+    assert not set(rl.__all__) & (set(memory.__all__) | set(prefill.__all__))
+    assert ie.max_batch is memory.max_batch and ie.prefill_step is prefill.prefill_step
 
 
 def test_cost_optimal_batch_is_min_of_bstar_and_capacity():
@@ -269,16 +200,6 @@ def test_cost_optimal_batch_is_min_of_bstar_and_capacity():
     assert float(rl.cost_optimal_batch(H100, "llama-3-8b")) == 296.0
     # long context: capacity binds (b* is infinite beyond l_kv)
     assert float(rl.cost_optimal_batch(H100, "llama-3-70b", 8192, weight_format="fp8")) == 2.0
-
-
-def test_kv_weight_parity_batch_mistral_large_2():
-    # Erdil: 244 GB of weights, 36 GB of KV per 100K-token sequence -> "above a batch of 7"
-    m = rl.MISTRAL_LARGE_2
-    matmul = 88 * (2 * 12288 * 12288 + 2 * 12288 * 1024 + 3 * 12288 * 28672) + 32768 * 12288
-    assert m.matmul_params == matmul
-    assert float(rl.kv_weight_parity_batch(m, 100_000)) == pytest.approx(2 * matmul / (100_000 * 360_448), rel=1e-12)
-    assert float(rl.kv_weight_parity_batch(m, 100_000)) == pytest.approx(6.8, abs=0.05)
-    assert np.isinf(rl.kv_weight_parity_batch(m, 0.0))
 
 
 def test_mistral_large_2_shape_against_published():
@@ -295,38 +216,6 @@ def test_mistral_large_2_shape_against_published():
 ])
 def test_seed_models_parameter_counts(spec, published, rtol):
     assert spec.total_params == pytest.approx(published, rel=rtol)
-
-
-def test_kv_bytes_llama3_bf16():
-    assert float(ie.get_model("llama-3-70b").kv_bytes_per_token(2)) == 327_680
-    assert float(ie.get_model("llama-3-8b").kv_bytes_per_token(2)) == 131_072
-
-
-# -------------------------------------------------------------------------- prefill
-
-def test_prefill_flop_is_sum_of_per_token_flop():
-    m = ie.get_model("llama-3-70b")
-    for p in (1, 3, 257):
-        expected = sum(float(m.flop_per_token(i)) for i in range(p))
-        assert float(rl.prefill_flop(m, p)) == pytest.approx(expected, rel=1e-12)
-    # by hand, P = 3: 3 x 2N + a x (0 + 1 + 2)
-    assert float(rl.prefill_flop(m, 3)) == 6 * L70_MATMUL + 3 * L70_ATTN
-
-
-def test_prefill_memory_bound_short_compute_bound_long():
-    # a 16-token prompt only reads the weights once: 2 x 7,504,658,432 B / 3.35e12 (+ tiny KV write)
-    t16 = float(rl.prefill_seconds(H100, "llama-3-8b", 16))
-    assert t16 == pytest.approx((2 * 7_504_658_432 + 16 * 131_072) / 3.35e12, rel=1e-12)
-    p = 8192.0
-    t = float(rl.prefill_seconds(H100, "llama-3-8b", p))
-    assert t == pytest.approx(float(rl.prefill_flop("llama-3-8b", p)) / 989.4e12, rel=1e-12)
-    assert float(rl.prefill_mfu(H100, "llama-3-8b", p)) == pytest.approx(1.0)
-    assert float(rl.prefill_mfu(H100, "llama-3-8b", 16)) < 0.1
-
-
-def test_prefill_time_monotone_in_prompt():
-    t = rl.prefill_seconds(H100, "llama-3-70b", np.logspace(0, 5, 50), weight_format="fp8", n_devices=2)
-    assert np.all(np.diff(t) >= 0)
 
 
 # --------------------------------------------------------------------------- errors
@@ -350,21 +239,21 @@ def test_unknown_ids_and_unsupported_precision():
     with pytest.raises(ValueError, match="A100 80GB SXM has no 'fp8' tensor-core rate"):
         rl.optimal_batch("a100-80gb-sxm", "llama-3-8b", weight_format="fp8")
     with pytest.raises(ValueError, match="prompt_tokens must be >= 1"):
-        rl.prefill_seconds(H100, "llama-3-8b", 0)
+        prefill.prefill_seconds(H100, "llama-3-8b", 0)
     with pytest.raises(ValueError, match="hbm_fraction must lie in"):
-        rl.max_batch(H100, "llama-3-8b", 100, hbm_fraction=0.0)
+        memory.max_batch(H100, "llama-3-8b", 100, hbm_fraction=0.0)
 
 
 def test_min_devices_and_per_point_bounds():
     # DeepSeek-V3 in bf16: 671.0e9 x 2 B = 1.342 TB over 0.9 x 81,559 MiB = 76.97 GB per H100 -> 17.4 -> 18
-    assert int(rl.min_devices(H100, "deepseek-v3")) == 18
+    assert int(memory.min_devices(H100, "deepseek-v3")) == 18
     # Llama 3 8B, 2,048 tokens of context: 16.06 GB of weights + b x 2,048 x 131,072 B;
     # batch 200 needs 69.7 GB (fits on one), batch 300 needs 96.6 GB (two)
-    assert rl.min_devices(H100, "llama-3-8b", [200, 300], 2048).tolist() == [1, 2]
+    assert memory.min_devices(H100, "llama-3-8b", [200, 300], 2048).tolist() == [1, 2]
     st = rl.decode_step(deployment(H100, "llama-3-8b", context_tokens=2048), [1, 200, 300])
     assert st.fits.tolist() == [True, True, False]
     assert st.bound.tolist() == ["memory", "memory", "capacity"]
     assert float(st.shortfall_bytes[2]) == pytest.approx(16.06e9 + 300 * 2048 * 131072 - 0.9 * 81_559 * 2**20, rel=1e-3)
     assert float(st.shortfall_bytes[1]) == 0.0
-    pf = rl.prefill_step(deployment(H100, "llama-3-8b"), 4096)
+    pf = prefill.prefill_step(deployment(H100, "llama-3-8b"), 4096)
     assert pf.bound.item() == "compute" and bool(pf.fits)

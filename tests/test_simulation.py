@@ -32,7 +32,8 @@ import pytest
 from inferecon.serving import engine as e
 from inferecon.serving import simulation as sim
 from inferecon.serving import workload
-from inferecon.serving.roofline import decode_step, prefill_step
+from inferecon.serving.prefill import prefill_step
+from inferecon.serving.roofline import decode_step
 from inferecon.specs.deployment import deployment
 
 MODELS = {"llama-3-8b/1xH100": deployment("h100-sxm", "llama-3-8b"),

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import inferecon as ie
-from inferecon.serving import costs
+from inferecon.serving import costs, memory
 from inferecon.serving import roofline as rl
 
 matplotlib.use("Agg")
@@ -110,9 +110,9 @@ def test_llama_3_70b_bf16_fits_an_h200_as_reported():
     assert weights > 141e9                      # "just over an H200's 141 GB" compared with the label
     assert weights < h200                       # but the device holds 150.75 GB: they fit
     assert weights / h200 == pytest.approx(0.936, abs=1e-3)   # more than vLLM's default 0.9
-    assert np.isinf(rl.max_batch("h200-sxm", "llama-3-70b", 0, hbm_fraction=1.0))
+    assert np.isinf(memory.max_batch("h200-sxm", "llama-3-70b", 0, hbm_fraction=1.0))
     with pytest.raises(ValueError):
-        rl.max_batch("h200-sxm", "llama-3-70b", 0)           # at the default 0.9 they do not
+        memory.max_batch("h200-sxm", "llama-3-70b", 0)           # at the default 0.9 they do not
     assert "just over an H200" not in _prose(CHAPTER)
 
 

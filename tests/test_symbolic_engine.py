@@ -7,7 +7,8 @@ import sympy as sp
 
 from inferecon.serving import engine as e
 from inferecon.serving import kv_cache, workload
-from inferecon.serving.roofline import decode_step, prefill_step
+from inferecon.serving.prefill import prefill_step
+from inferecon.serving.roofline import decode_step
 from inferecon.specs.deployment import deployment
 from inferecon.symbolic import engine as sym
 

@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 
 import inferecon as ie
-from inferecon.serving import costs
+from inferecon.serving import costs, memory, prefill
 from inferecon.serving import roofline as rl
 from inferecon.symbolic import roofline as sym
 
@@ -66,7 +66,7 @@ def test_kv_bound_context_symbolic_vs_numeric(model_id):
         x = _inputs(acc_id, model_id)
         for uc, ub in [(1.0, 1.0), (0.7, 0.75), (0.4, 0.9)]:
             expected = f(x["N"], x["C"], x["B"], uc, ub, x["k"], x["a"])
-            got = float(rl.kv_bound_context(acc_id, model_id, flop_utilization=uc, bandwidth_utilization=ub))
+            got = float(memory.kv_bound_context(acc_id, model_id, flop_utilization=uc, bandwidth_utilization=ub))
             assert got == pytest.approx(expected, rel=1e-10)
 
 
@@ -128,8 +128,8 @@ def test_max_batch_symbolic_vs_numeric():
     ell = np.array([512.0, 2048.0, 8192.0, 32768.0])
     for acc_id, n in [("h100-sxm", 2), ("h200-sxm", 1), ("b200", 1)]:
         acc = ie.get_accelerator(acc_id)
-        expected = np.floor(f(n * rl.USABLE_HBM_FRACTION * acc.hbm_bytes, 1.0, float(m.total_params), ell, float(m.kv_bytes_per_token(1.0))))
-        got = rl.max_batch(acc_id, m, ell, weight_format="fp8", kv_format="fp8", n_devices=n)
+        expected = np.floor(f(n * memory.USABLE_HBM_FRACTION * acc.hbm_bytes, 1.0, float(m.total_params), ell, float(m.kv_bytes_per_token(1.0))))
+        got = memory.max_batch(acc_id, m, ell, weight_format="fp8", kv_format="fp8", n_devices=n)
         np.testing.assert_array_equal(got, expected)
 
 
@@ -138,7 +138,7 @@ def test_prefill_flop_symbolic_vs_numeric():
     p = np.array([1.0, 2.0, 100.0, 4096.0, 131072.0])
     for model_id in ["llama-3-8b", "deepseek-v3", "palm-540b"]:
         m = ie.get_model(model_id)
-        np.testing.assert_allclose(rl.prefill_flop(m, p),
+        np.testing.assert_allclose(prefill.prefill_flop(m, p),
                                    f(float(m.active_matmul_params), float(m.attention_flop_per_context_token), p),
                                    rtol=1e-12)
 
@@ -147,5 +147,5 @@ def test_kv_weight_parity_symbolic_vs_numeric():
     f = sp.lambdify((sym.p_w, sym.N, sym.ell, sym.k), sym.kv_weight_parity_batch(), "numpy")
     m = rl.MISTRAL_LARGE_2
     ell = np.array([1e3, 1e4, 1e5])
-    np.testing.assert_allclose(rl.kv_weight_parity_batch(m, ell),
+    np.testing.assert_allclose(memory.kv_weight_parity_batch(m, ell),
                                f(2.0, float(m.matmul_params), ell, float(m.kv_bytes_per_token(2.0))), rtol=1e-12)

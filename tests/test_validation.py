@@ -12,7 +12,7 @@ from _exercise_answers import ANSWERS
 
 import inferecon as ie
 from inferecon.exercises import check
-from inferecon.serving import frontier, roofline
+from inferecon.serving import frontier, prefill, roofline
 from inferecon.validation import measurements
 from inferecon.validation import predictions as validation
 
@@ -143,7 +143,7 @@ def test_decode_prediction_never_faster_than_communication_free_roofline():
 def test_request_throughput_single_gpu_by_composition():
     # a request row = prefill + (G-1) decode steps at contexts P+1..P+G-1, on one GPU
     m = BY_ID["trtllm-llama-7b-b32-i2048-o128"]
-    pre = float(roofline.prefill_seconds(m.accelerator, m.model, 2048, 32, weight_format="fp16",
+    pre = float(prefill.prefill_seconds(m.accelerator, m.model, 2048, 32, weight_format="fp16",
                                          kv_format="fp16"))
     dec = float(np.sum(roofline.decode_step_seconds(m.accelerator, m.model, 32, 2048 + np.arange(1, 128),
                                                     weight_format="fp16", kv_format="fp16")))

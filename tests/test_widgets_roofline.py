@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inferecon.serving import costs
-from inferecon.serving import roofline as rl
+from inferecon.serving import costs, memory
 from inferecon.widgets.roofline import explain_point, make_roofline_explorer
 
 
@@ -20,7 +19,7 @@ def test_default_report_matches_the_package():
     for text in _numbers("h100-sxm", "llama-3-8b", 64, 2048):
         assert text in ex.result.value
     assert "never (KV reads grow as fast as the batch)" in ex.result.value   # 2,048 > l_kv = 393
-    assert f"up to {float(rl.max_batch('h100-sxm', 'llama-3-8b', 2048)):,.0f} sequences" in ex.result.value
+    assert f"up to {float(memory.max_batch('h100-sxm', 'llama-3-8b', 2048)):,.0f} sequences" in ex.result.value
 
 
 def test_setting_batch_and_context_updates_the_report():

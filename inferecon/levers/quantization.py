@@ -27,7 +27,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import at_least_one, lookup, real
 from inferecon.serving import costs
-from inferecon.serving.roofline import decode_step_seconds, max_batch
+from inferecon.serving.memory import max_batch
+from inferecon.serving.roofline import decode_step_seconds
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
@@ -216,7 +217,7 @@ def capacity_batch(
     scheme: str | Scheme,
     reserve_fraction: float = 0.1,
 ) -> NDArray[np.float64]:
-    """Largest batch that fits in HBM with ``scheme`` (:func:`inferecon.serving.roofline.max_batch`,
+    """Largest batch that fits in HBM with ``scheme`` (:func:`inferecon.serving.memory.max_batch`,
     with a fraction ``reserve_fraction`` of HBM kept for activations and fragmentation)."""
     s = get_scheme(scheme)
     reserve = real("reserve_fraction", reserve_fraction, low=0.0, high=1.0, high_open=True)

@@ -442,7 +442,7 @@ def frontier(
     tokens. The plain front sweeps the batch; the speculative front sweeps batch and draft
     length :math:`\\gamma \\in \\{0..\\gamma_\\max\\}` together (a vectorized grid). Capacity is
     not checked: pass ``batches`` that fit (e.g. up to
-    :func:`inferecon.serving.roofline.max_batch`). The accelerator is used as given (its
+    :func:`inferecon.serving.memory.max_batch`). The accelerator is used as given (its
     price included).
     """
     acc = get_accelerator(accelerator)

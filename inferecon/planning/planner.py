@@ -13,8 +13,8 @@ and prefills each prompt at the arithmetic roofline. The planner
    .. math:: R = \\left(\\frac{t_\\mathrm{out}\\, t(b)}{b} + p\\right)^{-1}
              \\quad\\text{requests/s},\\qquad p = \\frac{F_\\mathrm{prefill}(t_\\mathrm{in})}{u_C C}
 
-   (batched prefill at the arithmetic roofline, :func:`inferecon.serving.roofline.prefill_compute_seconds`),
-   and checks the time to first token, a lone prompt's :func:`inferecon.serving.roofline.prefill_seconds`
+   (batched prefill at the arithmetic roofline, :func:`inferecon.serving.prefill.prefill_compute_seconds`),
+   and checks the time to first token, a lone prompt's :func:`inferecon.serving.prefill.prefill_seconds`
    plus one decode step;
 
 3. sizes the fleet for the **peak** rate with a headroom buffer,
@@ -41,13 +41,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import at_least_one, fraction, non_negative, positive
 from inferecon.serving.costs import monthly_usd
-from inferecon.serving.roofline import (
-    decode_compute_seconds,
-    decode_step_seconds,
-    max_batch,
-    prefill_compute_seconds,
-    prefill_seconds,
-)
+from inferecon.serving.memory import max_batch
+from inferecon.serving.prefill import prefill_compute_seconds, prefill_seconds
+from inferecon.serving.roofline import decode_compute_seconds, decode_step_seconds
 from inferecon.specs.deployment import Deployment, deployment
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from inferecon.levers import quantization, speculative
 from inferecon.plots import COLORS, new_figure
-from inferecon.serving import roofline
+from inferecon.serving import memory
 from inferecon.specs.hardware import Accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.training import distillation
@@ -125,7 +125,7 @@ def int8_cost_ratio(
     fig, ax = new_figure(width=6.6, height=4.2)
     for color, b in zip(COLORS, batches, strict=False):
         # the ratio does not depend on the device count; use enough ideally sharded devices to hold b x ctx
-        n = int(np.max(roofline.min_devices(accelerator, model, b, ctx)))
+        n = int(np.max(memory.min_devices(accelerator, model, b, ctx)))
         ax.semilogx(
             ctx,
             quantization.cost_ratio(accelerator, model, b, ctx, "w8a16", n_devices=n),

@@ -1,7 +1,7 @@
 """Figures for chapter 6: what a mixture of experts reads, what it costs, and its optimal batch.
 
 Every function calls the numeric functions of :mod:`inferecon.serving.moe`, :mod:`inferecon.serving.costs`
-and :mod:`inferecon.serving.roofline` (never re-implements a formula) and returns a Figure.
+and :mod:`inferecon.serving.memory` (never re-implements a formula) and returns a Figure.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from inferecon.plots import COLORS, new_figure
-from inferecon.serving import costs, moe, moe_batching, roofline
+from inferecon.serving import costs, memory, moe, moe_batching
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.specs.precision import NumberFormat, get_format
@@ -63,7 +63,7 @@ def cost_vs_batch_moe_vs_dense(
 
     The dense counterparts (:func:`inferecon.serving.moe_batching.dense_counterpart`) have the MoE's active
     and total matmul parameters. Each runs on the fewest ideally sharded devices that hold its
-    weights (:func:`inferecon.serving.roofline.min_devices`); without communication the cost per
+    weights (:func:`inferecon.serving.memory.min_devices`); without communication the cost per
     token does not depend on that count (:func:`inferecon.serving.costs.decode_usd_per_million_tokens`).
     Dots mark each model's :math:`b^*`.
     """
@@ -78,7 +78,7 @@ def cost_vs_batch_moe_vs_dense(
         (moe_batching.dense_counterpart(m, "total"), "dense, same total parameters", ":"),
     ]
     for color, (spec, label, ls) in zip(COLORS, entries, strict=False):
-        n = int(roofline.min_devices(acc, spec, weight_format=wf))
+        n = int(memory.min_devices(acc, spec, weight_format=wf))
         usd = costs.decode_usd_per_million_tokens(
             acc, spec, b, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub, n_devices=n
         )

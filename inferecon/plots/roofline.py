@@ -1,7 +1,8 @@
 """Figures for chapters 4, 5 and 9: the roofline of decoding, KV cache, capacity, prefill, quantization.
 
-Every function calls the numeric functions of :mod:`inferecon.serving.roofline` and
-:mod:`inferecon.serving.costs` (never re-implements a formula) and returns a matplotlib Figure.
+Every function calls the numeric functions of :mod:`inferecon.serving.roofline`,
+:mod:`inferecon.serving.memory`, :mod:`inferecon.serving.prefill` and :mod:`inferecon.serving.costs`
+(never re-implements a formula) and returns a matplotlib Figure.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from inferecon.plots import COLORS, new_figure
-from inferecon.serving import costs, roofline
+from inferecon.serving import costs, memory, prefill, roofline
 from inferecon.specs.deployment import deployment
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
@@ -174,14 +175,14 @@ def kv_cache_growth(
     breakdown_model: str | ModelSpec = "llama-3-70b",
     weight_format: str | NumberFormat = "bf16",
     kv_format: str | NumberFormat = "bf16",
-    hbm_fraction: float = roofline.USABLE_HBM_FRACTION,
+    hbm_fraction: float = memory.USABLE_HBM_FRACTION,
 ) -> Figure:
     """Left: KV cache of one sequence against context for several attention designs.
     Right: the decode step of ``breakdown_model`` at ``batch`` split into weight reads, KV
     reads and arithmetic, against context: the bottleneck moves from weights to KV.
 
     The contexts at which ``batch`` sequences no longer fit next to the weights in one device's
-    HBM (:func:`inferecon.serving.roofline.max_batch` with ``hbm_fraction``) are shaded grey (the
+    HBM (:func:`inferecon.serving.memory.max_batch` with ``hbm_fraction``) are shaded grey (the
     patch has ``gid="infeasible"``): the curves there are a bound for a device that could hold
     the batch, not an operating point.
     """
@@ -192,7 +193,7 @@ def kv_cache_growth(
         m = get_model(mm)
         ax.loglog(
             ctx,
-            roofline.kv_cache_bytes(m, ctx, 1, kf) / 1e9,
+            memory.kv_cache_bytes(m, ctx, 1, kf) / 1e9,
             color=color,
             label=f"{m.name} ({_attention_kind(m)})",
         )
@@ -227,7 +228,7 @@ def kv_cache_growth(
             gid="infeasible",
             label=f"batch {batch:.0f} does not fit in HBM",
         )
-    parity = float(roofline.kv_weight_parity_batch(m, 1.0, weight_format=wf, kv_format=kf)) / batch
+    parity = float(memory.kv_weight_parity_batch(m, 1.0, weight_format=wf, kv_format=kf)) / batch
     if ctx[0] <= parity <= ctx[-1]:
         ax2.axvline(parity, color="grey", lw=0.8, ls=":")
         ax2.annotate(
@@ -262,13 +263,13 @@ def batch_limits_vs_context(
     fig, ax = new_figure(width=6.8, height=4.3)
     for color, a in zip(COLORS, accelerators, strict=False):
         acc = get_accelerator(a)
-        cap = roofline.max_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
+        cap = memory.max_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
         bs = roofline.optimal_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
         ax.loglog(ctx, np.where(cap >= 1, cap, np.nan), color=color, lw=2, label=f"{acc.name}: capacity")
         ax.loglog(
             ctx, np.where(np.isfinite(bs), bs, np.nan), color=color, lw=1.2, ls="--", label=f"{acc.name}: b*"
         )
-        lk = float(roofline.kv_bound_context(acc, m, weight_format=weight_format, kv_format=kv_format))
+        lk = float(memory.kv_bound_context(acc, m, weight_format=weight_format, kv_format=kv_format))
         if np.isfinite(lk) and ctx[0] <= lk <= ctx[-1]:
             ax.axvline(lk, color=color, lw=0.8, ls=":")
     ax.set_xlabel("context ℓ (tokens per sequence)")
@@ -298,8 +299,8 @@ def prefill_vs_prompt(
     acc, m = get_accelerator(accelerator), get_model(model)
     p = np.logspace(0, np.log10(131072), 300) if prompts is None else np.asarray(prompts, float)
     wf, uc, ub = weight_format, flop_utilization, bandwidth_utilization
-    t = roofline.prefill_seconds(acc, m, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
-    mfu = roofline.prefill_mfu(acc, m, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
+    t = prefill.prefill_seconds(acc, m, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
+    mfu = prefill.prefill_mfu(acc, m, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
     dec = roofline.decode_mfu(acc, m, 1, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub)
     dec64 = roofline.decode_mfu(
         acc, m, 64, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub
@@ -341,9 +342,7 @@ def quantization_effects(
         )
         bstar.append(float(roofline.optimal_batch(acc, m, 0, weight_format=f, kv_format=kv_format)))
         try:
-            cap.append(
-                float(roofline.max_batch(acc, m, context_tokens, weight_format=f, kv_format=kv_format))
-            )
+            cap.append(float(memory.max_batch(acc, m, context_tokens, weight_format=f, kv_format=kv_format)))
         except ValueError:
             cap.append(0.0)
     fig, axes = new_figure(ncols=3, width=11.0, height=3.6)
@@ -398,7 +397,7 @@ def explorer_static(
     fig, (ax, ax2) = new_figure(ncols=2, width=10.4, height=4.2)
     for color, c in zip(COLORS, contexts, strict=False):
         e = costs.decode_economics(acc, m, b, c, weight_format=weight_format, kv_format=kv_format)
-        cap = roofline.max_batch(acc, m, c, weight_format=weight_format, kv_format=kv_format)
+        cap = memory.max_batch(acc, m, c, weight_format=weight_format, kv_format=kv_format)
         fits = b <= cap
         for a_, y in ((ax, e.step_seconds * 1e3), (ax2, e.usd_per_million_tokens)):
             a_.loglog(b[fits], y[fits], color=color, lw=2, label=f"context {c:,.0f}")

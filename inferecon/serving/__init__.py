@@ -1,5 +1,6 @@
-"""Serving one model: the roofline of a decode step, mixtures of experts, parallelism over real
-networks, Erdil's closed forms, the cost of a token and the Pareto frontier of cost against speed."""
+"""Serving one model: the roofline of a decode step, what fits in HBM and what the KV cache costs,
+the prefill pass, mixtures of experts, parallelism over real networks, Erdil's closed forms, the
+cost of a token and the Pareto frontier of cost against speed."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ __all__ = [
     "constants",
     "costs",
     "frontier",
+    "memory",
     "moe",
     "moe_batching",
     "network",
     "parallelism",
+    "prefill",
     "roofline",
 ]
 

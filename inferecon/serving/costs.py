@@ -6,7 +6,8 @@ A replica of :math:`n` devices rented at :math:`P` dollars per device-hour that 
 .. math:: \\$/\\mathrm{M} = 10^6 \\cdot \\frac{n\\,t}{b} \\cdot \\frac{P}{3600}
 
 per million tokens :cite:`erdil2025inference` (§2.1, eq. 2). The ``decode_*`` and
-``prefill_*`` helpers feed it the roofline times of :mod:`inferecon.serving.roofline`.
+``prefill_*`` helpers feed it the roofline times of :mod:`inferecon.serving.roofline` and
+:mod:`inferecon.serving.prefill`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import at_least_one, non_negative, positive
-from inferecon.serving import roofline
+from inferecon.serving import prefill, roofline
 from inferecon.specs.deployment import (
     USABLE_HBM_FRACTION,
     context_argument,
@@ -168,7 +169,7 @@ def prefill_usd_per_million_tokens(
         price_usd_per_hour=price_usd_per_hour,
         hbm_fraction=hbm_fraction,
     )
-    return roofline.prefill_step(d, prompt_tokens, batch).require_fit().usd_per_million_tokens
+    return prefill.prefill_step(d, prompt_tokens, batch).require_fit().usd_per_million_tokens
 
 
 def decode_floor_usd_per_million_tokens(

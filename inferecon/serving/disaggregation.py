@@ -189,7 +189,7 @@ def _disaggregated(
     link: float,
     price: object,
 ) -> ScheduleChoice:
-    from inferecon.serving.roofline import prefill_step
+    from inferecon.serving.prefill import prefill_step
 
     p = traffic.prompt.grid(256)
     st = prefill_step(d, p, 1)

@@ -44,7 +44,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon.serving.kv_cache import KVCapacity, kv_capacity
-from inferecon.serving.roofline import decode_step, prefill_flop
+from inferecon.serving.prefill import prefill_flop
+from inferecon.serving.roofline import decode_step
 from inferecon.serving.workload import (
     _NORMAL,
     VLLM_BLOCK_TOKENS,
@@ -207,7 +208,7 @@ def _model(d: Deployment, traffic: Traffic, config: EngineConfig) -> _Model:
     ell = traffic.decode_context
     p = traffic.prompt.grid(256)
     o = traffic.output.grid(256)
-    from inferecon.serving.roofline import prefill_step  # local: keeps the import list short
+    from inferecon.serving.prefill import prefill_step  # local: keeps the import list short
 
     st = prefill_step(d, p, 1)
     s = np.maximum(st.memory_seconds, st.compute_seconds)

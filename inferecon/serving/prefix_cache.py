@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from inferecon.serving.roofline import prefill_flop
+from inferecon.serving.prefill import prefill_flop
 from inferecon.serving.workload import _arr, _deployment
 from inferecon.specs.deployment import Deployment
 from inferecon.units import TOKENS_PER_MILLION

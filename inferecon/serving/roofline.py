@@ -1,4 +1,4 @@
-"""The roofline of one decode step (and one prefill) on one accelerator.
+"""The roofline of one decode step on one accelerator.
 
 A decode step generates one token for each of :math:`b` sequences. It must read the weights
 (once, shared by the batch) and every sequence's KV cache from HBM, and do
@@ -16,8 +16,10 @@ utilization caps :math:`u_B, u_C \\le 1` and :math:`n` devices sharing the step 
 :mod:`inferecon.serving.parallelism`. This is a bound: real kernels reach roughly half of it.
 
 The module also gives the batch :math:`b^*` at which the step turns compute-bound (in closed
-form for dense models, numerically for mixtures of experts), the largest batch that fits in
-HBM at a context length, and the prefill (prompt-processing) time.
+form for dense models, :math:`b^* = p_w u_C C/(2 u_B B)` at short context; numerically for
+mixtures of experts) and the cheapest batch, :math:`\\min(\\lceil b^*\\rceil, b_\\mathrm{max})`.
+What fits in HBM (:math:`b_\\mathrm{max}`, the KV cache) is :mod:`inferecon.serving.memory`; the
+prefill pass is :mod:`inferecon.serving.prefill`.
 """
 
 from __future__ import annotations
@@ -28,17 +30,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from inferecon._validate import at_least_one, fraction, non_negative
+from inferecon.serving import memory
 from inferecon.serving.moe import params_read_per_step
-from inferecon.specs.deployment import (
-    USABLE_HBM_FRACTION,
-    Deployment,
-    context_argument,
-    from_call,
-)
+from inferecon.specs.deployment import Deployment, context_argument, from_call
 from inferecon.specs.hardware import ACCELERATORS, Accelerator, get_accelerator
 from inferecon.specs.models import MODELS, ModelSpec, get_model
 from inferecon.specs.precision import FORMATS, NumberFormat, get_format
-from inferecon.units import TOKENS_PER_MILLION, format_bytes, format_count
+from inferecon.units import TOKENS_PER_MILLION, format_bytes
 
 __all__ = [
     "BOUNDS",
@@ -50,7 +48,6 @@ __all__ = [
     "LLAMA_2_13B",
     "LLAMA_2_70B",
     "MISTRAL_LARGE_2",
-    "USABLE_HBM_FRACTION",
     "RooflineStep",
     "cost_optimal_batch",
     "decode_bound",
@@ -60,21 +57,8 @@ __all__ = [
     "decode_step",
     "decode_step_seconds",
     "dense_optimal_batch",
-    "kv_arithmetic_intensity",
-    "kv_bound_context",
-    "kv_cache_bytes",
-    "kv_weight_parity_batch",
-    "max_batch",
-    "min_devices",
     "optimal_batch",
     "optimal_batch_table",
-    "prefill_compute_seconds",
-    "prefill_flop",
-    "prefill_memory_seconds",
-    "prefill_mfu",
-    "prefill_seconds",
-    "prefill_step",
-    "weight_bytes",
 ]
 
 #: Sustained fraction of peak FLOP/s that Erdil's paper assumes (§4; his notebook uses 1.0).
@@ -306,7 +290,7 @@ def decode_step_seconds(
     flop_utilization: float = 1.0,
     bandwidth_utilization: float = 1.0,
     n_devices: int = 1,
-    hbm_fraction: float = USABLE_HBM_FRACTION,
+    hbm_fraction: float = memory.USABLE_HBM_FRACTION,
 ) -> NDArray[np.float64]:
     """Roofline time of one decode step, :math:`\\max(t_\\mathrm{mem}, t_\\mathrm{comp})`.
 
@@ -339,7 +323,7 @@ def decode_bound(
     flop_utilization: float = 1.0,
     bandwidth_utilization: float = 1.0,
     n_devices: int = 1,
-    hbm_fraction: float = USABLE_HBM_FRACTION,
+    hbm_fraction: float = memory.USABLE_HBM_FRACTION,
 ) -> NDArray[np.str_]:
     """``"memory"`` where :math:`t_\\mathrm{mem} \\ge t_\\mathrm{comp}`, ``"compute"`` where not,
     ``"capacity"`` where the step does not fit in HBM."""
@@ -389,7 +373,7 @@ def decode_mfu(
 
 
 # ----------------------------------------------------------------------------------------
-# The batch at which decoding turns compute-bound
+# The batch at which decoding turns compute-bound, and the cheapest batch
 # ----------------------------------------------------------------------------------------
 
 
@@ -484,191 +468,6 @@ def optimal_batch(
     return np.where(~ok, np.inf, np.where(compute_bound_at_1, 1.0, root))
 
 
-def kv_arithmetic_intensity(model: str | ModelSpec, kv_format: str | NumberFormat = "bf16") -> float:
-    """Attention FLOPs per byte of KV cache read, :math:`a / k_\\mathrm{kv}`.
-
-    For standard attention :math:`a/k = 4 L h d / (2 L h_\\mathrm{kv} d\\,p) = 2g/p` with GQA
-    group :math:`g = h/h_\\mathrm{kv}` :cite:`erdil2025inference` (§4.3): 8 FLOP/B for Llama 3
-    in bf16, 1 for full multi-head attention. If it is below the chip's ridge
-    :math:`C/B`, long-context decoding stays memory-bound at every batch.
-    """
-    m = get_model(model)
-    return float(
-        m.attention_flop_per_context_token / m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
-    )
-
-
-def kv_bound_context(
-    accelerator: str | Accelerator,
-    model: str | ModelSpec,
-    *,
-    weight_format: str | NumberFormat = "bf16",
-    kv_format: str | NumberFormat = "bf16",
-    flop_utilization: ArrayLike = 1.0,
-    bandwidth_utilization: ArrayLike = 1.0,
-) -> NDArray[np.float64]:
-    """Context length beyond which decoding is memory-bound at *every* batch size.
-
-    :math:`b^*` is finite only while a sequence's arithmetic time exceeds its KV-read time,
-    :math:`(2N_\\mathrm{active} + a\\ell)/(u_C C) > \\ell k_\\mathrm{kv}/(u_B B)`, i.e. below
-
-    .. math:: \\ell_\\mathrm{kv} = \\frac{2N_\\mathrm{active}/(u_C C)}{k_\\mathrm{kv}/(u_B B) - a/(u_C C)}
-
-    (``inf`` when :math:`a/k_\\mathrm{kv} \\ge u_C C/(u_B B)`: then attention is itself
-    compute-bound, as for MLA with an 8-bit cache on a 16-bit ridge). Llama 3 70B on an H100 in
-    bf16: about 1,500 tokens. Beyond it, batching still amortizes the weights but the KV reads
-    grow as fast as the batch, which is why long contexts move the bottleneck to KV reads
-    :cite:`erdil2025inference` (§3.1, §4.3).
-    """
-    acc, m = get_accelerator(accelerator), get_model(model)
-    wf = get_format(weight_format)
-    uc = fraction("flop_utilization", flop_utilization)
-    ub = fraction("bandwidth_utilization", bandwidth_utilization)
-    c, bw = uc * _peak(acc, wf), ub * acc.hbm_bytes_per_s
-    denom = (
-        m.kv_bytes_per_token(get_format(kv_format).bytes_per_element) / bw
-        - m.attention_flop_per_context_token / c
-    )
-    num = 2.0 * m.active_matmul_params / c
-    denom = np.asarray(denom * np.ones(np.broadcast(uc, ub).shape))
-    out: NDArray[np.float64] = np.divide(num, denom, out=np.full(denom.shape, np.inf), where=denom > 0)
-    return out
-
-
-def kv_weight_parity_batch(
-    model: str | ModelSpec,
-    context_tokens: ArrayLike,
-    *,
-    weight_format: str | NumberFormat = "bf16",
-    kv_format: str | NumberFormat = "bf16",
-) -> NDArray[np.float64]:
-    """Batch above which a step reads more KV cache than weights (dense model).
-
-    .. math:: b_\\mathrm{kv} = \\frac{p_w N_\\mathrm{matmul}}{\\ell\\,k_\\mathrm{kv}}
-
-    Erdil's Mistral Large 2 example (§4): 244 GB of weights, 36 GB of KV per sequence at 100K
-    tokens, so KV reads dominate above a batch of about 7.
-    """
-    m = get_model(model)
-    ctx = non_negative("context_tokens", context_tokens)
-    kv = ctx * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
-    w = get_format(weight_format).bytes_per_element * m.matmul_params
-    out: NDArray[np.float64] = np.divide(w, kv, out=np.full(np.shape(kv), np.inf), where=kv > 0)
-    return out
-
-
-# ----------------------------------------------------------------------------------------
-# Memory capacity
-# ----------------------------------------------------------------------------------------
-
-
-def weight_bytes(model: str | ModelSpec, weight_format: str | NumberFormat = "bf16") -> float:
-    """Bytes to hold every parameter (all experts, embeddings included): :math:`p_w N_\\mathrm{total}`.
-
-    Simplification: every tensor is stored in ``weight_format`` (real INT4 checkpoints often
-    keep embeddings and norms in 16 bit, a few percent more).
-    """
-    m = get_model(model)
-    return float(get_format(weight_format).bytes_per_element * m.total_params)
-
-
-def kv_cache_bytes(
-    model: str | ModelSpec,
-    context_tokens: ArrayLike,
-    batch: ArrayLike = 1,
-    kv_format: str | NumberFormat = "bf16",
-) -> NDArray[np.float64]:
-    """KV cache of ``batch`` sequences of ``context_tokens`` tokens: :math:`b\\,\\ell\\,k_\\mathrm{kv}`."""
-    m = get_model(model)
-    ctx = non_negative("context_tokens", context_tokens)
-    b = at_least_one("batch", batch)
-    return b * ctx * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element)
-
-
-def max_batch(
-    accelerator: str | Accelerator,
-    model: str | ModelSpec,
-    context_tokens: ArrayLike,
-    *,
-    weight_format: str | NumberFormat = "bf16",
-    kv_format: str | NumberFormat = "bf16",
-    n_devices: ArrayLike = 1,
-    hbm_fraction: ArrayLike = USABLE_HBM_FRACTION,
-) -> NDArray[np.float64]:
-    """Largest batch whose weights and KV caches fit in the devices' HBM.
-
-    .. math:: b_\\mathrm{max} = \\left\\lfloor \\frac{n\\,f\\,H - p_w N_\\mathrm{total}}
-              {\\ell\\,k_\\mathrm{kv}} \\right\\rfloor
-
-    with :math:`H` HBM bytes per device as the device reports them and :math:`f` the fraction
-    usable for weights and KV (default :data:`USABLE_HBM_FRACTION` = 0.9: the runtime context,
-    activations, workspace and fragmentation take the rest). Returns
-    ``inf`` at zero context and ``0`` where not even one sequence fits.
-
-    Raises
-    ------
-    ValueError
-        If the weights alone do not fit, naming both sizes.
-    """
-    acc, m = get_accelerator(accelerator), get_model(model)
-    wf, kf = get_format(weight_format), get_format(kv_format)
-    ctx = non_negative("context_tokens", context_tokens)
-    n = at_least_one("n_devices", n_devices)
-    f = fraction("hbm_fraction", hbm_fraction)
-    usable = n * f * acc.hbm_bytes
-    w = weight_bytes(m, wf)
-    free = usable - w
-    if np.any(free <= 0):
-        i = np.argmax(np.ravel(free <= 0))
-        n_bad, f_bad = (
-            float(np.ravel(np.broadcast_to(n, free.shape))[i]),
-            float(np.ravel(np.broadcast_to(f, free.shape))[i]),
-        )
-        hold = n_bad * f_bad * acc.hbm_bytes
-        need_s, hold_s = format_bytes(w), format_bytes(hold)
-        if need_s == hold_s:  # e.g. 141.1 GB of weights against 0.936 x 150.8 GB: show the difference
-            need_s, hold_s = format_bytes(w, digits=5), format_bytes(hold, digits=5)
-        raise ValueError(
-            f"{m.name} weights in {wf.id} need {need_s} ({format_count(m.total_params)} "
-            f"parameters x {wf.bytes_per_element:g} B) but {n_bad:g} x {acc.name} hold "
-            f"{hold_s} (hbm_fraction {f_bad:g}); "
-            f"use more devices or a smaller weight format"
-        )
-    per_seq = ctx * m.kv_bytes_per_token(kf.bytes_per_element)
-    free, per_seq = np.broadcast_arrays(free, per_seq)
-    out = np.full(free.shape, np.inf)
-    np.floor(np.divide(free, per_seq, out=out, where=per_seq > 0), out=out, where=per_seq > 0)
-    return out
-
-
-def min_devices(
-    accelerator: str | Accelerator,
-    model: str | ModelSpec,
-    batch: ArrayLike = 1,
-    context_tokens: ArrayLike = 0.0,
-    *,
-    weight_format: str | NumberFormat = "bf16",
-    kv_format: str | NumberFormat = "bf16",
-    hbm_fraction: float = USABLE_HBM_FRACTION,
-) -> NDArray[np.int64]:
-    """Fewest ideally sharded devices whose usable HBM holds the weights and ``batch`` KV caches.
-
-    .. math:: n_\\mathrm{min} = \\left\\lceil \\frac{p_w N_\\mathrm{total} + b\\,\\ell\\,k_\\mathrm{kv}}{f H}
-              \\right\\rceil
-
-    Under ideal sharding the cost per token does not depend on the device count, so this is the
-    count at which a roofline price exists at all (DeepSeek-V3 in bf16: 1.34 TB over
-    0.9 x 85.5 GB per H100, 18 devices).
-    """
-    d = from_call(
-        accelerator, model, weight_format=weight_format, kv_format=kv_format, hbm_fraction=hbm_fraction
-    )
-    b = at_least_one("batch", batch)
-    ctx = non_negative("context_tokens", context_tokens)
-    need = d.weight_bytes + b * ctx * d.kv_bytes_per_token
-    return np.asarray(np.ceil(need / (d.hbm_fraction * d.accelerator.hbm_bytes)), dtype=np.int64)
-
-
 def cost_optimal_batch(
     accelerator: str | Accelerator,
     model: str | ModelSpec,
@@ -679,13 +478,14 @@ def cost_optimal_batch(
     flop_utilization: ArrayLike = 1.0,
     bandwidth_utilization: ArrayLike = 1.0,
     n_devices: ArrayLike = 1,
-    hbm_fraction: ArrayLike = USABLE_HBM_FRACTION,
+    hbm_fraction: ArrayLike = memory.USABLE_HBM_FRACTION,
 ) -> NDArray[np.float64]:
     """Smallest whole batch that reaches the minimum cost per token and fits in memory.
 
     .. math:: b_\\mathrm{serve} = \\min(\\lceil b^* \\rceil,\\; b_\\mathrm{max})
 
-    Below :math:`b^*` cost per token falls as :math:`1/b`; above it only latency grows, so
+    with :math:`b_\\mathrm{max}` the capacity of :func:`inferecon.serving.memory.max_batch`. Below
+    :math:`b^*` cost per token falls as :math:`1/b`; above it only latency grows, so
     :math:`\\lceil b^*\\rceil` is the cheapest batch unless memory runs out first. ``inf`` if
     neither binds (zero context and a step that never turns compute-bound); ``0`` if not even
     one sequence fits.
@@ -699,7 +499,7 @@ def cost_optimal_batch(
         flop_utilization=flop_utilization,
         bandwidth_utilization=bandwidth_utilization,
     )
-    cap = max_batch(
+    cap = memory.max_batch(
         accelerator,
         model,
         context_tokens,
@@ -709,166 +509,6 @@ def cost_optimal_batch(
         hbm_fraction=hbm_fraction,
     )
     return np.minimum(np.ceil(b_star), cap)
-
-
-# ----------------------------------------------------------------------------------------
-# Prefill
-# ----------------------------------------------------------------------------------------
-
-
-def prefill_flop(model: str | ModelSpec, prompt_tokens: ArrayLike) -> NDArray[np.float64]:
-    """Forward FLOPs to process a prompt of :math:`P` tokens (causal attention).
-
-    .. math:: F_\\mathrm{prefill}(P) = \\sum_{i=0}^{P-1} (2N_\\mathrm{active} + a\\,i)
-              = 2N_\\mathrm{active} P + a\\,\\frac{P(P-1)}{2}
-
-    Token :math:`i` attends to the :math:`i` tokens before it, as in
-    :meth:`inferecon.specs.models.ModelSpec.flop_per_token`.
-    """
-    m = get_model(model)
-    p = non_negative("prompt_tokens", prompt_tokens)
-    return 2.0 * m.active_matmul_params * p + m.attention_flop_per_context_token * p * (p - 1.0) / 2.0
-
-
-def prefill_step(deployment: Deployment, prompt_tokens: ArrayLike, batch: ArrayLike = 1) -> RooflineStep:
-    """The roofline of one prefill pass over ``batch`` prompts of ``prompt_tokens`` tokens.
-
-    .. math:: t_\\mathrm{mem} = \\frac{p_w N_\\mathrm{read}(bP) + b P k_\\mathrm{kv}}{n\\,u_B B},
-              \\qquad t_\\mathrm{comp} = \\frac{b\\,F_\\mathrm{prefill}(P)}{n\\,u_C C}
-
-    Weights are read once for all :math:`bP` tokens; the new KV cache is written once.
-    Attention over the prompt is assumed to stay on chip (FlashAttention-style tiling). The pass
-    fits if the weights and the :math:`bP` tokens' KV cache fit in the usable HBM.
-    """
-    if not isinstance(deployment, Deployment):
-        raise ValueError(f"deployment must be a Deployment, got {deployment!r}")
-    d = deployment
-    p = at_least_one("prompt_tokens", prompt_tokens)
-    b = at_least_one("batch", batch)
-    m = d.model
-    w = d.weight_format.bytes_per_element * params_read_per_step(m, b * p)
-    kv = b * p * d.kv_bytes_per_token
-    mem = (w + kv) / d.hbm_bytes_per_s
-    comp = b * prefill_flop(m, p) / d.flop_per_s
-    shape = np.broadcast_shapes(np.shape(b), np.shape(p))
-
-    def bc(x: ArrayLike) -> NDArray[np.float64]:
-        return np.broadcast_to(np.asarray(x, dtype=np.float64), shape)
-
-    return RooflineStep(
-        deployment=d,
-        phase="prefill",
-        batch=bc(b),
-        context_tokens=bc(p),
-        tokens=bc(b * p),
-        memory_seconds=bc(mem),
-        compute_seconds=bc(comp),
-        hbm_required_bytes=bc(d.weight_bytes + kv),
-        hbm_available_bytes=d.usable_hbm_bytes,
-    )
-
-
-def prefill_memory_seconds(
-    accelerator: str | Accelerator,
-    model: str | ModelSpec,
-    prompt_tokens: ArrayLike,
-    batch: ArrayLike = 1,
-    *,
-    weight_format: str | NumberFormat = "bf16",
-    kv_format: str | NumberFormat = "bf16",
-    bandwidth_utilization: float = 1.0,
-    n_devices: int = 1,
-) -> NDArray[np.float64]:
-    """HBM time of one prefill pass (the memory roof of :func:`prefill_step`; capacity not checked)."""
-    d = from_call(
-        accelerator,
-        model,
-        weight_format=weight_format,
-        kv_format=kv_format,
-        bandwidth_utilization=bandwidth_utilization,
-        n_devices=n_devices,
-    )
-    return prefill_step(d, prompt_tokens, batch).memory_seconds
-
-
-def prefill_compute_seconds(
-    accelerator: str | Accelerator,
-    model: str | ModelSpec,
-    prompt_tokens: ArrayLike,
-    batch: ArrayLike = 1,
-    *,
-    weight_format: str | NumberFormat = "bf16",
-    flop_utilization: float = 1.0,
-    n_devices: int = 1,
-) -> NDArray[np.float64]:
-    """Arithmetic time of one prefill pass, :math:`b\\,F_\\mathrm{prefill}(P) / (n\\,u_C C)`.
-
-    Capacity is not checked (see :func:`prefill_step`)."""
-    d = from_call(
-        accelerator,
-        model,
-        weight_format=weight_format,
-        flop_utilization=flop_utilization,
-        n_devices=n_devices,
-    )
-    return prefill_step(d, prompt_tokens, batch).compute_seconds
-
-
-def prefill_seconds(
-    accelerator: str | Accelerator,
-    model: str | ModelSpec,
-    prompt_tokens: ArrayLike,
-    batch: ArrayLike = 1,
-    *,
-    weight_format: str | NumberFormat = "bf16",
-    kv_format: str | NumberFormat = "bf16",
-    flop_utilization: float = 1.0,
-    bandwidth_utilization: float = 1.0,
-    n_devices: int = 1,
-    hbm_fraction: float = USABLE_HBM_FRACTION,
-) -> NDArray[np.float64]:
-    """Roofline time of a prefill pass: the time to first token, ignoring queueing and network.
-
-    :math:`\\max(t_\\mathrm{mem}, t_\\mathrm{comp})`. A prompt of :math:`P` tokens is a
-    "batch" of :math:`P` tokens for the weights, so prefill turns compute-bound once
-    :math:`bP` exceeds roughly :math:`b^*` (about 300 tokens on an H100 in bf16). Raises
-    ValueError, saying by how much, if the weights and the prompts' KV cache do not fit.
-    """
-    d = from_call(
-        accelerator,
-        model,
-        weight_format=weight_format,
-        kv_format=kv_format,
-        flop_utilization=flop_utilization,
-        bandwidth_utilization=bandwidth_utilization,
-        n_devices=n_devices,
-        hbm_fraction=hbm_fraction,
-    )
-    return prefill_step(d, prompt_tokens, batch).require_fit().seconds
-
-
-def prefill_mfu(
-    accelerator: str | Accelerator,
-    model: str | ModelSpec,
-    prompt_tokens: ArrayLike,
-    batch: ArrayLike = 1,
-    *,
-    weight_format: str | NumberFormat = "bf16",
-    kv_format: str | NumberFormat = "bf16",
-    flop_utilization: float = 1.0,
-    bandwidth_utilization: float = 1.0,
-) -> NDArray[np.float64]:
-    """Model FLOP utilization of a prefill pass at the roofline bound, :math:`u_C t_\\mathrm{comp}/t`."""
-    d = from_call(
-        accelerator,
-        model,
-        weight_format=weight_format,
-        kv_format=kv_format,
-        flop_utilization=flop_utilization,
-        bandwidth_utilization=bandwidth_utilization,
-    )
-    st = prefill_step(d, prompt_tokens, batch)
-    return d.flop_utilization * st.compute_seconds / np.maximum(st.memory_seconds, st.compute_seconds)
 
 
 # ----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ queue (Sarathi-Serve). A prompt is admitted when its KV cache fits: paged, in bl
 ``block_tokens`` allocated as the sequence grows, preempting the most recently admitted
 sequence (to be recomputed) when a block is missing, as vLLM does; contiguous, reserving the
 longest possible sequence. Step times are the roofline's (:func:`inferecon.serving.roofline.decode_step`
-and :func:`~inferecon.serving.roofline.prefill_step`): a decode step of :math:`b` sequences
+and :func:`~inferecon.serving.prefill.prefill_step`): a decode step of :math:`b` sequences
 attending to :math:`S` cached tokens in all takes
 :math:`\\max(t_\\mathrm{mem}(b) + S k/(n u_B B),\\ t_\\mathrm{comp}(b) + a S/(n u_C C))`,
 both linear in :math:`S`, so the simulation tracks only :math:`b` and :math:`S`.

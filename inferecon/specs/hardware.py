@@ -6,7 +6,7 @@ matmul). Bandwidths are bytes per second; the scale-up figure is **per direction
 the number an all-reduce's bandwidth term divides by. HBM capacities are bytes **as the device
 reports them** (``nvidia-smi``, ``rocminfo``), each with its source in ``hbm_source``; the
 datasheet's "80 GB" of an H100 is 81,559 MiB = 85.5e9 B. The share of it that weights and KV
-cache may use is a separate parameter (:data:`inferecon.serving.roofline.USABLE_HBM_FRACTION`).
+cache may use is a separate parameter (:data:`inferecon.specs.deployment.USABLE_HBM_FRACTION`).
 
 Prices are assumptions, not measurements: hourly rates vary about 4x across providers.
 Each entry says which basis its price uses (``price_basis``); the GPU prices follow
@@ -50,7 +50,7 @@ class Accelerator:
     hbm_bytes : HBM capacity in bytes **as the device reports it** (``nvidia-smi``'s total in MiB,
         ``rocminfo``'s pool size), not the marketing figure: an "80 GB" H100 reports 81,559 MiB
         = 85.5e9 B. How much of it weights and KV cache may use is a separate, explicit choice
-        (:data:`inferecon.serving.roofline.USABLE_HBM_FRACTION`).
+        (:data:`inferecon.specs.deployment.USABLE_HBM_FRACTION`).
     hbm_source : where ``hbm_bytes`` comes from, or that the device-reported figure is not known.
     hbm_bytes_per_s : HBM bandwidth in bytes/s.
     scaleup_bytes_per_s : scale-up interconnect (NVLink, Infinity Fabric, ICI) bandwidth per

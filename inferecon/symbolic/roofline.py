@@ -144,7 +144,7 @@ def tokens_per_second_batch1() -> sp.Expr:
 
 
 def max_batch() -> sp.Expr:
-    """Unrounded capacity :math:`(H - p_w N)/(\\ell k)` (``roofline.max_batch`` floors it)."""
+    """Unrounded capacity :math:`(H - p_w N)/(\\ell k)` (``memory.max_batch`` floors it)."""
     (sol,) = sp.solve(sp.Eq(p_w * N + b * ell * k, H), b)
     return sol
 

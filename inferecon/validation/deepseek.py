@@ -51,7 +51,8 @@ from inferecon._validate import at_least_one, fraction, non_negative, positive
 from inferecon.levers.self_speculation import DEEPSEEK_V3_MTP, mtp_module
 from inferecon.levers.speculative import expected_tokens_per_step
 from inferecon.serving.moe import expert_read_fraction
-from inferecon.serving.roofline import RooflineStep, decode_step, prefill_step
+from inferecon.serving.prefill import prefill_step
+from inferecon.serving.roofline import RooflineStep, decode_step
 from inferecon.specs.deployment import Deployment, deployment
 from inferecon.specs.hardware import H100_SXM, Accelerator
 from inferecon.specs.models import ModelSpec, get_model

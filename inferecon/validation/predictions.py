@@ -23,12 +23,12 @@ so that the *efficiency* :math:`\\eta \\le 1` means "within the bound" whatever 
   the stated chips (:func:`inferecon.serving.frontier.structural_configurations`); when the row
   gives no chip count or batch (a "best latency"), over every power-of-two chip count at
   batch 1.
-- ``prefill`` rows: :func:`inferecon.serving.roofline.prefill_seconds` with ideal (communication-free)
+- ``prefill`` rows: :func:`inferecon.serving.prefill.prefill_seconds` with ideal (communication-free)
   sharding over the chips.
 - ``request`` rows (a static batch: prefill, then decode): the two above added, as a
   throughput :math:`b\\,G/(t_\\mathrm{prefill} + \\sum_k t_\\mathrm{step}(P + k))`.
 - ``mfu`` rows: the same run's FLOPs (:meth:`inferecon.specs.models.ModelSpec.flop_per_token`,
-  :func:`inferecon.serving.roofline.prefill_flop`) over the predicted time times the chips' peak.
+  :func:`inferecon.serving.prefill.prefill_flop`) over the predicted time times the chips' peak.
 - provider rows (a price and a serial speed): the fastest point of
   :func:`inferecon.serving.frontier.sweep`'s Pareto frontier whose cost is at most the price.
 
@@ -59,7 +59,7 @@ from inferecon._validate import fraction, positive, real
 from inferecon.serving.constants import ConstantSet, get_constants
 from inferecon.serving.frontier import Frontier, structural_configurations, sweep
 from inferecon.serving.parallelism import evaluate_configurations
-from inferecon.serving.roofline import prefill_flop, prefill_seconds
+from inferecon.serving.prefill import prefill_flop, prefill_seconds
 from inferecon.specs.hardware import get_accelerator
 from inferecon.specs.models import get_model
 from inferecon.specs.precision import get_format
@@ -274,7 +274,7 @@ def implied_mfu(
 
     ``seconds`` defaults to the measurement's own value (rows in ``s``). FLOPs include
     attention (:meth:`inferecon.specs.models.ModelSpec.flop_per_token`,
-    :func:`inferecon.serving.roofline.prefill_flop`). Checks published MFUs against published
+    :func:`inferecon.serving.prefill.prefill_flop`). Checks published MFUs against published
     latencies: Pope et al.'s 1.82 s for 64 tokens at batch 64 is 14% :cite:`pope2022efficiently`.
     """
     m = measurement

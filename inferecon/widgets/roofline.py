@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import ipywidgets as w
 import numpy as np
 
-from inferecon.serving import costs, roofline
+from inferecon.serving import costs, memory, roofline
 from inferecon.specs.hardware import ACCELERATORS, get_accelerator
 from inferecon.specs.models import MODELS, get_model
 from inferecon.specs.precision import FORMATS
@@ -63,7 +63,7 @@ def explain_point(
         return f"<b>not available:</b> {exc}"
     try:
         cap = float(
-            roofline.max_batch(acc, m, context_tokens, weight_format=weight_format, kv_format=kv_format)
+            memory.max_batch(acc, m, context_tokens, weight_format=weight_format, kv_format=kv_format)
         )
         fit = (
             f"fits: up to {cap:,.0f} sequences at this context"
@@ -78,7 +78,7 @@ def explain_point(
     except ValueError as exc:
         fit = f"<b style='color:#D55E00'>does not fit</b>: {exc}"
     bstar = f"{b_star:,.0f}" if np.isfinite(b_star) else "never (KV reads grow as fast as the batch)"
-    kv = float(roofline.kv_cache_bytes(m, context_tokens, batch, kv_format))
+    kv = float(memory.kv_cache_bytes(m, context_tokens, batch, kv_format))
     return (
         f"<b>{m.name}</b> on one <b>{acc.name}</b>, {weight_format} weights, {kv_format} KV, "
         f"batch {batch:,}, context {context_tokens:,.0f}<br>"

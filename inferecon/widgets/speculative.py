@@ -8,7 +8,7 @@ import ipywidgets as w
 
 from inferecon.levers import speculative
 from inferecon.planning.planner import ideal_replica
-from inferecon.serving.roofline import max_batch, weight_bytes
+from inferecon.serving.memory import max_batch, weight_bytes
 from inferecon.specs.hardware import Accelerator
 from inferecon.specs.models import get_model
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from inferecon.serving import costs, roofline
+from inferecon.serving import costs, memory, prefill, roofline
 
 from . import Answer
 
 
 def _ex2() -> float:
     # Llama 3 70B, fp8 weights and fp8 KV, one H200, 32K context, 90% of the reported HBM usable
-    return float(roofline.max_batch("h200-sxm", "llama-3-70b", 32_768, weight_format="fp8",
+    return float(memory.max_batch("h200-sxm", "llama-3-70b", 32_768, weight_format="fp8",
                                     kv_format="fp8", hbm_fraction=0.9))
 
 
@@ -22,7 +22,7 @@ def _ex3() -> float:
 
 def _ex4() -> float:
     # Llama 3 8B, FP8 weights (8-bit matmuls), one H200, a 16,384-token prompt in one pass: TTFT in ms
-    return float(roofline.prefill_seconds("h200-sxm", "llama-3-8b", 16_384, weight_format="fp8")) * 1e3
+    return float(prefill.prefill_seconds("h200-sxm", "llama-3-8b", 16_384, weight_format="fp8")) * 1e3
 
 
 ANSWERS = {
