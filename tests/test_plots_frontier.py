@@ -13,9 +13,10 @@ def test_legend_below_the_axes_and_no_annotation_on_the_curves():
     fig = fplots.frontier_figure([sw], observed=[(400, 0.2, "provider A"), (150, 0.9, "provider B")])
     ax = fig.axes[0]
     assert len(ax.texts) == 0                                 # observed points named in the legend
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = fig.legends[0]                                   # one legend, below the plot
+    labels = [t.get_text() for t in legend.get_texts()]
     assert "provider A" in labels and "provider B" in labels
     fig.canvas.draw()
-    legend_box = ax.get_legend().get_window_extent()
+    legend_box = legend.get_window_extent()
     assert legend_box.y1 <= ax.get_window_extent().y0          # entirely below the plotting area
     matplotlib.pyplot.close(fig)

@@ -16,12 +16,13 @@ from matplotlib.patches import Patch
 
 from inferecon.levers import routing
 from inferecon.planning import planner
-from inferecon.plots import COLORS, new_figure
+from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.specs.models import get_model
 
 __all__ = ["monthly_cost_vs_traffic", "planner_static", "router_savings", "strategy_map"]
 
 
+@course_figure
 def router_savings(
     cost_ratios: Sequence[float] = (0.05, 0.1, 0.2, 0.4),
     router_cost_ratio: float = 0.0,
@@ -32,7 +33,7 @@ def router_savings(
     (:cite:`brenndoerfer2025inference`) shaded."""
     p = np.linspace(0, 1, 101)
     fig: Figure
-    fig, ax = new_figure(width=6.4, height=4.0)
+    fig, ax = new_figure(height=4.4)
     ax.axhspan(*band, color="0.85", zorder=0, label="claim: “router saves 50–70%”")
     for color, rho in zip(COLORS, cost_ratios, strict=False):
         ax.plot(
@@ -44,11 +45,12 @@ def router_savings(
     ax.set_xlabel("share of queries answered by the small model P_S")
     ax.set_ylabel("savings against large only")
     ax.set_ylim(-0.05, 1.0)
-    ax.legend(loc="upper left", fontsize=8)
+    legend_below(fig, ax)
     ax.set_title("Savings = P_S (1 − c_S/c_L) − c_R/c_L")
     return fig
 
 
+@course_figure
 def strategy_map(quality_floor: float, n: int = 161, **kwargs: Any) -> Figure:
     """Cheapest strategy meeting ``quality_floor`` over (easy share, price ratio); ``kwargs``
     are the accuracies and keep probabilities of :func:`inferecon.levers.routing.cheapest_strategy`."""
@@ -58,18 +60,19 @@ def strategy_map(quality_floor: float, n: int = 161, **kwargs: Any) -> Figure:
     colors = ["#DDDDDD"] + [COLORS[i] for i in (1, 0, 2, 3)]
     cmap = ListedColormap(colors)
     fig: Figure
-    fig, ax = new_figure(width=6.4, height=4.4)
+    fig, ax = new_figure(height=4.8)
     ax.pcolormesh(e, rho, idx + 1, cmap=cmap, vmin=-0.5, vmax=4.5, shading="nearest")
     ax.grid(False)
     handles = [Patch(color=colors[i + 1], label=name) for i, name in enumerate(routing.STRATEGIES)]
     handles.append(Patch(color=colors[0], label="none meets the floor"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8)
+    legend_below(fig, handles=handles, ncol=2)
     ax.set_xlabel("share of easy queries e")
     ax.set_ylabel("price ratio c_S / c_L")
     ax.set_title(f"Cheapest strategy with expected accuracy ≥ {quality_floor:g}")
     return fig
 
 
+@course_figure
 def monthly_cost_vs_traffic(
     configs: Sequence[planner.ReplicaConfig],
     labels: Sequence[str],
@@ -81,7 +84,7 @@ def monthly_cost_vs_traffic(
     multipliers (solid), one colour per configuration."""
     r = np.logspace(-1, 3, 61) if rates is None else np.asarray(rates, dtype=float)
     fig: Figure
-    fig, ax = new_figure(width=6.6, height=4.2)
+    fig, ax = new_figure(height=4.6)
     for color, cfg, lab in zip(COLORS, configs, labels, strict=False):
         bare = planner.fleet(workload, cfg, None, r).usd_per_month
         ax.loglog(r, bare, "--", color=color, lw=1.2, label=None if multipliers else lab)
@@ -93,11 +96,12 @@ def monthly_cost_vs_traffic(
     title = "Monthly cost: bare fleet (dashed)"
     if multipliers:
         title += f", with ×{multipliers.product:.3g} multipliers (solid)"
-    ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(title)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def planner_static(
     config: planner.ReplicaConfig,
     workload: planner.Workload,
@@ -110,12 +114,12 @@ def planner_static(
     bare = planner.fleet(workload, config, None, r)
     full = planner.fleet(workload, config, multipliers, r)
     fig: Figure
-    fig, (ax1, ax2) = new_figure(ncols=2, width=9.6, height=3.8)
+    fig, (ax1, ax2) = new_figure(nrows=2, height=6.6, sharex=True)
     ax1.loglog(r, bare.devices, "--", color=COLORS[0], label="bare fleet")
     ax1.loglog(r, full.devices, "-", color=COLORS[1], label=f"with ×{multipliers.product:.3g} multipliers")
     ax1.set_xlabel("average requests per second")
     ax1.set_ylabel("GPUs")
-    ax1.legend(loc="upper left", fontsize=8)
+    legend_below(fig, ax1)
     ax2.loglog(r, bare.usd_per_month, "--", color=COLORS[0])
     ax2.loglog(r, full.usd_per_month, "-", color=COLORS[1])
     ax2.set_xlabel("average requests per second")
@@ -125,6 +129,5 @@ def planner_static(
         f"{model} in {config.weight_format} on {config.replica.name}, "
         f"peak/avg {workload.peak_to_average:g}, "
         f"{workload.input_tokens:g} in / {workload.output_tokens:g} out tokens",
-        fontsize=10,
     )
     return fig

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from inferecon.plots import COLORS, new_figure
+from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.serving import engine as eng
 from inferecon.serving import workload
 from inferecon.specs.deployment import Deployment
@@ -15,6 +15,7 @@ from inferecon.specs.deployment import Deployment
 __all__ = ["engine_static", "latency_throughput"]
 
 
+@course_figure
 def latency_throughput(
     deployment: Deployment,
     traffic: workload.Traffic,
@@ -25,7 +26,7 @@ def latency_throughput(
 ) -> Figure:
     """Median TPOT and p99 TTFT against output tokens/s per GPU, one line per engine config,
     up to each config's stable limit (marked); ``simulated`` adds (load rate, summary) markers."""
-    fig, (a1, a2) = new_figure(ncols=2, width=10.0, height=4.0)
+    fig, (a1, a2) = new_figure(nrows=2, height=6.6, sharex=True)
     for color, (label, cfg) in zip(COLORS, configs, strict=False):
         lim = eng.stable_rate(deployment, traffic, cfg)
         rates = np.linspace(0.02, 0.995, points) * lim.rate
@@ -46,11 +47,12 @@ def latency_throughput(
     a1.set_ylabel("median time per output token (ms)")
     a2.set_ylabel("p99 time to first token (ms)")
     a2.set_yscale("log")
-    a1.legend(fontsize=8, loc="upper left")
+    legend_below(fig, a1)
     assert isinstance(fig, Figure)
     return fig
 
 
+@course_figure
 def engine_static() -> Figure:
     """The explorer's default view for the book: Llama 3 8B on one H100, lognormal lengths."""
     from inferecon.specs.deployment import deployment

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from inferecon.plots import COLORS, new_figure
+from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.serving import closed_forms, frontier, parallelism
 from inferecon.serving.constants import get_constants
 from inferecon.specs.hardware import Accelerator
@@ -77,6 +77,7 @@ def _draw_frontier(
     return fr
 
 
+@course_figure
 def frontier_figure(
     sweeps: Sequence[frontier.Sweep],
     labels: Sequence[str] | None = None,
@@ -94,7 +95,7 @@ def frontier_figure(
     """
     labels = labels or [f"{s.meta['model_name']} on {s.meta['accelerator_name']}" for s in sweeps]
     fig: Figure
-    fig, ax = new_figure(width=7.0, height=4.6)
+    fig, ax = new_figure(height=5)
     for color, sw, lab in zip(COLORS, sweeps, labels, strict=False):
         _draw_frontier(ax, sw, lab, color, cloud=cloud)
     # observed points are named in the legend, not annotated on the data, so no label covers a curve
@@ -109,14 +110,13 @@ def frontier_figure(
     alphas = sorted({s.meta["preference_alpha"] for s in sweeps})
     ax.set_title(
         title or f"Pareto frontiers (dots: the choice of a customer maximizing (tok/s)^{alphas[0]:g}/price)",
-        fontsize=10,
     )
     # the legend sits below the axes: the frontiers fill the plot's corners
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
-    fig.tight_layout()
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def latency_breakdown(
     accelerator: str | Accelerator = "h100-sxm",
     model: str | ModelSpec = "llama-3-70b",
@@ -159,7 +159,7 @@ def latency_breakdown(
             )
         )
     fig: Figure
-    fig, ax = new_figure(width=6.8, height=4.2)
+    fig, ax = new_figure(height=4.6)
     x = np.arange(len(device_counts))
     bottom = np.zeros(len(device_counts))
     names = ("kernel launches", "collectives (latency + bandwidth)", "HBM reads", "arithmetic")
@@ -172,15 +172,16 @@ def latency_breakdown(
         bottom += h
     for i, r in enumerate(rows):
         if r is None:
-            ax.text(x[i], 0, "does not fit", rotation=90, ha="center", va="bottom", fontsize=8)
+            ax.text(x[i], 0, "does not fit", rotation=90, ha="center", va="bottom")
     ax.set_xticks(x, [str(n) for n in device_counts])
     ax.set_xlabel("GPUs (fastest valid split at each count)")
     ax.set_ylabel("time per token (ms)")
-    ax.set_title(f"{m.name}, batch {batch}: where a token's time goes", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(f"{m.name}, batch {batch}: where a token's time goes")
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def fixed_node_curve(
     accelerator: str | Accelerator = "h100-sxm",
     model: str | ModelSpec = "llama-3-70b",
@@ -198,7 +199,7 @@ def fixed_node_curve(
     best = frontier.best_split(accelerator, model, n_devices, b, **kwargs)
     ok = best.feasible
     fig: Figure
-    fig, ax = new_figure(width=6.4, height=4.2)
+    fig, ax = new_figure(height=4.6)
     sc = ax.scatter(
         100 * best.utilization[ok],
         best.tokens_per_s_per_request[ok],
@@ -213,16 +214,15 @@ def fixed_node_curve(
     cb.set_label("batch b")
     if mark is not None:
         ax.plot([100 * mark[1]], [mark[0]], "r*", ms=13, zorder=4, label="Erdil's opening example")
-        ax.legend(loc="upper right", fontsize=9)
+        legend_below(fig, ax)
     m = get_model(model)
     ax.set_xlabel("model FLOP utilization (%)")
     ax.set_ylabel("serial speed (tokens/s per request)")
-    ax.set_title(
-        f"{m.name} on {n_devices} devices ({kwargs.get('constants', 'erdil-paper')} constants)", fontsize=10
-    )
+    ax.set_title(f"{m.name} on {n_devices} devices ({kwargs.get('constants', 'erdil-paper')} constants)")
     return fig
 
 
+@course_figure
 def min_latency_curve(
     accelerator: str | Accelerator = "h100-sxm",
     model: str | ModelSpec = "llama-3-70b",
@@ -246,7 +246,7 @@ def min_latency_curve(
     )
     ng = np.geomspace(1, max_devices, 300)
     fig: Figure
-    fig, ax = new_figure(width=6.6, height=4.2)
+    fig, ax = new_figure(height=4.6)
     ax.loglog(
         ng,
         1e3 * closed_forms.simple_token_latency_seconds(ng, **kw),
@@ -285,11 +285,12 @@ def min_latency_curve(
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("GPUs")
     ax.set_ylabel("time per token at small batch (ms)")
-    ax.set_title(f"{m.name}, 16-bit, on {acc.name} ({constants} constants)", fontsize=10)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(f"{m.name}, 16-bit, on {acc.name} ({constants} constants)")
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def sqrt_law_figure(
     measured: Sequence[tuple[str, float]] = (("palm-8b", 4e-3), ("palm-62b", 13e-3), ("palm-540b", 32e-3)),
     accelerator: str = "tpu-v4",
@@ -309,7 +310,7 @@ def sqrt_law_figure(
         ]
     )
     fig: Figure
-    fig, ax = new_figure(width=6.4, height=4.2)
+    fig, ax = new_figure(height=4.6)
     ax.loglog(
         grid,
         1e3 * closed_forms.sqrt_law_latency_seconds(t[0], n[0], grid),
@@ -322,14 +323,15 @@ def sqrt_law_figure(
         n, 1e3 * closed, "o-", color=COLORS[1], label=f"eq. 14 closed form ({accelerator}, {weight_format})"
     )
     for m, x, y in zip(names, n, t, strict=True):
-        ax.annotate(m.name, (x, 1e3 * y), xytext=(5, -12), textcoords="offset points", fontsize=8)
+        ax.annotate(m.name, (x, 1e3 * y), xytext=(5, -12), textcoords="offset points")
     ax.set_xlabel("parameters")
     ax.set_ylabel("best time per token (ms)")
-    ax.set_title("Latency at scale grows like the square root of model size", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("Latency at scale grows like the square root of model size")
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def frontier_small_multiples(
     accelerator: str | Accelerator = "h100-sxm",
     model: str | ModelSpec = "llama-3-70b",
@@ -349,7 +351,7 @@ def frontier_small_multiples(
     :func:`inferecon.serving.frontier.sweep`.
     """
     fig: Figure
-    fig, axes = new_figure(ncols=2, nrows=2, width=10.0, height=7.6)
+    fig, axes = new_figure(nrows=4, height=11.5)
     cs = get_constants(kwargs.get("constants", "erdil-paper"))
     panels: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = [
         ("context tokens", [(f"{c:,.0f}", dict(context_tokens=c)) for c in contexts]),
@@ -377,14 +379,12 @@ def frontier_small_multiples(
             _draw_frontier(ax, frontier.sweep(acc, model, **args), label, color)
         ax.set_yscale("log")
         ax.set_xlim(left=0)
-        ax.set_title(f"varying the {title}", fontsize=10)
-        ax.legend(loc="upper left", fontsize=8)
+        ax.set_title(f"varying the {title}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)  # below the x label
         ax.set_xlabel("tokens/s per request")
         ax.set_ylabel("USD per million tokens")
     fig.suptitle(
         f"{get_model(model).name}: what moves the frontier (defaults: {accelerator}, bf16, "
         "short context, paper constants)",
-        fontsize=11,
     )
-    fig.tight_layout()
     return fig

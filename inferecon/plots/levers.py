@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from inferecon.levers import quantization, speculative
-from inferecon.plots import COLORS, new_figure
+from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.serving import memory
 from inferecon.specs.hardware import Accelerator
 from inferecon.specs.models import ModelSpec, get_model
@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 
+@course_figure
 def expected_tokens(
     alphas: np.ndarray | None = None,
     gammas: Sequence[int] = (1, 2, 4, 8),
@@ -40,7 +41,7 @@ def expected_tokens(
     the convention without a bonus token printed in Erdil's paper (dashed) for ``paper_gamma``."""
     a = np.linspace(0.0, 0.95, 96) if alphas is None else np.asarray(alphas, dtype=float)
     fig: Figure
-    fig, ax = new_figure(width=6.4, height=4.0)
+    fig, ax = new_figure(height=4.4)
     a_mc = np.linspace(0.1, 0.9, 9)
     for color, g in zip(COLORS, gammas, strict=False):
         ax.plot(a, speculative.expected_tokens_per_step(a, g), color=color, label=f"γ = {g}")
@@ -61,10 +62,11 @@ def expected_tokens(
     ax.set_xlabel("acceptance rate α")
     ax.set_ylabel("expected tokens per verification step")
     ax.set_title("(1 − α^(γ+1))/(1 − α): lines; Monte Carlo: dots")
-    ax.legend(loc="upper left")
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def speedup_vs_draft_length(
     accelerator: str | Accelerator,
     target: str | ModelSpec,
@@ -80,7 +82,7 @@ def speedup_vs_draft_length(
     with each optimum marked."""
     g = np.arange(max_draft_tokens + 1)
     fig: Figure
-    fig, ax = new_figure(width=6.4, height=4.0)
+    fig, ax = new_figure(height=4.4)
     for color, a in zip(COLORS, alphas, strict=False):
         s = speculative.speedup(
             accelerator, target, draft, batch, a, g, context_tokens, layer_latency_seconds, **roofline_kw
@@ -93,25 +95,27 @@ def speedup_vs_draft_length(
     ax.set_ylabel("speedup over plain decoding")
     tm, dm = get_model(target), get_model(draft)
     ax.set_title(f"{tm.name} verified, {dm.name} drafting, batch {batch:g} (★ = best γ)")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def speculative_frontier(fronts: Sequence[speculative.SpeculativeFrontier], labels: Sequence[str]) -> Figure:
     """Cost against speed per request with (solid) and without (dashed) speculation, one
     colour per setting; ``fronts`` come from :func:`inferecon.levers.speculative.frontier`."""
     fig: Figure
-    fig, ax = new_figure(width=6.6, height=4.2)
+    fig, ax = new_figure(height=4.6)
     for color, f, lab in zip(COLORS, fronts, labels, strict=False):
         ax.loglog(f.plain_speed, f.plain_cost, "--", color=color, lw=1.3)
         ax.loglog(f.spec_speed, f.spec_cost, "-", color=color, lw=1.8, label=lab)
     ax.set_xlabel("tokens per second per request")
     ax.set_ylabel("$ per million output tokens")
     ax.set_title("Pareto fronts: plain decoding (dashed) vs speculative (solid)")
-    ax.legend(loc="upper left", fontsize=8)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def int8_cost_ratio(
     accelerator: str | Accelerator,
     model: str | ModelSpec,
@@ -122,7 +126,7 @@ def int8_cost_ratio(
     (solid: weight-only W8A16; dotted: W8A8). 0.5 is "INT8 is 2× cheaper"."""
     ctx = np.logspace(0, np.log10(max_context), 200)
     fig: Figure
-    fig, ax = new_figure(width=6.6, height=4.2)
+    fig, ax = new_figure(height=4.6)
     for color, b in zip(COLORS, batches, strict=False):
         # the ratio does not depend on the device count; use enough ideally sharded devices to hold b x ctx
         n = int(np.max(memory.min_devices(accelerator, model, b, ctx)))
@@ -136,17 +140,16 @@ def int8_cost_ratio(
             ctx, quantization.cost_ratio(accelerator, model, b, ctx, "w8a8", n_devices=n), ":", color=color
         )
     ax.axhline(0.5, color="black", lw=0.8, ls="--")
-    ax.annotate(
-        "“INT8 is 2× cheaper”", (ctx[0], 0.5), xytext=(2, -12), textcoords="offset points", fontsize=9
-    )
+    ax.annotate("“INT8 is 2× cheaper”", (ctx[0], 0.5), xytext=(2, -12), textcoords="offset points")
     ax.set_ylim(0.4, 1.05)
     ax.set_xlabel("context tokens per sequence")
     ax.set_ylabel("cost per token, INT8 / BF16")
     ax.set_title(f"{get_model(model).name}: W8A16 (solid), W8A8 (dotted), same batch")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def distillation_lifetime(
     fixed_usd: float,
     usd_per_million_large: float,
@@ -158,7 +161,7 @@ def distillation_lifetime(
     after its one-off cost; the break-even volume marked."""
     t = np.logspace(9, np.log10(max_tokens), 200)
     fig: Figure
-    fig, ax = new_figure(width=6.4, height=4.0)
+    fig, ax = new_figure(height=4.4)
     big = distillation.lifetime_cost_usd(0.0, usd_per_million_large, t)
     small = distillation.lifetime_cost_usd(fixed_usd, usd_per_million_small, t)
     ax.loglog(t, big, color=COLORS[1], label=labels[0])
@@ -167,16 +170,15 @@ def distillation_lifetime(
     if t[0] <= tx <= t[-1]:
         y = float(distillation.lifetime_cost_usd(0.0, usd_per_million_large, tx))
         ax.plot([tx], [y], "o", color="black")
-        ax.annotate(
-            f"break-even {tx:.2g} tokens", (tx, y), xytext=(8, -14), textcoords="offset points", fontsize=9
-        )
+        ax.annotate(f"break-even {tx:.2g} tokens", (tx, y), xytext=(8, -14), textcoords="offset points")
     ax.set_xlabel("lifetime tokens served")
     ax.set_ylabel("cumulative cost ($)")
     ax.set_title("Distillation pays once the savings per token cover its one-off cost")
-    ax.legend(loc="upper left")
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def speculative_explorer_static(
     accelerator: str | Accelerator,
     target: str | ModelSpec,
@@ -192,7 +194,7 @@ def speculative_explorer_static(
     against acceptance rate, one line per batch."""
     a = np.linspace(0.3, 0.95, 27) if alphas is None else np.asarray(alphas, dtype=float)
     fig: Figure
-    fig, (ax1, ax2) = new_figure(ncols=2, width=9.6, height=3.8)
+    fig, (ax1, ax2) = new_figure(nrows=2, height=6.6, sharex=True)
     for color, b in zip(COLORS, batches, strict=False):
         g, s = speculative.optimal_draft_tokens(
             accelerator,
@@ -210,7 +212,7 @@ def speculative_explorer_static(
     ax1.axhline(1.0, color="black", lw=0.8)
     ax1.set_xlabel("acceptance rate α")
     ax1.set_ylabel("best speedup")
-    ax1.legend(loc="upper left", fontsize=8)
+    legend_below(fig, ax1)
     ax2.set_xlabel("acceptance rate α")
     ax2.set_ylabel("best draft length γ*")
     fig.suptitle(

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from inferecon.plots import COLORS, new_figure
+from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.specs.models import ModelSpec, get_model
 from inferecon.training import lifecycle
 from inferecon.units import format_count
@@ -19,6 +19,7 @@ __all__ = ["crossover_days_map", "cumulative_compute"]
 _DAY_TICKS = ((1, "1 day"), (7, "1 week"), (30, "1 month"), (365, "1 year"), (3650, "10 years"))
 
 
+@course_figure
 def cumulative_compute(
     model: str | ModelSpec,
     scenarios: Sequence[lifecycle.Scenario],
@@ -37,7 +38,7 @@ def cumulative_compute(
     n = float(m.active_params)
     train = float(lifecycle.training_flop(n, d))
     days = np.logspace(0, np.log10(max_days), 200)
-    fig, ax = new_figure(width=6.8, height=4.2)
+    fig, ax = new_figure(height=4.6)
     ax.axhline(train, color="black", lw=1.5, ls="--")
     ax.annotate(
         f"training: 6ND = {train:.2g} FLOP",
@@ -45,7 +46,6 @@ def cumulative_compute(
         xytext=(2, 4),
         textcoords="offset points",
         va="bottom",
-        fontsize=9,
     )
     for color, sc in zip(COLORS, scenarios, strict=False):
         flop = lifecycle.inference_flop(n, sc.requests_per_day * sc.tokens_per_request * days)
@@ -60,10 +60,11 @@ def cumulative_compute(
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([t[1] for t in ticks])
     ax.set_title(f"{m.name} trained on {format_count(d)} tokens: when does serving overtake training?")
-    ax.legend(loc="lower right", title="2N FLOP per token")
+    legend_below(fig, ax, title="2N FLOP per token")
     return fig
 
 
+@course_figure
 def crossover_days_map(
     training_tokens: float,
     tokens_per_request: Sequence[float],
@@ -75,14 +76,14 @@ def crossover_days_map(
     The static companion of the crossover explorer: :math:`3D/(r\\,t_\\mathrm{req})`.
     """
     r = np.logspace(np.log10(requests_per_day[0]), np.log10(requests_per_day[1]), 200)
-    fig, ax = new_figure(width=6.4, height=4.0)
+    fig, ax = new_figure(height=4.4)
     for color, t in zip(COLORS, tokens_per_request, strict=False):
         ax.loglog(
             r, lifecycle.crossover_days(training_tokens, r, t), color=color, label=f"{t:,.0f} tokens/request"
         )
     for days, label in ((1, "1 day"), (30, "1 month"), (365, "1 year")):
         ax.axhline(days, color="grey", lw=0.8, ls=":")
-        ax.text(r[-1], days, label, ha="right", va="bottom", fontsize=8, color="grey")
+        ax.text(r[-1], days, label, ha="right", va="bottom", color="grey")
     if mark is not None:
         ax.plot(
             [mark[0]],
@@ -95,5 +96,5 @@ def crossover_days_map(
     ax.set_ylabel("days until inference compute = training compute")
     ax.set_ylim(0.1, 1e6)
     ax.set_title(f"Crossover time for D = {format_count(training_tokens)} training tokens (any N)")
-    ax.legend(loc="lower left")
+    legend_below(fig, ax)
     return fig

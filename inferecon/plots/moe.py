@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 from matplotlib.figure import Figure
 
-from inferecon.plots import COLORS, new_figure
+from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.serving import costs, memory, moe, moe_batching
 from inferecon.specs.hardware import Accelerator, get_accelerator
 from inferecon.specs.models import ModelSpec, get_model
@@ -21,6 +21,7 @@ from inferecon.specs.precision import NumberFormat, get_format
 __all__ = ["cost_vs_batch_moe_vs_dense", "optimal_batch_vs_sparsity", "read_fraction_vs_batch"]
 
 
+@course_figure
 def read_fraction_vs_batch(
     models: Sequence[str | ModelSpec] = ("mixtral-8x7b", "deepseek-v3"), max_batch: float = 4096
 ) -> Figure:
@@ -31,7 +32,7 @@ def read_fraction_vs_batch(
     :math:`1 - (1 - 1/s)^s \\approx 1 - 1/e = 63\\%` of the routed experts are read.
     """
     b = np.unique(np.round(np.geomspace(1, max_batch, 400)))
-    fig, ax = new_figure(width=6.6, height=4.2)
+    fig, ax = new_figure(height=4.6)
     for color, mid in zip(COLORS, models, strict=False):
         m = get_model(mid)
         share = moe.params_read_per_step(m, b) / m.matmul_params
@@ -45,11 +46,12 @@ def read_fraction_vs_batch(
     ax.set_xlabel("tokens in the decode step b")
     ax.set_ylabel("weights read per step (% of all matmul weights)")
     ax.set_ylim(0, 102)
-    ax.set_title("Expected weights read per step under uniform routing (eq. 22)", fontsize=10)
-    ax.legend(loc="lower right", fontsize=9)
+    ax.set_title("Expected weights read per step under uniform routing (eq. 22)")
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def cost_vs_batch_moe_vs_dense(
     model: str | ModelSpec,
     accelerator: str | Accelerator = "h100-sxm",
@@ -71,7 +73,7 @@ def cost_vs_batch_moe_vs_dense(
     acc = get_accelerator(accelerator)
     b = np.unique(np.round(np.geomspace(1, max_batch, 300)))
     wf, uc, ub = weight_format, flop_utilization, bandwidth_utilization
-    fig, ax = new_figure(width=6.8, height=4.4)
+    fig, ax = new_figure(height=4.8)
     entries = [
         (m, f"{m.name} (MoE)", "-"),
         (moe_batching.dense_counterpart(m, "active"), "dense, same active parameters", "--"),
@@ -98,12 +100,12 @@ def cost_vs_batch_moe_vs_dense(
     ax.set_title(
         f"{m.name} vs dense models on {acc.name} ({get_format(weight_format).id}, "
         f"${acc.price_usd_per_hour:.2f}/h, roofline)",
-        fontsize=10,
     )
-    ax.legend(loc="upper right", fontsize=9)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def optimal_batch_vs_sparsity(
     model: str | ModelSpec = "deepseek-v3",
     accelerator: str | Accelerator = "h100-sxm",
@@ -127,16 +129,14 @@ def optimal_batch_vs_sparsity(
         exact.append(float(moe_batching.moe_optimal_batch(accelerator, m, weight_format)))
         rule.append(float(moe_batching.sparsity_rule_optimal_batch(accelerator, m, weight_format)))
         naive.append(float(moe_batching.per_expert_optimal_batch(accelerator, m, weight_format)))
-    fig, ax = new_figure(width=6.6, height=4.2)
+    fig, ax = new_figure(height=4.6)
     ax.loglog(s, naive, "o:", color=COLORS[1], label="dense b* x s: each expert's own threshold")
     ax.loglog(s, rule, "s--", color=COLORS[2], label="dense b* x total/active parameters")
     ax.loglog(s, exact, "-", color=COLORS[0], lw=2.2, label="exact root of eq. 22 roofline")
     ax.axvline(base.sparsity, color="grey", lw=0.8, ls=":")
-    ax.text(base.sparsity, min(exact), f" {base.name}", color="grey", fontsize=8, va="bottom")
+    ax.text(base.sparsity, min(exact), f" {base.name}", color="grey", va="bottom")
     ax.set_xlabel(f"routed sparsity s = experts / active ({base.n_active_experts} active)")
     ax.set_ylabel("optimal batch b*")
-    ax.set_title(
-        f"{base.name}'s shape with more or fewer experts, on {get_accelerator(accelerator).name}", fontsize=10
-    )
-    ax.legend(loc="upper left", fontsize=9)
+    ax.set_title(f"{base.name}'s shape with more or fewer experts, on {get_accelerator(accelerator).name}")
+    legend_below(fig, ax)
     return fig

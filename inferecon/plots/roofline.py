@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from inferecon.plots import COLORS, new_figure
+from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.serving import costs, memory, prefill, roofline
 from inferecon.specs.deployment import deployment
 from inferecon.specs.hardware import Accelerator, get_accelerator
@@ -40,6 +40,7 @@ def _attention_kind(m: ModelSpec) -> str:
     return "MHA"
 
 
+@course_figure
 def step_time_vs_batch(
     accelerators: Sequence[str | Accelerator],
     model: str | ModelSpec,
@@ -56,7 +57,7 @@ def step_time_vs_batch(
     """
     m = get_model(model)
     b = np.unique(np.round(np.logspace(0, np.log10(max_batch), 300)))
-    fig, ax = new_figure(width=6.8, height=4.4)
+    fig, ax = new_figure(height=4.8)
     for color, a in zip(COLORS, accelerators, strict=False):
         acc = get_accelerator(a)
         mem = roofline.decode_memory_seconds(
@@ -88,12 +89,12 @@ def step_time_vs_batch(
     ax.set_title(
         f"{m.name}, {get_format(weight_format).id} weights{ctx}\n"
         "solid: step time; dashed: memory term; dotted: arithmetic term",
-        fontsize=10,
     )
-    ax.legend(loc="upper left", fontsize=8)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def cost_vs_batch(
     accelerators: Sequence[str | Accelerator],
     model: str | ModelSpec,
@@ -112,7 +113,7 @@ def cost_vs_batch(
     """
     m = get_model(model)
     b = np.unique(np.round(np.logspace(0, np.log10(max_batch), 300)))
-    fig, (ax, ax2) = new_figure(ncols=2, width=10.0, height=4.2)
+    fig, (ax, ax2) = new_figure(nrows=2, height=6.6, sharex=True)
     for color, a in zip(COLORS, accelerators, strict=False):
         acc = get_accelerator(a)
         e = costs.decode_economics(
@@ -154,18 +155,17 @@ def cost_vs_batch(
             ax2.plot([bs], [float(eb.tokens_per_second_per_sequence)], "o", color=color, ms=6)
     ax.set_xlabel("batch b")
     ax.set_ylabel(r"\$ per million output tokens")
-    ax.set_title("cost per token: falls as 1/b until b* (dots)", fontsize=10)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title("cost per token: falls as 1/b until b* (dots)")
+    legend_below(fig, ax)
     ax2.set_xlabel("batch b")
     ax2.set_ylabel("tokens/s seen by one sequence")
-    ax2.set_title("speed per user: flat until b*, then falls", fontsize=10)
+    ax2.set_title("speed per user: flat until b*, then falls")
     ax2.set_ylim(bottom=0)
-    fig.suptitle(
-        f"{m.name}, {get_format(weight_format).id}, context {context_tokens:,.0f} tokens", fontsize=10
-    )
+    fig.suptitle(f"{m.name}, {get_format(weight_format).id}, context {context_tokens:,.0f} tokens")
     return fig
 
 
+@course_figure
 def kv_cache_growth(
     models: Sequence[str | ModelSpec],
     accelerator: str | Accelerator,
@@ -187,7 +187,7 @@ def kv_cache_growth(
     the batch, not an operating point.
     """
     ctx = np.logspace(2, np.log10(131072), 200) if contexts is None else np.asarray(contexts, float)
-    fig, (ax, ax2) = new_figure(ncols=2, width=10.4, height=4.3)
+    fig, (ax, ax2) = new_figure(nrows=2, height=6.6, sharex=True)
     kf = get_format(kv_format)
     for color, mm in zip(COLORS, models, strict=False):
         m = get_model(mm)
@@ -199,8 +199,8 @@ def kv_cache_growth(
         )
     ax.set_xlabel("context ℓ (tokens)")
     ax.set_ylabel(f"KV cache per sequence (GB, {kf.id})")
-    ax.set_title("KV cache of one sequence", fontsize=10)
-    ax.legend(fontsize=7.5, loc="upper left")
+    ax.set_title("KV cache of one sequence")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02))  # between the panels
 
     d = deployment(
         accelerator, breakdown_model, weight_format=weight_format, kv_format=kf, hbm_fraction=hbm_fraction
@@ -236,16 +236,16 @@ def kv_cache_growth(
             (parity, float(np.min(kv_t)) * 1e3),
             xytext=(4, 0),
             textcoords="offset points",
-            fontsize=8,
             color="grey",
         )
     ax2.set_xlabel("context ℓ (tokens)")
     ax2.set_ylabel("time per decode step (ms)")
-    ax2.set_title(f"{m.name} ({wf.id} weights) on {acc.name}, batch {batch:.0f}", fontsize=10)
-    ax2.legend(fontsize=7.5, loc="upper left")
+    ax2.set_title(f"{m.name} ({wf.id} weights) on {acc.name}, batch {batch:.0f}")
+    legend_below(fig, ax2)
     return fig
 
 
+@course_figure
 def batch_limits_vs_context(
     accelerators: Sequence[str | Accelerator],
     model: str | ModelSpec,
@@ -260,7 +260,7 @@ def batch_limits_vs_context(
     """
     m = get_model(model)
     ctx = np.logspace(2, np.log10(131072), 300) if contexts is None else np.asarray(contexts, float)
-    fig, ax = new_figure(width=6.8, height=4.3)
+    fig, ax = new_figure(height=4.7)
     for color, a in zip(COLORS, accelerators, strict=False):
         acc = get_accelerator(a)
         cap = memory.max_batch(acc, m, ctx, weight_format=weight_format, kv_format=kv_format)
@@ -277,12 +277,12 @@ def batch_limits_vs_context(
     ax.set_title(
         f"{m.name}, {get_format(weight_format).id} weights, {get_format(kv_format).id} KV: "
         "what caps the batch?\ndotted: context beyond which b* is infinite",
-        fontsize=10,
     )
-    ax.legend(fontsize=8, loc="lower left")
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def prefill_vs_prompt(
     accelerator: str | Accelerator,
     model: str | ModelSpec,
@@ -305,22 +305,23 @@ def prefill_vs_prompt(
     dec64 = roofline.decode_mfu(
         acc, m, 64, p, weight_format=wf, flop_utilization=uc, bandwidth_utilization=ub
     )
-    fig, (ax, ax2) = new_figure(ncols=2, width=10.0, height=4.0)
+    fig, (ax, ax2) = new_figure(nrows=2, height=6.6, sharex=True)
     ax.loglog(p, t * 1e3, color=COLORS[0])
     ax.set_xlabel("prompt tokens P")
     ax.set_ylabel("time to first token (ms)")
-    ax.set_title(f"{m.name} on {acc.name}: prefill time", fontsize=10)
+    ax.set_title(f"{m.name} on {acc.name}: prefill time")
     ax2.semilogx(p, mfu, color=COLORS[0], label="prefill of a P-token prompt")
     ax2.semilogx(p, dec64, color=COLORS[2], label="decode at batch 64, context P")
     ax2.semilogx(p, dec, color=COLORS[1], label="decode at batch 1, context P")
     ax2.set_xlabel("prompt (or context) tokens P")
     ax2.set_ylabel("model FLOP utilization")
     ax2.set_ylim(0, 1.05)
-    ax2.set_title("utilization: prefill saturates, decode does not", fontsize=10)
-    ax2.legend(fontsize=8, loc="center left")
+    ax2.set_title("utilization: prefill saturates, decode does not")
+    legend_below(fig, ax2)
     return fig
 
 
+@course_figure
 def quantization_effects(
     accelerator: str | Accelerator,
     model: str | ModelSpec,
@@ -345,7 +346,7 @@ def quantization_effects(
             cap.append(float(memory.max_batch(acc, m, context_tokens, weight_format=f, kv_format=kv_format)))
         except ValueError:
             cap.append(0.0)
-    fig, axes = new_figure(ncols=3, width=11.0, height=3.6)
+    fig, axes = new_figure(nrows=3, height=7.2, sharex=True)
     x = np.arange(len(formats))
     no_fit = [c == 0 for c in cap]
     for ax, vals, title in zip(
@@ -360,24 +361,24 @@ def quantization_effects(
     ):
         bars = ax.bar(x, vals, color=[COLORS[i % len(COLORS)] for i in range(len(formats))])
         ax.set_xticks(x)
-        ax.set_xticklabels(formats, rotation=20, fontsize=8)
-        ax.set_title(title, fontsize=10)
+        ax.set_xticklabels(formats, rotation=20)
+        ax.set_title(title)
         for xi, v, bar, nf in zip(x, vals, bars, no_fit, strict=False):
             if nf and v > 0:  # a bound the chip cannot reach: the weights do not fit
                 bar.set_alpha(0.35)
                 bar.set_hatch("//")
             text = "does not fit" if v == 0 else f"{v:,.0f}"
-            ax.annotate(text, (xi, v), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
+            ax.annotate(text, (xi, v), xytext=(0, 2), textcoords="offset points", ha="center")
         ax.margins(y=0.15)
     fig.suptitle(
         f"{m.name} on one {acc.name}, KV cache in {get_format(kv_format).id}"
         + (" (hatched: the weights do not fit)" if any(no_fit) else ""),
-        fontsize=10,
         y=1.03,
     )
     return fig
 
 
+@course_figure
 def explorer_static(
     accelerator: str | Accelerator,
     model: str | ModelSpec,
@@ -394,7 +395,7 @@ def explorer_static(
     """
     acc, m = get_accelerator(accelerator), get_model(model)
     b = np.unique(np.round(np.logspace(0, np.log10(max_batch), 300)))
-    fig, (ax, ax2) = new_figure(ncols=2, width=10.4, height=4.2)
+    fig, (ax, ax2) = new_figure(nrows=2, height=6.6, sharex=True)
     for color, c in zip(COLORS, contexts, strict=False):
         e = costs.decode_economics(acc, m, b, c, weight_format=weight_format, kv_format=kv_format)
         cap = memory.max_batch(acc, m, c, weight_format=weight_format, kv_format=kv_format)
@@ -410,10 +411,9 @@ def explorer_static(
     ax.set_ylabel("time per decode step (ms)")
     ax2.set_xlabel("batch b")
     ax2.set_ylabel(f"\\$ per million output tokens (\\${acc.price_usd_per_hour:.2f}/h)")
-    ax.legend(fontsize=8, loc="upper left")
+    legend_below(fig, ax)
     fig.suptitle(
         f"{m.name} on {acc.name}, {get_format(weight_format).id} weights, "
         f"{get_format(kv_format).id} KV (dashed: does not fit in memory)",
-        fontsize=10,
     )
     return fig

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from inferecon.plots import COLORS, new_figure
+from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.training import lifetime
 from inferecon.training import scaling as sc
 from inferecon.training.lifecycle import Scenario, training_flop
@@ -35,6 +35,7 @@ def _short(f: sc.ScalingFit) -> str:
     return f.short_name
 
 
+@course_figure
 def iso_loss_contours(
     fit: str | sc.ScalingFit = "besiroglu2024",
     flop_lines: Sequence[float] = (1e20, 1e22, 5.76e23, 1e26),
@@ -51,16 +52,14 @@ def iso_loss_contours(
     d = np.geomspace(*tokens_range, 240)
     nn, dd = np.meshgrid(n, d)
     ll = sc.loss(f, nn, dd)
-    fig, ax = new_figure(width=6.8, height=5.4)
+    fig, ax = new_figure(height=5.8)
     levels = np.round(f.E + np.geomspace(0.06, 1.0, 9), 2)
     cs = ax.contour(nn, dd, ll, levels=levels, cmap="viridis", linewidths=1.0)
-    ax.clabel(cs, fmt="%.2f", fontsize=7, inline_spacing=2)
+    ax.clabel(cs, fmt="%.2f", inline_spacing=2)
     for c in flop_lines:
         ax.plot(n, c / (6 * n), color="grey", lw=0.8, ls="--")
         x = float(np.clip(np.sqrt(c / 6 / 20) * 0.15, params_range[0] * 1.3, params_range[1] / 5))
-        ax.text(
-            x, c / (6 * x), f"C = {c:.2g}", fontsize=7, color="grey", rotation=-35, ha="center", va="bottom"
-        )
+        ax.text(x, c / (6 * x), f"C = {c:.2g}", color="grey", rotation=-35, ha="center", va="bottom")
     cfr = np.geomspace(1e18, 1e28, 100)
     ax.plot(
         sc.compute_optimal_params(f, cfr),
@@ -79,10 +78,11 @@ def iso_loss_contours(
     ax.set_xlabel("parameters N")
     ax.set_ylabel("training tokens D")
     ax.set_title(f"Iso-loss contours (nats/token), {_short(f)}")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def optimal_params_vs_compute(
     fits: Sequence[str | sc.ScalingFit] = (
         "hoffmann2022",
@@ -95,7 +95,7 @@ def optimal_params_vs_compute(
     """Compute-optimal size :math:`N^*(C)` under each fit, with Hoffmann's Table 3 (Approach 1)
     projections and Chinchilla itself (70B at :math:`6 \\cdot 70\\mathrm{e}9 \\cdot 1.4\\mathrm{e}12`)."""
     c = np.geomspace(*flop_range, 200)
-    fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
+    fig, axes = new_figure(nrows=2, height=6.6, sharex=True)
     for color, f in zip(COLORS, _fits(fits), strict=False):
         axes[0].loglog(c, sc.compute_optimal_params(f, c), color=color, label=_short(f))
         axes[1].semilogx(c, sc.compute_optimal_tokens_per_param(f, c), color=color, label=_short(f))
@@ -122,11 +122,11 @@ def optimal_params_vs_compute(
     axes[1].minorticks_off()
     axes[0].set_title("Optimal size")
     axes[1].set_title("Optimal tokens per parameter")
-    axes[0].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+    legend_below(fig, axes[0])
     return fig
 
 
+@course_figure
 def loss_vs_compute(
     fits: Sequence[str | sc.ScalingFit] = ("hoffmann2022", "besiroglu2024"),
     flop_range: tuple[float, float] = (1e18, 1e27),
@@ -135,11 +135,11 @@ def loss_vs_compute(
     Right: the compute efficiency (:func:`inferecon.training.scaling.compute_efficiency`) of splitting
     the same compute at 20 tokens per parameter, judged by each fit."""
     c = np.geomspace(*flop_range, 200)
-    fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
+    fig, axes = new_figure(nrows=2, height=6.6, sharex=True)
     for color, f in zip(COLORS, _fits(fits), strict=False):
         axes[0].semilogx(c, sc.compute_optimal_loss(f, c), color=color, lw=2, label=_short(f))
         axes[0].axhline(f.E, color=color, lw=0.8, ls=":")
-        axes[0].text(c[40], f.E, f"E = {f.E:g}", color=color, fontsize=8, ha="left", va="bottom")
+        axes[0].text(c[40], f.E, f"E = {f.E:g}", color=color, ha="left", va="bottom")
         n20 = np.sqrt(c / (6 * sc.CHINCHILLA_TOKENS_PER_PARAM))
         eff = sc.compute_efficiency(f, n20, sc.CHINCHILLA_TOKENS_PER_PARAM * n20)
         axes[1].semilogx(c, 100 * eff, color=color, lw=2, label=_short(f))
@@ -151,11 +151,11 @@ def loss_vs_compute(
     axes[1].set_ylabel("compute efficiency of 20 tokens/param (%)")
     axes[1].set_title("How much the 20-tokens rule wastes, per fit")
     axes[1].set_ylim(None, 101)
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    legend_below(fig, axes[0])
     return fig
 
 
+@course_figure
 def fit_recovery(
     truth: str | sc.ScalingFit,
     estimate: sc.ScalingFit,
@@ -172,14 +172,14 @@ def fit_recovery(
     """
     t = sc.get_fit(truth)
     b = np.asarray(boot, dtype=float)
-    fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
+    fig, axes = new_figure(nrows=2, height=6.6)
     axes[0].plot(b[:, 3], b[:, 4], "o", color=COLORS[5], ms=4, alpha=0.7, label="bootstrap refits")
     axes[0].plot([estimate.alpha], [estimate.beta], "s", color=COLORS[1], ms=8, label="fit to all runs")
     axes[0].plot([t.alpha], [t.beta], "*", color="black", ms=13, label="truth")
     axes[0].set_xlabel(r"$\alpha$ (parameter exponent)")
     axes[0].set_ylabel(r"$\beta$ (data exponent)")
     axes[0].set_title("Exponents")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(loc="best")  # checked off the points by tests/test_plots_phone.py
     c = np.geomspace(*flop_range, 100)
     truth_n = sc.compute_optimal_params(t, c)
     for row in b:  # one curve per refit (a loop over fits, not over points)
@@ -196,11 +196,11 @@ def fit_recovery(
     axes[1].set_xlabel("training compute C (FLOP)")
     axes[1].set_ylabel(r"$N^*(C)$ of the fit / true $N^*(C)$")
     axes[1].set_title("Compute-optimal size, each refit vs truth")
-    axes[1].legend(fontsize=8)
-    fig.tight_layout()
+    legend_below(fig, axes[1])
     return fig
 
 
+@course_figure
 def overtraining_bars(
     models: Sequence[sc.TrainedModel] = sc.TRAINED_MODELS, fit: str | sc.ScalingFit = "besiroglu2024"
 ) -> Figure:
@@ -211,10 +211,10 @@ def overtraining_bars(
     f = sc.get_fit(fit)
     names = [m.name for m in models]
     y = np.arange(len(models))[::-1]
-    fig, ax = new_figure(width=6.8, height=0.5 * len(models) + 1.5)
+    fig, ax = new_figure(height=0.5 * len(models) + 1.5)
     for yi, m in zip(y, models, strict=False):
         if m.tokens is None:
-            ax.text(1.0, yi, "  training tokens not disclosed", va="center", fontsize=8, color="grey")
+            ax.text(1.0, yi, "  training tokens not disclosed", va="center", color="grey")
             continue
         r20 = float(sc.overtraining_ratio(m.params, m.tokens))
         rfit = float(sc.overtraining_ratio_vs_fit(f, m.params, m.tokens))
@@ -226,17 +226,18 @@ def overtraining_bars(
             color=COLORS[1],
             label=f"vs optimum of {_short(f)}" if yi == y[0] else None,
         )
-        ax.text(r20 * 1.05, yi + 0.18, f"{m.tokens / m.params:,.0f} tok/param", va="center", fontsize=7)
+        ax.text(r20 * 1.05, yi + 0.18, f"{m.tokens / m.params:,.0f} tok/param", va="center")
     ax.set_yticks(y, names)
     ax.set_xscale("log")
     ax.axvline(1.0, color="black", lw=0.8)
     ax.set_xlabel("over-training ratio (1 = compute-optimal)")
     ax.set_title("How far published models sit from compute-optimal")
-    ax.legend(fontsize=8, loc="upper right")
+    legend_below(fig, ax)
     ax.grid(axis="y", visible=False)
     return fig
 
 
+@course_figure
 def loss_floor_curves(
     fit: str | sc.ScalingFit = "besiroglu2024",
     sizes: Sequence[float] = (7e9, 13e9, 35e9, 70e9),
@@ -247,7 +248,7 @@ def loss_floor_curves(
     :math:`E + A/N^\\alpha`; the target line is the loss of ``target = (N, D)``."""
     f = sc.get_fit(fit)
     d = np.geomspace(*tokens_range, 200)
-    fig, ax = new_figure(width=6.6, height=4.2)
+    fig, ax = new_figure(height=4.6)
     for color, n in zip(COLORS, sizes, strict=False):
         ax.semilogx(d, sc.loss(f, n, d), color=color, lw=1.8, label=f"N = {n / 1e9:g}B")
         ax.axhline(float(sc.loss_floor(f, n)), color=color, lw=0.8, ls=":")
@@ -264,10 +265,11 @@ def loss_floor_curves(
     ax.set_xlabel("training tokens D")
     ax.set_ylabel("predicted loss (nats/token)")
     ax.set_title(r"Over-training has a floor (dotted: $E + A/N^\alpha$)")
-    ax.legend(fontsize=8)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def break_even_lifetime_flop(
     params_large: float,
     tokens_large: float,
@@ -278,7 +280,7 @@ def break_even_lifetime_flop(
     """Lifetime compute :math:`6ND + 2NT` of two options against inference tokens, with the
     break-even volume :math:`T^*` marked (if there is one)."""
     t = np.geomspace(*inference_range, 300)
-    fig, ax = new_figure(width=6.4, height=4.0)
+    fig, ax = new_figure(height=4.4)
     options = ((params_large, tokens_large), (params_small, tokens_small))
     for color, (n, d) in zip(COLORS, options, strict=False):
         ax.loglog(
@@ -297,15 +299,15 @@ def break_even_lifetime_flop(
             (be.inference_tokens, y),
             xytext=(8, -14),
             textcoords="offset points",
-            fontsize=9,
         )
     ax.set_xlabel(r"lifetime inference tokens $T_\mathrm{inf}$")
     ax.set_ylabel("training + inference FLOP")
     ax.set_title("Break-even: the over-trained small model pays back")
-    ax.legend(fontsize=8, loc="upper left")
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def break_even_vs_size(
     params_large: float = 70e9,
     tokens_large: float = 1.4e12,
@@ -318,7 +320,7 @@ def break_even_vs_size(
     Left of each curve's start the size can never match the loss (its floor is too high). The
     static companion of the break-even explorer.
     """
-    fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
+    fig, axes = new_figure(nrows=2, height=6.6, sharex=True)
     for color, f in zip(COLORS, _fits(fits), strict=False):
         target = float(sc.loss(f, params_large, tokens_large))
         n_min = float(sc.min_params_for_loss(f, target))
@@ -335,7 +337,6 @@ def break_even_vs_size(
                 0.5,
                 f"{_short(f)}:\nalso cheaper to train,\nno break-even (T* = 0)",
                 color=color,
-                fontsize=7,
                 transform=axes[1].get_xaxis_transform(),
             )
         for ax in axes:
@@ -345,7 +346,6 @@ def break_even_vs_size(
             0.03,
             f"min size\n{n_min / 1e9:.3g}B",
             color=color,
-            fontsize=7,
             va="bottom",
             transform=axes[1].get_xaxis_transform(),
         )
@@ -361,11 +361,11 @@ def break_even_vs_size(
         ax.xaxis.set_minor_formatter(NullFormatter())
     axes[0].set_title(f"Matching {params_large / 1e9:g}B / {tokens_large / 1e12:g}T")
     axes[1].set_title("Inference volume at which it pays back")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    legend_below(fig, axes[0])
     return fig
 
 
+@course_figure
 def lifetime_optimal_vs_demand(
     fit: str | sc.ScalingFit = "besiroglu2024",
     baseline_params: float = 70e9,
@@ -386,7 +386,7 @@ def lifetime_optimal_vs_demand(
     t = np.geomspace(*inference_range, 200)
     n, d = lifetime.lifetime_optimal(f, target, t)
     saved = lifetime.lifetime_saving_fraction(f, baseline_params, t, baseline_tokens=d0)
-    fig, axes = new_figure(ncols=2, width=10.0, height=4.0)
+    fig, axes = new_figure(nrows=2, height=6.6, sharex=True)
     axes[0].loglog(t, n, color=COLORS[0], lw=2, label=r"parameters $N^*$")
     axes[0].loglog(t, d, color=COLORS[1], lw=2, label=r"training tokens $D^*$")
     axes[0].axhline(baseline_params, color=COLORS[0], lw=0.8, ls=":")
@@ -397,7 +397,7 @@ def lifetime_optimal_vs_demand(
         if inference_range[0] <= tok <= inference_range[1]:
             for ax in axes:
                 ax.axvline(tok, color="grey", lw=0.8, ls="--")
-            axes[1].text(tok, 97, f" {s.name}", rotation=90, fontsize=7, color="grey", va="top", ha="right")
+            axes[1].text(tok, 97, f" {s.name}", rotation=90, color="grey", va="top", ha="right")
     axes[0].set_xlabel(r"lifetime inference tokens $T_\mathrm{inf}$")
     axes[1].set_xlabel(r"lifetime inference tokens $T_\mathrm{inf}$")
     axes[0].set_ylabel("parameters / training tokens")
@@ -405,6 +405,5 @@ def lifetime_optimal_vs_demand(
     axes[1].set_ylabel("lifetime FLOPs saved vs baseline (%)")
     axes[1].set_title("Saving from sizing for the lifetime")
     axes[1].set_ylim(0, 100)
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    legend_below(fig, axes[0])
     return fig

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from inferecon.plots import COLORS, new_figure
+from inferecon.plots import COLORS, SMALL, course_figure, legend_below, new_figure, wrap
 from inferecon.serving.closed_forms import sqrt_law_latency_seconds
 from inferecon.serving.frontier import Frontier
 from inferecon.specs.models import get_model
@@ -41,6 +41,7 @@ def _rate(value: float, higher_is_better: bool) -> float:
     return value if higher_is_better else 1.0 / value
 
 
+@course_figure
 def predicted_vs_measured(
     predictions: Sequence[validation.Prediction], label_ids: Sequence[str] = ()
 ) -> Figure:
@@ -51,7 +52,7 @@ def predicted_vs_measured(
     Rows that restate another (MFUs) are left out. Dotted lines mark 50% and 25% of the
     bound; rows beyond the bound are ringed in black.
     """
-    fig, ax = new_figure(width=6.6, height=5.6)
+    fig, ax = new_figure(height=6)
     rows = [p for p in predictions if p.measurement.independent and p.predicted > 0]
     xs = np.array([_rate(p.predicted, p.measurement.higher_is_better) for p in rows])
     ys = np.array([_rate(p.measurement.value, p.measurement.higher_is_better) for p in rows])
@@ -78,22 +79,23 @@ def predicted_vs_measured(
         )
     for i, p in enumerate(rows):
         if p.id in label_ids:
-            ax.annotate(p.id, (xs[i], ys[i]), textcoords="offset points", xytext=(6, -10), fontsize=7)
+            ax.annotate(p.id, (xs[i], ys[i]), textcoords="offset points", xytext=(6, -10))
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_aspect("equal")
     ax.set_xlabel("predicted by the bound (rate: tokens/s, or 1/latency)")
     ax.set_ylabel("measured (same unit)")
-    ax.legend(loc="upper left", fontsize=7.5)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def efficiency_by_regime(
     predictions: Sequence[validation.Prediction], fits: Sequence[validation.EfficiencyFit]
 ) -> Figure:
     """Efficiency :math:`\\eta` of every independent row, one strip per regime, with each
     regime's fitted geometric mean (bar) and :math:`\\times/\\div` one geometric SD (band)."""
-    fig, ax = new_figure(width=7.0, height=3.6)
+    fig, ax = new_figure(height=4)
     regimes = list(REGIME_STYLE)
     by = {f.regime: f for f in fits}
     for k, regime in enumerate(regimes):
@@ -124,19 +126,20 @@ def efficiency_by_regime(
             )
             ax.plot([f.geometric_mean] * 2, [k - 0.3, k + 0.3], color=color, lw=2.2)
     ax.axvline(1.0, color="black", lw=1.3)
-    ax.text(1.02, len(regimes) - 0.6, "the bound", fontsize=8)
+    ax.text(1.02, len(regimes) - 0.6, "the bound")
     ax.set_xscale("log")
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xticks([0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5])
     ax.set_xticklabels(["0.1", "0.2", "0.3", "0.5", "0.7", "1", "1.5"])
     ax.set_yticks(range(len(regimes)))
-    ax.set_yticklabels([REGIME_STYLE[r][2] for r in regimes], fontsize=8)
+    ax.set_yticklabels([wrap(REGIME_STYLE[r][2], 1.5, SMALL) for r in regimes])
     ax.set_ylim(-0.6, len(regimes) - 0.4)
     ax.set_xlabel("efficiency η = measured speed / bound speed (= bound time / measured time)")
     ax.grid(axis="y", visible=False)
     return fig
 
 
+@course_figure
 def sqrt_law(predictions: Sequence[validation.Prediction], reference_id: str) -> Figure:
     """Best per-token latency against parameters: measurements, the bound, and the √N law.
 
@@ -152,7 +155,7 @@ def sqrt_law(predictions: Sequence[validation.Prediction], reference_id: str) ->
     n_ref = float(get_model(ref.measurement.model).total_params)
     grid = np.geomspace(n.min() / 1.5, n.max() * 1.5, 50)
     law = sqrt_law_latency_seconds(ref.measurement.value, n_ref, grid)
-    fig, ax = new_figure(width=6.2, height=4.2)
+    fig, ax = new_figure(height=4.6)
     ax.loglog(
         grid,
         law,
@@ -180,15 +183,14 @@ def sqrt_law(predictions: Sequence[validation.Prediction], reference_id: str) ->
         label=f"bound on TPU v4 (fitted exponent {validation.power_law_exponent(n, pred):.2f})",
     )
     for x, y, p in zip(n, meas, rows, strict=False):
-        ax.annotate(
-            get_model(p.measurement.model).name, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8
-        )
+        ax.annotate(get_model(p.measurement.model).name, (x, y), textcoords="offset points", xytext=(6, 4))
     ax.set_xlabel("parameters N")
     ax.set_ylabel("best latency per token (ms)")
-    ax.legend(loc="upper left", fontsize=8)
+    legend_below(fig, ax)
     return fig
 
 
+@course_figure
 def derated_frontier(
     frontiers: Sequence[tuple[str, Frontier]],
     fit: validation.EfficiencyFit,
@@ -201,7 +203,7 @@ def derated_frontier(
     band from :math:`\\bar\\eta/\\sigma_g` to :math:`\\bar\\eta\\sigma_g`; provider points
     (price against serial speed) in every panel.
     """
-    fig, axes = new_figure(ncols=len(frontiers), width=5.0 * len(frontiers), height=4.3)
+    fig, axes = new_figure(nrows=len(frontiers), height=3.0 * len(frontiers) + 1.2)
     axes = np.atleast_1d(axes)
     eta = np.array(
         [
@@ -248,10 +250,9 @@ def derated_frontier(
                 mec="black",
                 label=f"{m.id}: {m.value:.0f} tok/s at ${m.price_usd_per_mtok:.2f}/M",
             )
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
         ax.set_xlim(2.0, 2.0 * float(front.tokens_per_s_per_request[-1]))
         ax.set_xlabel("serial speed (tokens/s per request)")
         ax.set_ylabel("cost ($ per million output tokens)")
-        ax.legend(loc="upper left", fontsize=7)
-    fig.tight_layout()
+    legend_below(fig, axes)
     return fig
