@@ -21,6 +21,7 @@ $(STAMP): requirements.txt pyproject.toml
 ## Build the HTML book: execute every notebook, fail on any warning or failing cell.
 book: $(STAMP)
 	$(PY) tools/vendor_assets.py
+	rm -rf _build/html _build/site-check  # pages of renamed chapters must not linger
 	env -u SOURCE_DATE_EPOCH $(VENV)/bin/jupyter-book build . --all -n -W --keep-going
 
 ## Lint and type-check the package: ruff (lint and format) and mypy --strict (pyproject.toml).

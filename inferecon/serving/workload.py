@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -110,6 +111,15 @@ def _choice(name: str, value: object, options: tuple[str, ...]) -> str:
 _NORMAL = NormalDist()
 
 
+@functools.lru_cache(maxsize=8)
+def _grid_normal_quantiles(n: int) -> NDArray[np.float64]:
+    """Standard normal quantiles at ``(i + 1/2)/n``, computed once per ``n`` (an explorer asks for the
+    same grid on every update; ``NormalDist.inv_cdf`` is a Python call per point)."""
+    z = np.array([_NORMAL.inv_cdf((i + 0.5) / n) for i in range(n)])
+    z.flags.writeable = False
+    return z
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LengthDistribution:
     """Tokens per prompt or per output: whole numbers in ``[1, maximum]``.
@@ -145,7 +155,10 @@ class LengthDistribution:
             mx = int(_scalar("maximum", self.maximum, 1.0, integer=True))
         object.__setattr__(self, "maximum", max(mx, 1))
 
-    def _raw_quantile(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
+    def _raw_quantile(
+        self, u: NDArray[np.float64], z: NDArray[np.float64] | None = None
+    ) -> NDArray[np.float64]:
+        """The law's quantiles at ``u``; ``z``, if given, are the standard normal quantiles at ``u``."""
         m = self.mean_parameter
         if self.kind == "fixed":
             return np.full(u.shape, m)
@@ -156,7 +169,8 @@ class LengthDistribution:
             return np.maximum(np.ceil(np.log1p(-u) / math.log1p(-p)), 1.0)
         s2 = math.log1p(self.cv**2)
         mu = math.log(m) - s2 / 2.0
-        z = np.array([_NORMAL.inv_cdf(float(x)) for x in u.ravel()]).reshape(u.shape)
+        if z is None:
+            z = np.array([_NORMAL.inv_cdf(float(x)) for x in u.ravel()]).reshape(u.shape)
         return np.maximum(np.round(np.exp(mu + math.sqrt(s2) * z)), 1.0)
 
     def quantile(self, u: ArrayLike) -> NDArray[np.float64]:
@@ -168,7 +182,9 @@ class LengthDistribution:
 
     def grid(self, n: int = _GRID) -> NDArray[np.float64]:
         """``n`` equally likely values (the quantiles at the midpoints ``(i + 1/2)/n``)."""
-        return self.quantile((np.arange(n) + 0.5) / n)
+        u = (np.arange(n) + 0.5) / n
+        z = _grid_normal_quantiles(n) if self.kind == "lognormal" else None
+        return np.minimum(self._raw_quantile(u, z), float(self.maximum))
 
     def sample(self, rng: np.random.Generator, n: int) -> NDArray[np.float64]:
         """``n`` independent draws (the same clipped, rounded law as :meth:`quantile`)."""
