@@ -304,6 +304,7 @@ def _check_page(tab: Any, site: Path, page: Path, source: BeautifulSoup, width: 
     try:
         tab.goto(page.resolve().as_uri(), wait_until="load", timeout=60_000)
         settled = tab.evaluate(SETTLED_JS, n_views)
+        height = tab.evaluate("document.documentElement.scrollHeight")  # as a reader first sees it
         tab.evaluate(OPEN_ALL_JS)
         tab.wait_for_timeout(150)
         found: dict[str, Any] = tab.evaluate(MEASURE_JS)
@@ -353,7 +354,7 @@ def _check_page(tab: Any, site: Path, page: Path, source: BeautifulSoup, width: 
     if found["wideWidgets"]:
         problems.append(f"{where}: {len(found['wideWidgets'])} widget boxes wider than the "
                         "viewport or scrolling sideways: " + _limit(found["wideWidgets"]))
-    print(f"{where}: {found['typeset']} formulas typeset, {n_views} widget views, "
+    print(f"{where}: {height:,} px tall (dropdowns closed), {found['typeset']} formulas typeset, {n_views} widget views, "
           f"{len(source.find_all('img'))} images, {len(problems)} problems", flush=True)
     return problems
 
