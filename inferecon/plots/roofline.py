@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.serving import costs, memory, prefill, roofline
@@ -161,7 +162,8 @@ def cost_vs_batch(
     ax2.set_ylabel("tokens/s seen by one sequence")
     ax2.set_title("speed per user: flat until b*, then falls")
     ax2.set_ylim(bottom=0)
-    fig.suptitle(f"{m.name}, {get_format(weight_format).id}, context {context_tokens:,.0f} tokens")
+    ctx = "short context" if context_tokens == 0 else f"context {context_tokens:,.0f} tokens"
+    fig.suptitle(f"{m.name}, {get_format(weight_format).id}, {ctx}")
     return fig
 
 
@@ -402,18 +404,23 @@ def explorer_static(
         fits = b <= cap
         for a_, y in ((ax, e.step_seconds * 1e3), (ax2, e.usd_per_million_tokens)):
             a_.loglog(b[fits], y[fits], color=color, lw=2, label=f"context {c:,.0f}")
-            a_.loglog(b[~fits], y[~fits], color=color, lw=0.7, ls="--")
+            if not fits.all():  # a batch that does not fit has no step time: the curve ends, marked
+                a_.plot(b[fits][-1:], y[fits][-1:], "|", color=color, ms=14, mew=2)
     if mark is not None:
         e = costs.decode_economics(acc, m, mark[0], mark[1], weight_format=weight_format, kv_format=kv_format)
         ax.plot([mark[0]], [float(e.step_seconds) * 1e3], "k*", ms=12, label="explorer default")
         ax2.plot([mark[0]], [float(e.usd_per_million_tokens)], "k*", ms=12)
     ax.set_xlabel("batch b")
     ax.set_ylabel("time per decode step (ms)")
+    for a_ in (ax, ax2):  # plain numbers at 1-2-5 steps: a few decades of ms read better than 6x10^1
+        a_.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        a_.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        a_.yaxis.set_minor_formatter(NullFormatter())
     ax2.set_xlabel("batch b")
     ax2.set_ylabel(f"\\$ per million output tokens (\\${acc.price_usd_per_hour:.2f}/h)")
     legend_below(fig, ax)
     fig.suptitle(
         f"{m.name} on {acc.name}, {get_format(weight_format).id} weights, "
-        f"{get_format(kv_format).id} KV (dashed: does not fit in memory)",
+        f"{get_format(kv_format).id} KV (each curve ends at the largest batch that fits)",
     )
     return fig
