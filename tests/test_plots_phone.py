@@ -26,6 +26,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.contour import ContourSet  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
@@ -354,6 +355,9 @@ def test_every_plot_function_is_in_the_registry():
 
 # ---- measurements through the artists ----------------------------------------------------------
 def _visible_texts(fig: Figure) -> list[Text]:
+    cached = getattr(fig, "_visible_texts", None)
+    if cached is not None:  # measured once by the ``drawn`` fixture
+        return cached
     texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     return [t for t in texts if t.get_window_extent().width > 0]
 
@@ -369,7 +373,7 @@ def smallest_text_pt(fig: Figure) -> float:
 
 
 def phone_text_px(fig: Figure) -> float:
-    width = natural_width_px(fig)
+    width = getattr(fig, "_natural_width_px", None) or natural_width_px(fig)
     return smallest_text_pt(fig) * 100 / 72 * min(1.0, plots.PHONE_COLUMN_PX / width)
 
 
@@ -399,18 +403,23 @@ def _line_vertices(fig: Figure) -> np.ndarray:
 CASES = [(name, k, build) for name, builders in REGISTRY.items() for k, build in enumerate(builders)]
 
 
-@pytest.fixture(scope="module", params=CASES, ids=[f"{n}[{k}]" for n, k, _ in CASES])
+@pytest.fixture(scope="session", params=CASES, ids=[f"{n}[{k}]" for n, k, _ in CASES])
 def drawn(request):
+    """Each figure built and laid out once per session, shared by every check. The layout is run
+    by a draw that skips rasterising (``draw_without_rendering``): every check measures the
+    artists' extents, which the constrained layout fixes, never pixels."""
     name, _, build = request.param
     fig = build()
-    fig.canvas.draw()
+    fig.draw_without_rendering()
+    fig._natural_width_px = natural_width_px(fig)  # one tight bbox per figure, not one per check
+    fig._visible_texts = _visible_texts(fig)
     yield name, fig
     plt.close(fig)
 
 
 def test_legible_on_a_phone_and_within_the_desktop_column(drawn):
     name, fig = drawn
-    width = natural_width_px(fig)
+    width = fig._natural_width_px
     assert width <= plots.DESKTOP_COLUMN_PX, f"{name}: {width:.0f} px wide, wider than the desktop column"
     assert width <= MAX_NATURAL_PX, f"{name}: {width:.0f} px wide (rule: at most {MAX_NATURAL_PX})"
     small = min(_visible_texts(fig), key=lambda t: t.get_fontsize())
@@ -440,43 +449,130 @@ def test_legends_off_the_data(drawn):
         assert not inside.any(), f"{name}: the legend covers {int(inside.sum())} plotted points"
 
 
-#: Figures whose notes still touch a curve at the test's arguments (open; issue 16).
-KNOWN_NOTES_ON_CURVES = {
-    "lifecycle.cumulative_compute",
-    "lifecycle.crossover_days_map",
-    "scaling.iso_loss_contours",
-    "scaling.break_even_vs_size",
-    "scaling.lifetime_optimal_vs_demand",
-    "frontier.sqrt_law_figure",
-    "validation.sqrt_law",
-}
+def _curves(ax) -> list[np.ndarray]:
+    """Display coordinates of every drawn curve: lines of 3+ points with a line style, and the
+    lines of contour sets (a contour's own label breaks it, ``clabel(inline=True)``)."""
+    out = []
+    for line in ax.get_lines():
+        xy = np.asarray(line.get_xydata(), dtype=float)
+        if line.get_visible() and len(xy) >= 3 and line.get_linestyle() not in ("None", "none", ""):
+            out.append(line.get_transform().transform(xy))
+    for coll in ax.collections:
+        if isinstance(coll, ContourSet) and coll.get_visible():
+            for path in coll.get_paths():
+                out.extend(path.transformed(coll.get_transform()).to_polygons(closed_only=False))
+    return out
+
+
+def _markers(ax) -> np.ndarray:
+    """Display coordinates of every marker (points of lines with a marker, scatter points)."""
+    pts = [np.zeros((0, 2))]
+    for line in ax.get_lines():
+        xy = np.asarray(line.get_xydata(), dtype=float)
+        if line.get_visible() and len(xy) and line.get_marker() not in ("None", "none", "", " ", None):
+            pts.append(line.get_transform().transform(xy))
+    for coll in ax.collections:
+        offs = np.asarray(coll.get_offsets(), dtype=float)
+        if (
+            not isinstance(coll, ContourSet)
+            and coll.get_visible()
+            and len(offs)
+            and hasattr(coll, "get_sizes")
+        ):
+            pts.append(coll.get_offset_transform().transform(offs))
+    return np.concatenate(pts)
+
+
+def segments_through_box(xy: np.ndarray, box, pad: float = 0.5) -> int:
+    """How many segments of the polyline ``xy`` (display px; NaN breaks it) pass through the
+    interior of ``box`` (shrunk by ``pad`` px), by Liang-Barsky clipping: a note between two
+    vertices of a straight stretch is caught, not only one on a vertex."""
+    a, b = xy[:-1], xy[1:]
+    ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    a, b = a[ok], b[ok]
+    d = b - a
+    t0, t1 = np.zeros(len(a)), np.ones(len(a))
+    hit = np.ones(len(a), dtype=bool)
+    x0, y0, x1, y1 = box.x0 + pad, box.y0 + pad, box.x1 - pad, box.y1 - pad
+    for p, q in (
+        (-d[:, 0], a[:, 0] - x0),
+        (d[:, 0], x1 - a[:, 0]),
+        (-d[:, 1], a[:, 1] - y0),
+        (d[:, 1], y1 - a[:, 1]),
+    ):
+        parallel = p == 0
+        hit &= ~(parallel & (q < 0))
+        r = q / np.where(parallel, 1.0, p)
+        t0 = np.where(~parallel & (p < 0), np.maximum(t0, r), t0)
+        t1 = np.where(~parallel & (p > 0), np.minimum(t1, r), t1)
+    return int((hit & (t0 <= t1)).sum())
+
+
+def notes_on_data(fig: Figure) -> list[str]:
+    """The texts placed in an axes (notes, labels, annotations) that cover a curve or a marker."""
+    found = []
+    for ax in fig.axes:
+        curves, marks = _curves(ax), _markers(ax)
+        for t in ax.texts:
+            if not t.get_visible() or not t.get_text().strip():
+                continue
+            box = t.get_window_extent()
+            crossed = sum(segments_through_box(c, box) for c in curves)
+            covered = int(
+                (
+                    (marks[:, 0] > box.x0)
+                    & (marks[:, 0] < box.x1)
+                    & (marks[:, 1] > box.y0)
+                    & (marks[:, 1] < box.y1)
+                ).sum()
+            )
+            if crossed or covered:
+                found.append(f"{t.get_text()!r} crosses {crossed} curve segments, covers {covered} markers")
+    return found
 
 
 def test_notes_off_the_curves(drawn):
-    """Text placed in the axes (notes, labels) covers no vertex of a curve (a line of 3+ points)."""
+    """No text placed in the axes (notes, labels) lies on a curve or a marker."""
     name, fig = drawn
-    if name in KNOWN_NOTES_ON_CURVES:
-        pytest.xfail("a note of this figure still lies on a curve (open)")
-    for ax in fig.axes:
-        curves = [
-            line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
-            for line in ax.get_lines()
-            if len(line.get_xydata()) >= 3 and line.get_linestyle() not in ("None", "none", "")
-        ]
-        if not curves:
-            continue
-        verts = np.concatenate(curves)
-        for t in ax.texts:
-            if not t.get_text().strip():
-                continue
-            box = t.get_window_extent()
-            inside = (
-                (verts[:, 0] > box.x0)
-                & (verts[:, 0] < box.x1)
-                & (verts[:, 1] > box.y0)
-                & (verts[:, 1] < box.y1)
-            )
-            assert not inside.any(), f"{name}: note {t.get_text()!r} lies on a curve"
+    found = notes_on_data(fig)
+    assert not found, f"{name}: notes on the data: {found}"
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        dict(xy=(0.5, 0.5), ha="center", va="center"),  # on a straight stretch, between two vertices
+        dict(xy=(0.0, 0.0), ha="left", va="bottom"),  # on a vertex
+    ],
+)
+def test_the_notes_check_flags_a_note_on_a_curve(note):
+    with matplotlib.rc_context(plots._RC):
+        fig, ax = plots.new_figure()
+    try:
+        ax.plot([0.0, 0.25, 1.0], [0.0, 0.25, 1.0])
+        ax.text(*note["xy"], "a note on the curve", ha=note["ha"], va=note["va"])
+        ax.text(0.95, 0.05, "a note in clear space", ha="right", va="bottom")
+        fig.draw_without_rendering()
+        found = notes_on_data(fig)
+        assert len(found) == 1 and "a note on the curve" in found[0]
+    finally:
+        plt.close(fig)
+
+
+def test_the_notes_check_flags_a_note_on_a_contour_or_a_marker():
+    with matplotlib.rc_context(plots._RC):
+        fig, (ax1, ax2) = plots.new_figure(nrows=2, height=5.0)
+    try:
+        x, y = np.meshgrid(np.linspace(-1, 1, 50), np.linspace(-1, 1, 50))
+        ax1.contour(x, y, x**2 + y**2, levels=[0.5])
+        ax1.text(np.sqrt(0.5), 0.0, "on the contour", ha="center", va="center")
+        ax2.plot([0.3, 0.7], [0.3, 0.7], "o")
+        ax2.text(0.3, 0.3, "on a marker", ha="center", va="center")
+        fig.draw_without_rendering()
+        found = notes_on_data(fig)
+        assert len(found) == 2, found
+    finally:
+        plt.close(fig)
 
 
 def test_chapter7_inline_figure_needs_no_change():

@@ -137,9 +137,8 @@ def _fit_text(fig: Figure) -> None:
         ylabel = ax.get_ylabel()
         if ylabel:
             ax.set_ylabel(wrap(ylabel, height + 0.3, float(ax.yaxis.label.get_fontsize())))
-        if (
-            not any(t.get_visible() for t in ax.get_xticklabels())
-            and ax.get_shared_x_axes().get_siblings(ax)[1:]
+        if ax.get_shared_x_axes().get_siblings(ax)[1:] and not any(  # siblings first: cheap
+            t.get_visible() for t in ax.get_xticklabels()
         ):
             ax.set_xlabel("")
 
@@ -175,6 +174,14 @@ def wrap(text: str, width: float = WIDTH, fontsize: float = 11.0) -> str:
     """``text`` broken into lines that fit ``width`` inches at ``fontsize`` pt (DejaVu Sans)."""
     chars = max(int(width * 72 / (0.66 * fontsize)), 16)
     return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+
+
+def _off_rising_line(first: bool) -> dict[str, Any]:
+    """Where a point's name sits clear of a rising line through it: below right of the first
+    point (room at the left edge), above left of the others (the line lies lower to the left)."""
+    if first:
+        return dict(xytext=(6, -6), textcoords="offset points", ha="left", va="top")
+    return dict(xytext=(-6, 6), textcoords="offset points", ha="right", va="bottom")
 
 
 def legend_below(

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from inferecon.plots import COLORS, course_figure, legend_below, new_figure
+from inferecon.plots import COLORS, _off_rising_line, course_figure, legend_below, new_figure
 from inferecon.serving import closed_forms, frontier, parallelism
 from inferecon.serving.constants import get_constants
 from inferecon.specs.hardware import Accelerator
@@ -322,8 +322,8 @@ def sqrt_law_figure(
     ax.loglog(
         n, 1e3 * closed, "o-", color=COLORS[1], label=f"eq. 14 closed form ({accelerator}, {weight_format})"
     )
-    for m, x, y in zip(names, n, t, strict=True):
-        ax.annotate(m.name, (x, 1e3 * y), xytext=(5, -12), textcoords="offset points")
+    for i, (m, x, y) in enumerate(zip(names, n, t, strict=True)):
+        ax.annotate(m.name, (x, 1e3 * y), **_off_rising_line(first=i == 0))
     ax.set_xlabel("parameters")
     ax.set_ylabel("best time per token (ms)")
     ax.set_title("Latency at scale grows like the square root of model size")

@@ -39,14 +39,9 @@ def cumulative_compute(
     train = float(lifecycle.training_flop(n, d))
     days = np.logspace(0, np.log10(max_days), 200)
     fig, ax = new_figure(height=4.6)
-    ax.axhline(train, color="black", lw=1.5, ls="--")
-    ax.annotate(
-        f"training: 6ND = {train:.2g} FLOP",
-        (days[0], train),
-        xytext=(2, 4),
-        textcoords="offset points",
-        va="bottom",
-    )
+    # the training bill is named in the legend below: at either end of its line a note would
+    # sit on a scenario's curve (issue 16)
+    ax.axhline(train, color="black", lw=1.5, ls="--", label=f"training: 6ND = {train:.2g} FLOP")
     for color, sc in zip(COLORS, scenarios, strict=False):
         flop = lifecycle.inference_flop(n, sc.requests_per_day * sc.tokens_per_request * days)
         ax.loglog(days, flop, color=color, label=sc.name)
@@ -60,7 +55,7 @@ def cumulative_compute(
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([t[1] for t in ticks])
     ax.set_title(f"{m.name} trained on {format_count(d)} tokens: when does serving overtake training?")
-    legend_below(fig, ax, title="2N FLOP per token")
+    legend_below(fig, ax, title="serving at 2N FLOP per token")
     return fig
 
 
@@ -83,7 +78,8 @@ def crossover_days_map(
         )
     for days, label in ((1, "1 day"), (30, "1 month"), (365, "1 year")):
         ax.axhline(days, color="grey", lw=0.8, ls=":")
-        ax.text(r[-1], days, label, ha="right", va="bottom", color="grey")
+        # at the low-traffic end, where every crossover lies beyond the top of the panel
+        ax.text(r[0], days, f" {label}", ha="left", va="bottom", color="grey")
     if mark is not None:
         ax.plot(
             [mark[0]],

@@ -55,11 +55,26 @@ def iso_loss_contours(
     fig, ax = new_figure(height=5.8)
     levels = np.round(f.E + np.geomspace(0.06, 1.0, 9), 2)
     cs = ax.contour(nn, dd, ll, levels=levels, cmap="viridis", linewidths=1.0)
-    ax.clabel(cs, fmt="%.2f", inline_spacing=2)
-    for c in flop_lines:
-        ax.plot(n, c / (6 * n), color="grey", lw=0.8, ls="--")
-        x = float(np.clip(np.sqrt(c / 6 / 20) * 0.15, params_range[0] * 1.3, params_range[1] / 5))
-        ax.text(x, c / (6 * x), f"C = {c:.2g}", color="grey", rotation=-35, ha="center", va="bottom")
+    # The loss of each contour is read off a colour bar below the panel and the compute of each
+    # iso-FLOP line from the legend: labels on the lines would sit on other curves (issue 16).
+    cbar = fig.colorbar(cs, ax=ax, location="bottom", spacing="uniform", aspect=40, pad=0.02)
+    cbar.set_ticks(list(levels), labels=[f"{v:.2f}" for v in levels])
+    cbar.set_label("loss (nats/token) of each contour")
+    for lines in cbar.lines:  # the contours' colours, thick enough to match by eye
+        lines.set_linewidth(4)
+    for i, c in enumerate(flop_lines):
+        ax.plot(
+            n,
+            c / (6 * n),
+            color="grey",
+            lw=0.8,
+            ls="--",
+            label=None
+            if i
+            else "iso-FLOP lines, lower left to upper right:\nC = "
+            + ", ".join(f"{v:.2g}" for v in flop_lines)
+            + " FLOP",
+        )
     cfr = np.geomspace(1e18, 1e28, 100)
     ax.plot(
         sc.compute_optimal_params(f, cfr),
@@ -327,28 +342,21 @@ def break_even_vs_size(
         n = np.geomspace(max(size_range[0], n_min * 1.02), size_range[1], 200)
         d = sc.tokens_to_reach_loss(f, n, target)
         t = lifetime.break_even_inference_tokens(params_large, tokens_large, n, d)
-        axes[0].loglog(n, d, color=color, lw=2, label=_short(f))
-        axes[1].loglog(n, np.where(t > 0, t, np.nan), color=color, lw=2, label=_short(f))
+        # The notes go to the legend below (issue 16): in the panel they would sit on a curve.
+        axes[0].loglog(n, d, color=color, lw=2, label=f"{_short(f)} (min size {n_min / 1e9:.3g}B, dotted)")
+        axes[1].loglog(n, np.where(t > 0, t, np.nan), color=color, lw=2)
         if (t == 0).any():  # the smaller model is also cheaper to train: no break-even needed
             lo = float(n[t == 0].min())
-            axes[1].axvspan(lo, size_range[1], color=color, alpha=0.12, lw=0)
-            axes[1].text(
-                lo * 1.05,
-                0.5,
-                f"{_short(f)}:\nalso cheaper to train,\nno break-even (T* = 0)",
+            axes[1].axvspan(
+                lo,
+                size_range[1],
                 color=color,
-                transform=axes[1].get_xaxis_transform(),
+                alpha=0.12,
+                lw=0,
+                label=f"{_short(f)}: also cheaper to train,\nno break-even (T* = 0)",
             )
         for ax in axes:
             ax.axvline(n_min, color=color, lw=0.8, ls=":")
-        axes[1].text(
-            n_min * 1.03,
-            0.03,
-            f"min size\n{n_min / 1e9:.3g}B",
-            color=color,
-            va="bottom",
-            transform=axes[1].get_xaxis_transform(),
-        )
     axes[0].axhline(tokens_large, color="grey", lw=0.8, ls="--")
     axes[0].set_ylabel("tokens to match the loss")
     axes[1].set_ylabel(r"break-even inference tokens $T^*$")
@@ -361,7 +369,7 @@ def break_even_vs_size(
         ax.xaxis.set_minor_formatter(NullFormatter())
     axes[0].set_title(f"Matching {params_large / 1e9:g}B / {tokens_large / 1e12:g}T")
     axes[1].set_title("Inference volume at which it pays back")
-    legend_below(fig, axes[0])
+    legend_below(fig, axes)
     return fig
 
 
@@ -397,7 +405,18 @@ def lifetime_optimal_vs_demand(
         if inference_range[0] <= tok <= inference_range[1]:
             for ax in axes:
                 ax.axvline(tok, color="grey", lw=0.8, ls="--")
-            axes[1].text(tok, 97, f" {s.name}", rotation=90, color="grey", va="top", ha="right")
+            # the name goes where the saving curve is not: at the top while the saving is
+            # small, at the bottom once it is large (the curve rises to the right)
+            high = float(np.interp(np.log10(tok), np.log10(t), 100 * saved)) > 50
+            axes[1].text(
+                tok,
+                3 if high else 97,
+                f" {s.name} " if high else f" {s.name}",
+                rotation=90,
+                color="grey",
+                va="bottom" if high else "top",
+                ha="right",
+            )
     axes[0].set_xlabel(r"lifetime inference tokens $T_\mathrm{inf}$")
     axes[1].set_xlabel(r"lifetime inference tokens $T_\mathrm{inf}$")
     axes[0].set_ylabel("parameters / training tokens")

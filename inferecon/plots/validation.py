@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from inferecon.plots import COLORS, SMALL, course_figure, legend_below, new_figure, wrap
+from inferecon.plots import COLORS, SMALL, _off_rising_line, course_figure, legend_below, new_figure, wrap
 from inferecon.serving.closed_forms import sqrt_law_latency_seconds
 from inferecon.serving.frontier import Frontier
 from inferecon.specs.models import get_model
@@ -182,8 +182,8 @@ def sqrt_law(predictions: Sequence[validation.Prediction], reference_id: str) ->
         mew=1.6,
         label=f"bound on TPU v4 (fitted exponent {validation.power_law_exponent(n, pred):.2f})",
     )
-    for x, y, p in zip(n, meas, rows, strict=False):
-        ax.annotate(get_model(p.measurement.model).name, (x, y), textcoords="offset points", xytext=(6, 4))
+    for i, (x, y, p) in enumerate(zip(n, meas, rows, strict=False)):
+        ax.annotate(get_model(p.measurement.model).name, (x, y), **_off_rising_line(first=i == 0))
     ax.set_xlabel("parameters N")
     ax.set_ylabel("best latency per token (ms)")
     legend_below(fig, ax)
