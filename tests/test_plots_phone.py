@@ -427,6 +427,36 @@ def test_legible_on_a_phone_and_within_the_desktop_column(drawn):
     assert px >= plots.MIN_PHONE_TEXT_PX, f"{name}: {small.get_text()!r} shows at {px:.1f} px on a phone"
 
 
+def _unbalanced_math(text: str) -> bool:
+    """True if ``text`` is mathtext (an even, non-zero number of unescaped ``$``; matplotlib
+    shows a lone ``$``, as in "$ per month", as it is) and a line of it holds an odd number:
+    math split over two lines, which matplotlib shows as raw LaTeX."""
+
+    def dollars(t: str) -> int:
+        return t.count("$") - t.count("\\$")
+
+    n = dollars(text)
+    return n > 0 and n % 2 == 0 and any(dollars(line) % 2 for line in text.split("\n"))
+
+
+def test_wrap_never_breaks_inside_math():
+    title = r"Over-training has a floor (dotted: $E + A/N^\alpha$)"
+    for width in (1.5, 2.0, 2.5, 3.0, 3.5, 4.4):
+        out = plots.wrap(title, width, 11)
+        assert out.replace("\n", " ") == title
+        assert not _unbalanced_math(out), f"{width} in: {out!r}"
+    # a math span wider than a line gets a line of its own, whole; hyphens inside stay put
+    out = plots.wrap(r"tokens $D = 20 N^{-0.3} \cdot k$ then more words here", 1.0, 11)
+    assert r"$D = 20 N^{-0.3} \cdot k$" in out.split("\n")
+    assert plots.wrap(r"a price of \$2 and \$3 per hour, quite long", 1.0, 11).count("\n") >= 1
+
+
+def test_no_text_breaks_inside_math(drawn):
+    name, fig = drawn
+    bad = [t.get_text() for t in fig._visible_texts if _unbalanced_math(t.get_text())]
+    assert not bad, f"{name}: math split across lines, shown as raw LaTeX: {bad}"
+
+
 def test_one_column_of_panels(drawn):
     name, fig = drawn
     boxes = [ax.get_position() for ax in fig.axes if ax.get_label() != "<colorbar>"]

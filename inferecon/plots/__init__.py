@@ -8,6 +8,7 @@ Topic modules: :mod:`inferecon.plots.lifecycle`, ...
 from __future__ import annotations
 
 import functools
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec
@@ -170,10 +171,31 @@ def new_figure(
     return fig, ax
 
 
+_MATH = re.compile(r"(?<!\\)\$.*?(?<!\\)\$")
+# Stand-ins for a space and a hyphen inside $...$ while textwrap breaks the line: neither is
+# whitespace or a hyphen to textwrap, so it never breaks there (mathtext split over two lines
+# would show as raw LaTeX).
+_KEEP = {" ": "\x00", "-": "\x01"}
+
+
 def wrap(text: str, width: float = WIDTH, fontsize: float = 11.0) -> str:
-    """``text`` broken into lines that fit ``width`` inches at ``fontsize`` pt (DejaVu Sans)."""
+    """``text`` broken into lines that fit ``width`` inches at ``fontsize`` pt (DejaVu Sans),
+    never inside a ``$...$`` math span (a span longer than a line gets a line of its own)."""
     chars = max(int(width * 72 / (0.66 * fontsize)), 16)
-    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+
+    def protect(m: re.Match[str]) -> str:
+        out = m.group(0)
+        for k, v in _KEEP.items():
+            out = out.replace(k, v)
+        return out
+
+    lines = []
+    for line in text.split("\n"):
+        filled = textwrap.fill(_MATH.sub(protect, line), chars, break_long_words=False)
+        for k, v in _KEEP.items():
+            filled = filled.replace(v, k)
+        lines.append(filled)
+    return "\n".join(lines)
 
 
 def _off_rising_line(first: bool) -> dict[str, Any]:

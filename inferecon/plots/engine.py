@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 from inferecon.plots import COLORS, course_figure, legend_below, new_figure
 from inferecon.serving import engine as eng
@@ -47,6 +48,7 @@ def latency_throughput(
     a1.set_ylabel("median time per output token (ms)")
     a2.set_ylabel("p99 time to first token (ms)")
     a2.set_yscale("log")
+    a2.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 10,000, not 10000 (shared axis)
     legend_below(fig, a1)
     assert isinstance(fig, Figure)
     return fig

@@ -21,6 +21,13 @@ from inferecon.serving.constants import get_constants
 from inferecon.specs.hardware import Accelerator
 from inferecon.specs.models import ModelSpec, get_model
 
+
+def _format_label(fmt: str) -> str:
+    """A weight format's id as a reader writes it: ``"int4-g128"`` -> ``"INT4, group 128"``."""
+    base, _, group = fmt.partition("-g")
+    return base.upper() + (f", group {group}" if group.isdigit() else "")
+
+
 __all__ = [
     "fixed_node_curve",
     "frontier_figure",
@@ -285,7 +292,7 @@ def min_latency_curve(
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("GPUs")
     ax.set_ylabel("time per token at small batch (ms)")
-    ax.set_title(f"{m.name}, 16-bit, on {acc.name} ({constants} constants)")
+    ax.set_title(f"{m.name}, 16-bit, on {acc.name} ({get_constants(constants).name})")
     legend_below(fig, ax)
     return fig
 
@@ -309,6 +316,7 @@ def sqrt_law_figure(
             for m in names
         ]
     )
+    acc_name = get_constants(constants).accelerator(accelerator).name
     fig: Figure
     fig, ax = new_figure(height=4.6)
     ax.loglog(
@@ -320,7 +328,11 @@ def sqrt_law_figure(
     )
     ax.loglog(n, 1e3 * t, "k*", ms=12, label="measured best latency (Pope et al., 2023, Fig. 1)")
     ax.loglog(
-        n, 1e3 * closed, "o-", color=COLORS[1], label=f"eq. 14 closed form ({accelerator}, {weight_format})"
+        n,
+        1e3 * closed,
+        "o-",
+        color=COLORS[1],
+        label=f"eq. 14 closed form ({acc_name}, {_format_label(weight_format)})",
     )
     for i, (m, x, y) in enumerate(zip(names, n, t, strict=True)):
         ax.annotate(m.name, (x, 1e3 * y), **_off_rising_line(first=i == 0))
@@ -353,14 +365,19 @@ def frontier_small_multiples(
     fig: Figure
     fig, axes = new_figure(nrows=4, height=11.5)
     cs = get_constants(kwargs.get("constants", "erdil-paper"))
-    panels: list[tuple[str, list[tuple[str, dict[str, Any]]]]] = [
-        ("context tokens", [(f"{c:,.0f}", dict(context_tokens=c)) for c in contexts]),
-        ("weight format", [(f, dict(weight_format=f)) for f in formats]),
+    # Legends name things as a reader knows them (an accelerator's name, a constant set's
+    # display name), never by catalogue id, and carry the unit in their title.
+    panels: list[tuple[str, str, list[tuple[str, dict[str, Any]]]]] = [
+        ("context", "context (tokens)", [(f"{c:,.0f}", dict(context_tokens=c)) for c in contexts]),
+        ("weight format", "weight format", [(_format_label(f), dict(weight_format=f)) for f in formats]),
         (
             "accelerator",
+            "accelerator"
+            if price_usd_per_hour is None
+            else f"accelerator (each at USD {price_usd_per_hour:.2f}/h)",
             [
                 (
-                    a,
+                    cs.accelerator(a).name,
                     dict(
                         accelerator=a
                         if price_usd_per_hour is None
@@ -370,9 +387,9 @@ def frontier_small_multiples(
                 for a in accelerators
             ],
         ),
-        ("constant set", [(c, dict(constants=c)) for c in constants]),
+        ("constant set", "constant set", [(get_constants(c).name, dict(constants=c)) for c in constants]),
     ]
-    for ax, (title, variants) in zip(axes.ravel(), panels, strict=True):
+    for ax, (title, legend_title, variants) in zip(axes.ravel(), panels, strict=True):
         for color, (label, kw) in zip(COLORS, variants, strict=False):
             args = {"accelerator": accelerator, **kwargs, **kw}
             acc = args.pop("accelerator")
@@ -380,11 +397,15 @@ def frontier_small_multiples(
         ax.set_yscale("log")
         ax.set_xlim(left=0)
         ax.set_title(f"varying the {title}")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)  # below the x label
+        ncol = 1 if max(len(label) for label, _ in variants) > 20 else 2
+        ax.legend(  # below the x label
+            loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=ncol, title=legend_title
+        )
         ax.set_xlabel("tokens/s per request")
         ax.set_ylabel("USD per million tokens")
+    acc_name = cs.accelerator(accelerator).name
     fig.suptitle(
-        f"{get_model(model).name}: what moves the frontier (defaults: {accelerator}, bf16, "
-        "short context, paper constants)",
+        f"{get_model(model).name}: what moves the frontier (defaults: {acc_name}, BF16, "
+        f"short context, {cs.name})",
     )
     return fig

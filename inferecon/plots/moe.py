@@ -131,11 +131,13 @@ def optimal_batch_vs_sparsity(
         naive.append(float(moe_batching.per_expert_optimal_batch(accelerator, m, weight_format)))
     fig, ax = new_figure(height=4.6)
     ax.loglog(s, naive, "o:", color=COLORS[1], label="dense b* x s: each expert's own threshold")
-    ax.loglog(s, rule, "s--", color=COLORS[2], label="dense b* x total/active parameters")
+    # The rule is drawn as squares alone, on top of the exact line it coincides with (a line
+    # of its own would be hidden under it and only mislead the legend).
     ax.loglog(s, exact, "-", color=COLORS[0], lw=2.2, label="exact root of eq. 22 roofline")
+    ax.loglog(s, rule, "s", ls="none", color=COLORS[2], zorder=3, label="dense b* x total/active parameters")
     ax.axvline(base.sparsity, color="grey", lw=0.8, ls=":")
     ax.text(base.sparsity, min(exact), f" {base.name}", color="grey", va="bottom")
-    ax.set_xlabel(f"routed sparsity s = experts / active ({base.n_active_experts} active)")
+    ax.set_xlabel(f"routed sparsity s = experts / active\n({base.n_active_experts} experts active)")
     ax.set_ylabel("optimal batch b*")
     ax.set_title(f"{base.name}'s shape with more or fewer experts, on {get_accelerator(accelerator).name}")
     legend_below(fig, ax)

@@ -156,14 +156,15 @@ def cost_vs_batch(
             ax2.plot([bs], [float(eb.tokens_per_second_per_sequence)], "o", color=color, ms=6)
     ax.set_xlabel("batch b")
     ax.set_ylabel(r"\$ per million output tokens")
-    ax.set_title("cost per token: falls as 1/b until b* (dots)")
+    ctx = "short context" if context_tokens == 0 else f"context {context_tokens:,.0f} tokens"
+    # What is drawn heads the upper panel's title rather than a suptitle: a suptitle centres on
+    # the figure, off the panels' centre (the y labels take the left), and crowds the title.
+    ax.set_title(f"{m.name}, {get_format(weight_format).id}, {ctx}\ncost per token falls as 1/b to b* (dots)")
     legend_below(fig, ax)
     ax2.set_xlabel("batch b")
     ax2.set_ylabel("tokens/s seen by one sequence")
     ax2.set_title("speed per user: flat until b*, then falls")
     ax2.set_ylim(bottom=0)
-    ctx = "short context" if context_tokens == 0 else f"context {context_tokens:,.0f} tokens"
-    fig.suptitle(f"{m.name}, {get_format(weight_format).id}, {ctx}")
     return fig
 
 

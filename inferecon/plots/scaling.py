@@ -276,7 +276,7 @@ def loss_floor_curves(
             ls="--",
             label=f"loss of {target[0] / 1e9:g}B / {target[1] / 1e12:g}T = {lt:.3f}",
         )
-    ax.axhline(f.E, color="grey", lw=0.8)
+    ax.axhline(f.E, color="grey", lw=0.8, label=f"E = {f.E:.3f}, the floor of an infinite model")
     ax.set_xlabel("training tokens D")
     ax.set_ylabel("predicted loss (nats/token)")
     ax.set_title(r"Over-training has a floor (dotted: $E + A/N^\alpha$)")

@@ -19,6 +19,7 @@ from inferecon.serving.closed_forms import sqrt_law_latency_seconds
 from inferecon.serving.frontier import Frontier
 from inferecon.specs.models import get_model
 from inferecon.validation import predictions as validation
+from inferecon.validation.measurements import SOURCE_LABELS, Measurement
 
 __all__ = [
     "REGIME_STYLE",
@@ -190,6 +191,15 @@ def sqrt_law(predictions: Sequence[validation.Prediction], reference_id: str) ->
     return fig
 
 
+def _provider_label(m: Measurement) -> str:
+    """A provider row as a reader names it: its source and the precision it was served in."""
+    source = SOURCE_LABELS.get(m.sources[0], m.sources[0]) if m.sources else m.id
+    if m.bound_exception == "undisclosed-precision":
+        return f"{source}, precision undisclosed"
+    base, _, group = m.weight_format.partition("-g")
+    return f"{source}, {base.upper()}" + (f", group {group}" if group.isdigit() else "")
+
+
 @course_figure
 def derated_frontier(
     frontiers: Sequence[tuple[str, Frontier]],
@@ -238,21 +248,27 @@ def derated_frontier(
         ax.fill(
             poly_x, poly_y, color=COLORS[1], alpha=0.12, lw=0, label=f"η from {eta[0]:.2f} to {eta[2]:.2f}"
         )
+        # Provider points by source and precision, not catalogue id. Two points can nearly
+        # coincide (150 and 158 tok/s at one price), so the first is a large hollow diamond
+        # and the others smaller filled markers that show inside it.
         for j, p in enumerate(providers):
             m = p.measurement
+            marker, size, face = (("D", 11, "none"), ("o", 6, COLORS[4]), ("^", 6, COLORS[5]))[j % 3]
             ax.plot(
                 [m.value],
                 [m.price_usd_per_mtok],
-                marker="D",
+                marker=marker,
                 ls="none",
-                ms=8,
-                color=COLORS[3 + j % 3],
-                mec="black",
-                label=f"{m.id}: {m.value:.0f} tok/s at ${m.price_usd_per_mtok:.2f}/M",
+                ms=size,
+                mfc=face,
+                mew=1.6 if face == "none" else 0.8,
+                mec=COLORS[3] if face == "none" else "black",
+                zorder=5 + j,
+                label=f"{_provider_label(m)}:\n{m.value:.0f} tok/s at ${m.price_usd_per_mtok:.2f}/M",
             )
         ax.set_title(title)
         ax.set_xlim(2.0, 2.0 * float(front.tokens_per_s_per_request[-1]))
         ax.set_xlabel("serial speed (tokens/s per request)")
-        ax.set_ylabel("cost ($ per million output tokens)")
+        ax.set_ylabel("$ per million output tokens")
     legend_below(fig, axes)
     return fig
