@@ -4,6 +4,10 @@
  *   it gets the class `inferecon-wide-math`, which makes it a box of the line's width that
  *   scrolls sideways with a visible scrollbar (_static/inferecon.css). Rechecked when the window
  *   is resized and when a dropdown or hidden cell is opened (its formulas had no width before).
+ * - Any box that scrolls sideways (a formula, a table, code, an output) shows that it does: a
+ *   phone draws no scrollbar until the box is touched, and iOS ignores styled scrollbars. The box
+ *   gets `inferecon-more-right` while there is more to its right and `inferecon-more-left` while
+ *   there is more to its left; the CSS fades that edge, so the cut reads as "more this way".
  * - The theme's "download source" link downloads the notebook rather than opening its JSON.
  */
 (function () {
@@ -30,6 +34,34 @@
     }
   }
 
+  var SCROLLERS = [
+    "mjx-container[display='true']",
+    "mjx-container.inferecon-wide-math",
+    ".pst-scrollable-table-container",
+    ".cell_output .output_html",
+    ".cell_output .text_html",
+    "div.highlight pre",
+    ".cell_output pre",
+  ].map(function (s) { return ".bd-article " + s; }).join(", ");
+
+  function edges(el) {
+    var more = el.scrollWidth > el.clientWidth + 1;
+    el.classList.toggle("inferecon-more-right", more && el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
+    el.classList.toggle("inferecon-more-left", more && el.scrollLeft > 1);
+  }
+
+  function markScrollers() {
+    var all = document.querySelectorAll(SCROLLERS);
+    for (var i = 0; i < all.length; i++) {
+      var el = all[i];
+      if (!el.dataset.infereconScroll) {
+        el.dataset.infereconScroll = "1";
+        el.addEventListener("scroll", function (ev) { edges(ev.currentTarget); }, { passive: true });
+      }
+      edges(el);
+    }
+  }
+
   var pending = false;
   function schedule() {
     if (pending) return;
@@ -37,6 +69,7 @@
     window.requestAnimationFrame(function () {
       pending = false;
       fitInlineMath();
+      markScrollers();
     });
   }
 

@@ -82,11 +82,16 @@ async () => {
     if (el.tagName === 'MJX-C' || el.closest('mjx-assistive-mml')) continue;
     const r = el.getBoundingClientRect();
     if (r.width < 1 || r.height < 1) continue;
-    // a box that scrolls sideways must show that it does
+    // a box that scrolls sideways must show that it does, without relying on a scrollbar (a phone
+    // draws none until touched): the edge with more beyond it is faded (inferecon-more-right/left,
+    // set by _static/inferecon.js), checked against where the box really is scrolled
     if ((st.overflowX === 'auto' || st.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1) {
-      const bar = el.offsetHeight - el.clientHeight - parseFloat(st.borderTopWidth)
-                  - parseFloat(st.borderBottomWidth);
-      if (bar < 2) hiddenScroll.push(describe(el) + ` (${el.scrollWidth}px in ${el.clientWidth}px)`);
+      const moreRight = el.scrollLeft + el.clientWidth < el.scrollWidth - 1;
+      const cue = (!moreRight || el.classList.contains('inferecon-more-right'))
+                  && (el.scrollLeft <= 1 || el.classList.contains('inferecon-more-left'));
+      if (!cue || getComputedStyle(el).maskImage === 'none' && getComputedStyle(el).webkitMaskImage === 'none') {
+        hiddenScroll.push(describe(el) + ` (${el.scrollWidth}px in ${el.clientWidth}px)`);
+      }
     }
     // is it cut? find the nearest ancestor that clips or scrolls horizontally
     let clipper = null;
@@ -349,8 +354,8 @@ def _check_page(tab: Any, site: Path, page: Path, source: BeautifulSoup, width: 
         problems.append(f"{where}: {len(found['cut'])} elements cut off with no way to scroll: "
                         + _limit(found["cut"]))
     if found["hiddenScroll"]:
-        problems.append(f"{where}: {len(found['hiddenScroll'])} boxes scroll sideways without a "
-                        "visible scrollbar: " + _limit(found["hiddenScroll"]))
+        problems.append(f"{where}: {len(found['hiddenScroll'])} boxes scroll sideways with nothing "
+                        "showing that they do (no faded edge): " + _limit(found["hiddenScroll"]))
     if found["wideWidgets"]:
         problems.append(f"{where}: {len(found['wideWidgets'])} widget boxes wider than the "
                         "viewport or scrolling sideways: " + _limit(found["wideWidgets"]))
