@@ -25,6 +25,7 @@ the build prints, with this very code.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import string
 import unicodedata
@@ -32,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from pybtex.backends.plaintext import Backend as _PlainTextBackend
 from pybtex.database import BibliographyData, Entry  # type: ignore[import-untyped]
 from pybtex.plugin import register_plugin  # type: ignore[import-untyped]
 from pybtex.richtext import Text  # type: ignore[import-untyped]
@@ -55,13 +57,18 @@ from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferen
 from sphinxcontrib.bibtex.style.template import join as bibtex_join
 from sphinxcontrib.bibtex.style.template import year as bibtex_year
 
+# render_as("text") looks its backend up through importlib.metadata on every call (~40 ms)
+_PLAIN_TEXT = _PlainTextBackend()
+
 #: Where :func:`label_years` keeps an entry's year as ``references.bib`` gives it, once ``year``
 #: carries a suffix (so that labelling the same, cached, data twice changes nothing).
 ORIGINAL_YEAR = "x-author-year-original-year"
 
 
 def _round() -> BracketStyle:
-    return BracketStyle(left="(", right=")")
+    # several works in one bracket are separated by semicolons: "(DeepSeek-AI, 2024a; Pope et al.,
+    # 2023)", since a comma already separates each author from the year
+    return BracketStyle(left="(", right=")", sep="; ")
 
 
 @dataclasses.dataclass
@@ -143,24 +150,30 @@ def printed_authors(entry: Entry) -> str:
         _BIBLIOGRAPHY_STYLE = AuthorYearStyle()
     style = _BIBLIOGRAPHY_STYLE
     template = optional[style.format_names("author", as_sentence=False)]
-    return str(template.format_data({"entry": entry, "style": style}).render_as("text"))
+    return str(template.format_data({"entry": entry, "style": style}).render(_PLAIN_TEXT))
+
+
+@functools.cache
+def _reference_style() -> RoundAuthorYearReferenceStyle:
+    # building the style's templates takes ~0.1 s; one instance serves every label
+    return RoundAuthorYearReferenceStyle()
 
 
 def citation_author(entry: Entry) -> str:
     """The author part of an in-text citation, as the text prints it: "Pope et al."."""
-    style = RoundAuthorYearReferenceStyle()
+    style = _reference_style()
     template = style.person.author_or_editor_or_title(full=False)
-    return str(template.format_data({"entry": entry, "style": style}).render_as("text"))
+    return str(template.format_data({"entry": entry, "style": style}).render(_PLAIN_TEXT))
 
 
 def citation_label(entry: Entry) -> str:
     """An in-text citation without its brackets, "Pope et al., 2023", with the same template
     nodes as the parenthetical reference style (after :func:`label_years`, with its suffix)."""
-    style = RoundAuthorYearReferenceStyle()
+    style = _reference_style()
     template = bibtex_join(sep=style.author_year_sep)[
         style.person.author_or_editor_or_title(full=False), bibtex_year
     ]
-    return str(template.format_data({"entry": entry, "style": style}).render_as("text"))
+    return str(template.format_data({"entry": entry, "style": style}).render(_PLAIN_TEXT))
 
 
 def _fold(text: str) -> str:
@@ -176,7 +189,7 @@ def original_year(entry: Entry) -> str:
 
 def sort_key(entry: Entry) -> tuple[str, str, str]:
     """Bibliography order: authors as printed (a corporate author by its name), year, title."""
-    title = Text.from_latex(entry.fields.get("title", "")).render_as("text")
+    title = Text.from_latex(entry.fields.get("title", "")).render(_PLAIN_TEXT)
     return _fold(printed_authors(entry)), original_year(entry), _fold(title)
 
 
