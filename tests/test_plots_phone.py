@@ -466,6 +466,54 @@ def test_one_column_of_panels(drawn):
                 assert min(a.y1, b.y1) - max(a.y0, b.y0) <= 0, f"{name}: panels side by side"
 
 
+#: The least clear space between stacked panels, CSS px at natural size (100 dpi): a panel's
+#: title (and a panel's own legend below it) never touches the panel above.
+MIN_ROW_GAP_PX = 12
+
+
+def crowded_rows(fig: Figure) -> list[str]:
+    """Pairs of stacked panels whose extents (title, tick labels, axis labels and the panel's
+    own legend included) lie closer than :data:`MIN_ROW_GAP_PX` or overlap."""
+    axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.get_visible()]
+    found = []
+    for upper in axes:
+        for lower in axes:
+            if upper is lower or upper.get_position().y0 <= lower.get_position().y1:
+                continue  # only a panel stacked above another
+            gap = (upper.get_tightbbox().y0 - lower.get_tightbbox().y1) * 100 / fig.dpi
+            if gap < MIN_ROW_GAP_PX:
+                found.append(f"{lower.get_title()!r} is {gap:.0f} px below {upper.get_title()!r}")
+    return found
+
+
+def test_stacked_panels_clear_of_each_other(drawn):
+    name, fig = drawn
+    found = crowded_rows(fig)
+    assert not found, f"{name}: stacked panels crowd each other: {found}"
+
+
+def test_the_rows_check_flags_a_title_touching_the_panel_above():
+    with matplotlib.rc_context(plots._RC):
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(plots.WIDTH, 5.0))  # no layout engine
+    try:
+        fig.subplots_adjust(hspace=0.12)
+        ax1.set_xlabel("an x label")
+        ax2.set_title("a title that touches the x label above")
+        fig.draw_without_rendering()
+        assert len(crowded_rows(fig)) == 1
+        fig2, _ = plots.new_figure(nrows=2, height=5.0)
+        for ax in fig2.axes:
+            ax.set_title("a title")
+            ax.set_xlabel("an x label")
+            ax.plot([0, 1], label="a line")
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3))  # a legend under the x label
+        fig2.draw_without_rendering()
+        assert crowded_rows(fig2) == []
+        plt.close(fig2)
+    finally:
+        plt.close(fig)
+
+
 def test_legends_off_the_data(drawn):
     name, fig = drawn
     verts = _line_vertices(fig)
@@ -480,12 +528,13 @@ def test_legends_off_the_data(drawn):
 
 
 def _curves(ax) -> list[np.ndarray]:
-    """Display coordinates of every drawn curve: lines of 3+ points with a line style, and the
+    """Display coordinates of every drawn curve: lines with a line style (reference lines of
+    two points included: a label on ``axhline`` is as hard to read as one on a curve), and the
     lines of contour sets (a contour's own label breaks it, ``clabel(inline=True)``)."""
     out = []
     for line in ax.get_lines():
         xy = np.asarray(line.get_xydata(), dtype=float)
-        if line.get_visible() and len(xy) >= 3 and line.get_linestyle() not in ("None", "none", ""):
+        if line.get_visible() and len(xy) >= 2 and line.get_linestyle() not in ("None", "none", ""):
             out.append(line.get_transform().transform(xy))
     for coll in ax.collections:
         if isinstance(coll, ContourSet) and coll.get_visible():
@@ -546,7 +595,7 @@ def notes_on_data(fig: Figure) -> list[str]:
         for t in ax.texts:
             if not t.get_visible() or not t.get_text().strip():
                 continue
-            box = t.get_window_extent()
+            box = Text.get_window_extent(t)  # the text alone (an annotation's arrow may cross)
             crossed = sum(segments_through_box(c, box) for c in curves)
             covered = int(
                 (

@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.typing import RcKeyType
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "DESKTOP_COLUMN_PX",
     "MIN_PHONE_TEXT_PX",
     "PHONE_COLUMN_PX",
+    "ROW_GAP_IN",
     "SMALL",
     "WIDTH",
     "course_figure",
@@ -54,6 +56,8 @@ SMALL = 10.0
 PHONE_COLUMN_PX = 312
 #: Width of an image in the book's content column on a desktop (1280 px window), CSS px (measured).
 DESKTOP_COLUMN_PX = 672
+#: The clear space between stacked panels (the panel above, its legend, the title below), inches.
+ROW_GAP_IN = 0.22
 #: The smallest text a figure may show on a phone, CSS px.
 MIN_PHONE_TEXT_PX = 9.0
 
@@ -168,6 +172,12 @@ def new_figure(
         sharex=sharex,
         layout="constrained",
     )
+    if nrows > 1:
+        # Room between stacked panels: a panel's title sits clear of the x axis, tick labels
+        # and legend of the panel above (matplotlib's default leaves 3 pt, and they touch).
+        engine = fig.get_layout_engine()
+        assert isinstance(engine, ConstrainedLayoutEngine)
+        engine.set(h_pad=ROW_GAP_IN / 2, hspace=0.0)
     return fig, ax
 
 

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from inferecon.plots import COLORS, _off_rising_line, course_figure, legend_below, new_figure
+from inferecon.plots import COLORS, ROW_GAP_IN, _off_rising_line, course_figure, legend_below, new_figure
 from inferecon.serving import closed_forms, frontier, parallelism
 from inferecon.serving.constants import get_constants
 from inferecon.specs.hardware import Accelerator
@@ -116,7 +117,9 @@ def frontier_figure(
         ax.set_ylim(top=ymax)
     alphas = sorted({s.meta["preference_alpha"] for s in sweeps})
     ax.set_title(
-        title or f"Pareto frontiers (dots: the choice of a customer maximizing (tok/s)^{alphas[0]:g}/price)",
+        title
+        or "Pareto frontiers (dots: the choice of a customer maximizing "
+        + rf"$(\mathrm{{tok/s}})^{{{alphas[0]:g}}}/\mathrm{{price}}$)",
     )
     # the legend sits below the axes: the frontiers fill the plot's corners
     legend_below(fig, ax)
@@ -363,7 +366,12 @@ def frontier_small_multiples(
     :func:`inferecon.serving.frontier.sweep`.
     """
     fig: Figure
-    fig, axes = new_figure(nrows=4, height=11.5)
+    fig, axes = new_figure(nrows=4, height=12.2)
+    # each panel carries its own legend under its x label: twice the usual gap to the next
+    # panel's title shows which legend belongs to which panel
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    engine.set(h_pad=ROW_GAP_IN)
     cs = get_constants(kwargs.get("constants", "erdil-paper"))
     # Legends name things as a reader knows them (an accelerator's name, a constant set's
     # display name), never by catalogue id, and carry the unit in their title.
@@ -399,7 +407,7 @@ def frontier_small_multiples(
         ax.set_title(f"varying the {title}")
         ncol = 1 if max(len(label) for label, _ in variants) > 20 else 2
         ax.legend(  # below the x label
-            loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=ncol, title=legend_title
+            loc="upper center", bbox_to_anchor=(0.5, -0.36), ncol=ncol, title=legend_title
         )
         ax.set_xlabel("tokens/s per request")
         ax.set_ylabel("USD per million tokens")

@@ -62,7 +62,7 @@ def expected_tokens(
     )
     ax.set_xlabel("acceptance rate α")
     ax.set_ylabel("expected tokens per verification step")
-    ax.set_title("(1 − α^(γ+1))/(1 − α): lines; Monte Carlo: dots")
+    ax.set_title(r"$(1 - \alpha^{\gamma+1})/(1 - \alpha)$: lines; Monte Carlo: dots")
     legend_below(fig, ax)
     return fig
 

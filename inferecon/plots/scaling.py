@@ -151,10 +151,23 @@ def loss_vs_compute(
     the same compute at 20 tokens per parameter, judged by each fit."""
     c = np.geomspace(*flop_range, 200)
     fig, axes = new_figure(nrows=2, height=6.6, sharex=True)
-    for color, f in zip(COLORS, _fits(fits), strict=False):
+    fitted = list(_fits(fits))
+    lowest_floor = min(f.E for f in fitted)
+    for color, f in zip(COLORS, fitted, strict=False):
         axes[0].semilogx(c, sc.compute_optimal_loss(f, c), color=color, lw=2, label=_short(f))
         axes[0].axhline(f.E, color=color, lw=0.8, ls=":")
-        axes[0].text(c[40], f.E, f"E = {f.E:g}", color=color, ha="left", va="bottom")
+        # Each floor's value clear of every dotted line: the lowest one just below its line,
+        # the others just above theirs (the floors lie too close for a label between them).
+        below = f.E == lowest_floor
+        axes[0].annotate(
+            f"E = {f.E:g}",
+            (c[40], f.E),
+            xytext=(0, -3 if below else 3),
+            textcoords="offset points",
+            color=color,
+            ha="left",
+            va="top" if below else "bottom",
+        )
         n20 = np.sqrt(c / (6 * sc.CHINCHILLA_TOKENS_PER_PARAM))
         eff = sc.compute_efficiency(f, n20, sc.CHINCHILLA_TOKENS_PER_PARAM * n20)
         axes[1].semilogx(c, 100 * eff, color=color, lw=2, label=_short(f))
@@ -166,6 +179,8 @@ def loss_vs_compute(
     axes[1].set_ylabel("compute efficiency of 20 tokens/param (%)")
     axes[1].set_title("How much the 20-tokens rule wastes, per fit")
     axes[1].set_ylim(None, 101)
+    top = axes[0].get_ylim()[1]
+    axes[0].set_ylim(lowest_floor - 0.1 * (top - lowest_floor), top)  # room under the lowest floor
     legend_below(fig, axes[0])
     return fig
 

@@ -78,9 +78,19 @@ def predicted_vs_measured(
             zorder=5,
             label="beyond the bound (named reason)",
         )
-    for i, p in enumerate(rows):
-        if p.id in label_ids:
-            ax.annotate(p.id, (xs[i], ys[i]), textcoords="offset points", xytext=(6, -10))
+    # Named points get their name in the empty corner above y = x (no row lies far above the
+    # bound), stacked from the highest point down, with a thin arrow: off every reference line.
+    named = sorted((i for i, p in enumerate(rows) if p.id in label_ids), key=lambda i: -ys[i])
+    for k, i in enumerate(named):
+        ax.annotate(
+            rows[i].id,
+            (xs[i], ys[i]),
+            xytext=(0.04, 0.95 - 0.08 * k),
+            textcoords="axes fraction",
+            ha="left",
+            va="top",
+            arrowprops=dict(arrowstyle="-", color="0.35", lw=0.8, shrinkB=6),
+        )
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_aspect("equal")
