@@ -228,7 +228,8 @@ def fixed_node_curve(
     m = get_model(model)
     ax.set_xlabel("model FLOP utilization (%)")
     ax.set_ylabel("serial speed (tokens/s per request)")
-    ax.set_title(f"{m.name} on {n_devices} devices ({kwargs.get('constants', 'erdil-paper')} constants)")
+    constant_set = get_constants(kwargs.get("constants", "erdil-paper")).name
+    ax.set_title(f"{m.name} on {n_devices} devices ({constant_set})")
     return fig
 
 
