@@ -100,8 +100,8 @@ def test_unknown_lookups():
 
 def test_format_table_rows():
     rows = qz.format_table("h100-sxm", "llama-3-8b", 2000)
-    by = {r["scheme"]: r for r in rows}
-    assert by["bf16"]["weights_gb"] == pytest.approx(2 * 8.030261248, rel=1e-9)
-    assert by["w8a8-kv8"]["max_batch"] > by["w8a8"]["max_batch"] > by["bf16"]["max_batch"]
+    by = {r.scheme: r for r in rows}
+    assert by["bf16"].weights_gb == pytest.approx(2 * 8.030261248, rel=1e-9)
+    assert by["w8a8-kv8"].max_batch > by["w8a8"].max_batch > by["bf16"].max_batch
     rows = qz.format_table("h100-sxm", "llama-3-70b", 2000, schemes=("bf16", "w4a16"))
-    assert rows[0]["usd_per_million"] is None and rows[1]["usd_per_million"] > 0
+    assert rows[0].usd_per_million_tokens is None and rows[1].usd_per_million_tokens > 0

@@ -64,8 +64,8 @@ def test_int8_against_bf16_at_each_formats_best_deployment():
     assert same > 5 * gain
     assert float(_stored("same_group_gain")) == pytest.approx(same, rel=0.01)
     # the package's table agrees with the hand route on 8 GPUs
-    rows = {r["scheme"]: r for r in quantization.format_table(planner.ideal_replica("h100-sxm", 8), "llama-3-70b", CTX)}
-    assert rows["bf16"]["usd_per_million"] / rows["w8a16"]["usd_per_million"] == pytest.approx(gain, rel=1e-3)
+    rows = {r.scheme: r for r in quantization.format_table(planner.ideal_replica("h100-sxm", 8), "llama-3-70b", CTX)}
+    assert rows["bf16"].usd_per_million_tokens / rows["w8a16"].usd_per_million_tokens == pytest.approx(gain, rel=1e-3)
 
 
 def test_chapter_no_longer_headlines_the_same_group_ratio():

@@ -20,7 +20,7 @@ WikiText-2 perplexities with their sources.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -36,6 +36,7 @@ from inferecon.specs.precision import NumberFormat, get_format
 __all__ = [
     "QUALITY",
     "SCHEMES",
+    "FormatRow",
     "QualityResult",
     "Scheme",
     "capacity_batch",
@@ -250,6 +251,29 @@ def kv_weight_crossover_context(
     return w / (b * m.kv_bytes_per_token(get_format(kv_format).bytes_per_element))
 
 
+@dataclass(frozen=True)
+class FormatRow:
+    """One quantization scheme on one deployment at one batch: what it stores and what it costs.
+
+    ``step_seconds``, ``tokens_per_s`` and ``usd_per_million_tokens`` are ``None`` where the
+    weights, or the batch, do not fit: such a scheme gets no time and no price.
+    """
+
+    scheme: str
+    label: str
+    weights_gb: float
+    max_batch: float
+    batch: float
+    step_seconds: float | None = None
+    tokens_per_s: float | None = None
+    usd_per_million_tokens: float | None = None
+
+    @property
+    def fits(self) -> bool:
+        """Whether the scheme has a step at this batch (weights and KV caches fit)."""
+        return self.step_seconds is not None
+
+
 def format_table(
     accelerator: str | Accelerator,
     model: str | ModelSpec,
@@ -259,8 +283,8 @@ def format_table(
     reserve_fraction: float = 0.1,
     flop_utilization: float = 1.0,
     bandwidth_utilization: float = 1.0,
-) -> list[dict[str, str | float | None]]:
-    """One row per scheme: weight GB, max batch, step time, tokens/s and $/M at a batch.
+) -> list[FormatRow]:
+    """One :class:`FormatRow` per scheme: weight GB, max batch, step time, tokens/s and $/M at a batch.
 
     ``batch`` defaults to each scheme's own capacity limit (the "fits more" effect); give a
     number to compare at equal batch. A scheme whose weights do not fit gets ``None`` figures.
@@ -269,7 +293,7 @@ def format_table(
     ctx = real("context_tokens", context_tokens, low=0.0)
     reserve = real("reserve_fraction", reserve_fraction, low=0.0, high=1.0, high_open=True)
     fixed_batch = None if batch is None else real("batch", batch, low=1.0)
-    rows: list[dict[str, str | float | None]] = []
+    rows: list[FormatRow] = []
     for sid in schemes:
         s = get_scheme(sid)
         wgb = get_format(s.weight_format).bytes_per_element * m.total_params / 1e9
@@ -278,16 +302,7 @@ def format_table(
         except ValueError:
             cap = 0.0
         b = cap if fixed_batch is None else fixed_batch
-        row: dict[str, str | float | None] = {
-            "scheme": s.id,
-            "label": s.label,
-            "weights_gb": wgb,
-            "max_batch": cap,
-            "batch": b,
-            "step_seconds": None,
-            "tokens_per_s": None,
-            "usd_per_million": None,
-        }
+        row = FormatRow(scheme=s.id, label=s.label, weights_gb=wgb, max_batch=cap, batch=b)
         if b >= 1 and cap >= 1:
             t = float(
                 decode_step_seconds(
@@ -301,10 +316,11 @@ def format_table(
                     bandwidth_utilization=bandwidth_utilization,
                 )
             )
-            row.update(
+            row = replace(
+                row,
                 step_seconds=t,
                 tokens_per_s=b / t,
-                usd_per_million=float(costs.usd_per_million_tokens(t, b, acc.price_usd_per_hour)),
+                usd_per_million_tokens=float(costs.usd_per_million_tokens(t, b, acc.price_usd_per_hour)),
             )
         rows.append(row)
     return rows

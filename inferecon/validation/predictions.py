@@ -159,15 +159,16 @@ class Prediction:
         return self.measurement.id
 
     @property
-    def communication_free_efficiency(self) -> float:
+    def communication_free_efficiency(self) -> float | None:
         """Efficiency against the communication-free part of the prediction,
         :math:`\\eta \\cdot t_\\mathrm{roof}/(t_\\mathrm{roof} + t_\\mathrm{net})`: what
         :math:`\\eta` would be if a system hid every all-reduce behind computation (Erdil's step
-        model adds them instead), for the configuration the prediction chose. ``nan`` for rows
-        without a decode step breakdown."""
+        model adds them instead), for the configuration the prediction chose. ``None`` for rows
+        without a decode step breakdown (a provider's throughput, a prefill): there is no
+        communication term to take away, and a NaN would pass silently through a ``max``."""
         roof, net = self.compute_or_memory_seconds, self.network_seconds
         if not (math.isfinite(roof) and math.isfinite(net)) or roof + net <= 0:
-            return math.nan
+            return None
         return self.efficiency * roof / (roof + net)
 
 
