@@ -11,6 +11,8 @@ import json
 import re
 from pathlib import Path
 
+import _chapters
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
@@ -95,12 +97,7 @@ def leaked(stem: str, answers: dict) -> list[str]:
 
 def stored_value(stem: str, expression: str) -> str:
     """The value the notebook stores (and the book shows) for ``{eval}`expression```."""
-    nb = json.loads((ROOT / "chapters" / f"{stem}.ipynb").read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        for e in cell["metadata"].get("user_expressions", []):
-            if e["expression"] == expression:
-                return str(e["result"]["data"]["text/plain"]).strip("'\"")
-    raise KeyError(f"{stem} has no {{eval}}`{expression}`")
+    return _chapters.stored_value(ROOT / "chapters" / f"{stem}.ipynb", expression)
 
 
 def prose(stem: str) -> str:
