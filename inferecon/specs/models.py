@@ -321,28 +321,20 @@ class ModelSpec:
         return 2 if self.parallel_layers else 4
 
 
-def _llama3(
-    id: str, name: str, dim: int, layers: int, heads: int, d_ff: int, tokens: float, sources: tuple[str, ...]
+def _llama(
+    id: str,
+    name: str,
+    *,
+    layers: int,
+    dim: int,
+    heads: int,
+    kv_heads: int,
+    d_ff: int,
+    vocab: int,
+    tokens: float | None,
+    sources: tuple[str, ...],
 ) -> ModelSpec:
-    return ModelSpec(
-        id=id,
-        name=name,
-        n_layers=layers,
-        d_model=dim,
-        n_heads=heads,
-        n_kv_heads=8,
-        d_head=128,
-        d_ff=d_ff,
-        ffn="swiglu",
-        vocab_size=128256,
-        training_tokens=tokens,
-        sources=sources,
-    )
-
-
-def _llama2(
-    id: str, name: str, layers: int, dim: int, heads: int, kv_heads: int, d_ff: int, sources: tuple[str, ...]
-) -> ModelSpec:
+    """A Llama-family shape (128-wide heads, SwiGLU): Llama 2, Code Llama, Llama 3."""
     return ModelSpec(
         id=id,
         name=name,
@@ -353,8 +345,8 @@ def _llama2(
         d_head=128,
         d_ff=d_ff,
         ffn="swiglu",
-        vocab_size=32000,
-        training_tokens=2e12 if id.startswith("llama-2") else None,
+        vocab_size=vocab,
+        training_tokens=tokens,
         sources=sources,
     )
 
@@ -381,10 +373,41 @@ def _palm(id: str, name: str, layers: int, dim: int, heads: int) -> ModelSpec:
 MODELS: dict[str, ModelSpec] = {
     m.id: m
     for m in [
-        _llama3("llama-3-8b", "Llama 3 8B", 4096, 32, 32, 14336, 15e12, ("grattafiori2024llama3",)),
-        _llama3("llama-3-70b", "Llama 3 70B", 8192, 80, 64, 28672, 15e12, ("grattafiori2024llama3",)),
-        _llama3(
-            "llama-3.1-405b", "Llama 3.1 405B", 16384, 126, 128, 53248, 15.6e12, ("grattafiori2024llama3",)
+        _llama(
+            "llama-3-8b",
+            "Llama 3 8B",
+            layers=32,
+            dim=4096,
+            heads=32,
+            kv_heads=8,
+            d_ff=14336,
+            vocab=128256,
+            tokens=15e12,
+            sources=("grattafiori2024llama3",),
+        ),
+        _llama(
+            "llama-3-70b",
+            "Llama 3 70B",
+            layers=80,
+            dim=8192,
+            heads=64,
+            kv_heads=8,
+            d_ff=28672,
+            vocab=128256,
+            tokens=15e12,
+            sources=("grattafiori2024llama3",),
+        ),
+        _llama(
+            "llama-3.1-405b",
+            "Llama 3.1 405B",
+            layers=126,
+            dim=16384,
+            heads=128,
+            kv_heads=8,
+            d_ff=53248,
+            vocab=128256,
+            tokens=15.6e12,
+            sources=("grattafiori2024llama3",),
         ),
         ModelSpec(
             id="mixtral-8x7b",
@@ -448,12 +471,56 @@ MODELS: dict[str, ModelSpec] = {
             "and 1.0T training tokens in the paper's Table 2.",
         ),
         # Llama 2: 7B and 13B use full multi-head attention, 70B grouped-query (8 KV heads).
-        _llama2("llama-2-7b", "Llama 2 7B", 32, 4096, 32, 32, 11008, ("touvron2023llama2",)),
-        _llama2("llama-2-13b", "Llama 2 13B", 40, 5120, 40, 40, 13824, ("touvron2023llama2",)),
-        _llama2("llama-2-70b", "Llama 2 70B", 80, 8192, 64, 8, 28672, ("touvron2023llama2",)),
+        _llama(
+            "llama-2-7b",
+            "Llama 2 7B",
+            layers=32,
+            dim=4096,
+            heads=32,
+            kv_heads=32,
+            d_ff=11008,
+            vocab=32000,
+            tokens=2e12,
+            sources=("touvron2023llama2",),
+        ),
+        _llama(
+            "llama-2-13b",
+            "Llama 2 13B",
+            layers=40,
+            dim=5120,
+            heads=40,
+            kv_heads=40,
+            d_ff=13824,
+            vocab=32000,
+            tokens=2e12,
+            sources=("touvron2023llama2",),
+        ),
+        _llama(
+            "llama-2-70b",
+            "Llama 2 70B",
+            layers=80,
+            dim=8192,
+            heads=64,
+            kv_heads=8,
+            d_ff=28672,
+            vocab=32000,
+            tokens=2e12,
+            sources=("touvron2023llama2",),
+        ),
         # Code Llama 34B (Llama 2 architecture, GQA): Llama 2 weights further trained on code, so no
         # single pre-training token count is given.
-        _llama2("code-llama-34b", "Code Llama 34B", 48, 8192, 64, 8, 22016, ("roziere2023code",)),
+        _llama(
+            "code-llama-34b",
+            "Code Llama 34B",
+            layers=48,
+            dim=8192,
+            heads=64,
+            kv_heads=8,
+            d_ff=22016,
+            vocab=32000,
+            tokens=None,
+            sources=("roziere2023code",),
+        ),
         # Mistral Large 2 (July 2024), Erdil's long-context example; configuration of
         # mistralai/Mistral-Large-Instruct-2407. KV cache 360,448 B/token in bf16.
         ModelSpec(
