@@ -13,6 +13,8 @@ Show the code that computes; remove the code that presents.
   whole.
 
 ``hide-input`` (a collapsed toggle) is not used: a cell is either part of the lesson or not.
+A long *output* may be folded in the book (``hide-output``, shown in full in JupyterLab); that
+hides no code.
 Cells from the exercises on (answers, solution code) are the student's and are left alone.
 Every removed cell stays in the notebook, runnable, for a student who opens it.
 """
@@ -102,7 +104,7 @@ def actual(tags: list[str]) -> str:
         return REMOVE_CELL
     if "remove-input" in tags:
         return REMOVE_INPUT
-    if "hide-input" in tags or "hide-cell" in tags:
+    if "hide-input" in tags or "hide-cell" in tags:  # hide-output folds an output, not code
         return "hide-input"
     return SHOW
 
